@@ -1,0 +1,8 @@
+/**
+ * rolecall as a library: parse and validate IAM policies, compile them, and decide requests exactly as
+ * AWS IAM would. See README.md for an example.
+ */
+export * from './errors.js';
+export type * from './policy/types.js';
+export type * from './eval/types.js';
+export type * from './scenario/types.js';
