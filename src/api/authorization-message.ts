@@ -1,0 +1,124 @@
+/**
+ * AccessDenied messages and the encoded authorization message that STS DecodeAuthorizationMessage turns
+ * back into the explanation. The message is sealed (AES-256-GCM) so that only a caller allowed
+ * `sts:DecodeAuthorizationMessage` can read which policies and conditions were involved.
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { RolecallError } from '../errors.js';
+import type { AuthzResult, ContextValue, PolicySlot } from '../eval/types.js';
+
+export interface DeniedCall {
+  principalArn: string;
+  principalId: string;
+  action: string;
+  resource: string;
+  context: Readonly<Record<string, ContextValue>>;
+}
+
+const SLOT_WORDS: Record<PolicySlot, string> = {
+  identity: 'identity-based policy',
+  resource: 'resource-based policy',
+  boundary: 'permissions boundary',
+  session: 'session policy',
+  scp: 'service control policy',
+  rcp: 'resource control policy',
+};
+
+/** The slot of the first statement that explicitly denied, from the explanation. */
+function denyingSlot(result: AuthzResult): PolicySlot | undefined {
+  for (const p of result.explanation?.policies ?? []) {
+    if (p.statements.some((s) => s.applies && s.effect === 'Deny')) return p.slot;
+  }
+  return undefined;
+}
+
+/**
+ * AWS's AccessDenied wording: who, what action on which resource, and the policy type that decided.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
+ */
+export function accessDeniedMessage(call: DeniedCall, result: AuthzResult): string {
+  const head = `User: ${call.principalArn} is not authorized to perform: ${call.action} on resource: ${call.resource}`;
+  switch (result.reason) {
+    case 'ExplicitDeny':
+      return `${head} with an explicit deny in a ${SLOT_WORDS[denyingSlot(result) ?? 'identity']}`;
+    case 'ScpNoAllow':
+      return `${head} because no service control policy allows the ${call.action} action`;
+    case 'RcpNoAllow':
+      return `${head} because no resource control policy allows the ${call.action} action`;
+    case 'BoundaryNoAllow':
+      return `${head} because no permissions boundary allows the ${call.action} action`;
+    case 'SessionNoAllow':
+      return `${head} because no session policy allows the ${call.action} action`;
+    case 'CrossAccountNeedsBoth':
+    case 'TrustPolicyRequired':
+    case 'KeyPolicyRequired':
+      return `${head} because no resource-based policy allows the ${call.action} action`;
+    default:
+      return `${head} because no identity-based policy allows the ${call.action} action`;
+  }
+}
+
+/** The decoded document, shaped like AWS's (allowed, explicitDeny, matchedStatements, context) plus the explanation. */
+export function decodedDocument(call: DeniedCall, result: AuthzResult): Record<string, unknown> {
+  const matched = (result.explanation?.policies ?? []).flatMap((p) =>
+    p.statements
+      .filter((s) => s.applies)
+      .map((s) => ({
+        policySlot: p.slot,
+        ...(p.name !== undefined ? { policyName: p.name } : {}),
+        statementIndex: s.index,
+        ...(s.sid !== undefined ? { sid: s.sid } : {}),
+        effect: s.effect,
+        position: { line: s.pos.line, column: s.pos.column },
+      })),
+  );
+  return {
+    allowed: result.decision === 'Allow',
+    explicitDeny: result.decision === 'ExplicitDeny',
+    matchedStatements: { items: matched },
+    failures: { items: [] },
+    context: {
+      principal: { id: call.principalId, arn: call.principalArn },
+      action: call.action,
+      resource: call.resource,
+      conditions: {
+        items: Object.entries(call.context).map(([key, value]) => ({
+          key,
+          values: { items: (Array.isArray(value) ? value : [value]).map((v) => ({ value: String(v) })) },
+        })),
+      },
+    },
+    decision: result.decision,
+    reason: result.reason,
+    ...(result.explanation !== undefined ? { explanation: result.explanation } : {}),
+  };
+}
+
+const VERSION = 1;
+
+/** Seals a JSON document into an opaque base64url token. */
+export function sealMessage(document: unknown, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(document), 'utf8'), cipher.final()]);
+  return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+/** Opens a sealed token; anything not sealed with `key` is InvalidAuthorizationMessageException. */
+export function openMessage(token: string, key: Buffer): string {
+  const invalid = new RolecallError(
+    'InvalidAuthorizationMessageException',
+    'The error message is not a valid encoded authorization message',
+  );
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid;
+  const raw = Buffer.from(token, 'base64url');
+  if (raw.length < 1 + 12 + 16 || raw[0] !== VERSION) throw invalid;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(1, 13));
+    decipher.setAuthTag(raw.subarray(13, 29));
+    return Buffer.concat([decipher.update(raw.subarray(29)), decipher.final()]).toString('utf8');
+  } catch {
+    throw invalid;
+  }
+}

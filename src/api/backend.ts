@@ -1,0 +1,40 @@
+/**
+ * What the endpoint needs from the control plane, kept narrow so the HTTP layer (signatures, envelopes,
+ * errors) does not depend on how identities and policies are stored.
+ */
+import type { AuthzRequest, AuthzResult } from '../eval/types.js';
+import type { CallAuthorization, Caller, Operation } from './operation.js';
+
+export interface StoredCredential {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Set for temporary credentials issued by STS. */
+  sessionToken?: string;
+  /** Epoch milliseconds after which temporary credentials are expired. */
+  expiresAt?: number;
+  /** An access key made Inactive by UpdateAccessKey. */
+  active: boolean;
+  caller: Caller;
+}
+
+export interface CallEnvironment {
+  now: number;
+  sourceIp: string;
+  region: string;
+}
+
+export interface ApiBackend {
+  findCredential(accessKeyId: string): Promise<StoredCredential | undefined>;
+  /** Authorizes the caller for one API call as AWS would, with the explanation when `explain` is set. */
+  authorizeCall(
+    caller: Caller,
+    call: CallAuthorization,
+    env: CallEnvironment,
+    explain: boolean,
+  ): Promise<AuthzResult>;
+  /** The decision API: evaluates a request for a principal known to the store. */
+  decide(request: AuthzRequest, env: CallEnvironment, explain: boolean): Promise<AuthzResult>;
+  operations: readonly Operation[];
+  /** 32-byte key sealing encoded authorization messages (kept outside the database). */
+  messageKey: Buffer;
+}

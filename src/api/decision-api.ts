@@ -1,0 +1,158 @@
+/**
+ * `POST /v1/authorize`: rolecall as a local policy decision point. JSON in
+ * (`{principal, action, resource, context?, resourceAccount?}` or `{requests: [...]}`, with `explain`),
+ * JSON out (`{decision, reason, explanation?}` or `{results: [...]}`). Signed with SigV4 like every other
+ * request; the caller must be allowed `iam:SimulatePrincipalPolicy` on each principal it asks about,
+ * the permission AWS requires to ask the same question of IAM.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RolecallError } from '../errors.js';
+import type { AuthzRequest, AuthzResult, ContextValue, RequestPrincipal } from '../eval/types.js';
+import type { ApiBackend, CallEnvironment } from './backend.js';
+import { toWireError } from './errors.js';
+import { authenticate, authorizeOperation } from './call-auth.js';
+import type { Operation, OperationContext } from './operation.js';
+import { QueryParams } from './form.js';
+
+/** Largest batch accepted in one request. */
+export const MAX_BATCH = 1000;
+
+function invalid(message: string, path: string): RolecallError {
+  return new RolecallError('ValidationError', message, { path });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readPrincipal(v: unknown, path: string): RequestPrincipal {
+  if (typeof v === 'string' && v !== '') return v;
+  if (isRecord(v) && typeof v.Service === 'string' && v.Service !== '') return { Service: v.Service };
+  throw invalid('`principal` must be an ARN string or `{"Service": "..."}`', path);
+}
+
+function readContext(v: unknown, path: string): Record<string, ContextValue> {
+  if (v === undefined) return {};
+  if (!isRecord(v)) throw invalid('`context` must be an object of context keys', path);
+  const out: Record<string, ContextValue> = {};
+  for (const [key, value] of Object.entries(v)) {
+    const scalar = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+    if (scalar(value)) out[key] = value;
+    else if (Array.isArray(value) && value.every(scalar)) out[key] = value;
+    else
+      throw invalid(
+        `context key \`${key}\` must be a string, number, boolean or an array of them`,
+        `${path}.${key}`,
+      );
+  }
+  return out;
+}
+
+export function readDecisionRequest(v: unknown, path: string): AuthzRequest {
+  if (!isRecord(v)) throw invalid('a decision request must be a JSON object', path);
+  const action = v.action;
+  const resource = v.resource;
+  if (typeof action !== 'string' || action === '') throw invalid('`action` is required', `${path}.action`);
+  if (typeof resource !== 'string' || resource === '') {
+    throw invalid('`resource` is required', `${path}.resource`);
+  }
+  const request: AuthzRequest = {
+    principal: readPrincipal(v.principal, `${path}.principal`),
+    action,
+    resource,
+    context: readContext(v.context, `${path}.context`),
+  };
+  if (v.resourceAccount !== undefined) {
+    if (typeof v.resourceAccount !== 'string') {
+      throw invalid('`resourceAccount` must be a string', `${path}.resourceAccount`);
+    }
+    request.resourceAccount = v.resourceAccount;
+  }
+  return request;
+}
+
+function render(result: AuthzResult): Record<string, unknown> {
+  return {
+    decision: result.decision,
+    reason: result.reason,
+    ...(result.explanation !== undefined ? { explanation: result.explanation } : {}),
+  };
+}
+
+/** The permission the caller needs for each principal it asks about. */
+const askOperation = (principals: string[]): Operation => ({
+  service: 'iam',
+  name: 'Authorize',
+  authorize: () => principals.map((p) => ({ action: 'iam:SimulatePrincipalPolicy', resource: p })),
+  run: () => Promise.resolve(undefined),
+});
+
+export async function handleDecision(
+  backend: ApiBackend,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  now: number,
+): Promise<FastifyReply> {
+  const requestId = req.id;
+  try {
+    const q = req.url.indexOf('?');
+    const query: Record<string, string> = {};
+    if (q >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) query[k] ??= v;
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { caller, claim } = await authenticate(
+      backend,
+      {
+        method: req.method,
+        path: q >= 0 ? req.url.slice(0, q) : req.url,
+        query,
+        headers: req.headers,
+        body,
+      },
+      now,
+    );
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw invalid('the body is not valid JSON', '$');
+    }
+    if (!isRecord(parsed)) throw invalid('the body must be a JSON object', '$');
+    const explain = parsed.explain === true;
+    const batch = parsed.requests !== undefined;
+    let requests: AuthzRequest[];
+    if (batch) {
+      if (!Array.isArray(parsed.requests)) throw invalid('`requests` must be an array', '$.requests');
+      if (parsed.requests.length > MAX_BATCH) {
+        throw invalid(`a batch holds at most ${MAX_BATCH} requests`, '$.requests');
+      }
+      requests = parsed.requests.map((r, i) => readDecisionRequest(r, `$.requests[${i}]`));
+    } else {
+      requests = [readDecisionRequest(parsed, '$')];
+    }
+    const env: CallEnvironment = { now, sourceIp: req.ip, region: claim.region };
+    const principals = [
+      ...new Set(requests.map((r) => (typeof r.principal === 'string' ? r.principal : '*'))),
+    ];
+    const ctx: OperationContext = {
+      caller,
+      params: new QueryParams(new Map()),
+      requestId,
+      region: claim.region,
+      now,
+      sourceIp: req.ip,
+    };
+    await authorizeOperation(backend, askOperation(principals), ctx);
+    const results: Record<string, unknown>[] = [];
+    for (const r of requests) results.push(render(await backend.decide(r, env, explain)));
+    return reply
+      .header('x-amzn-RequestId', requestId)
+      .send(batch ? { results, requestId } : { ...results[0], requestId });
+  } catch (e) {
+    const wire = toWireError(e);
+    return reply
+      .status(wire.status)
+      .header('x-amzn-RequestId', requestId)
+      .send({ error: { code: wire.code, message: wire.message }, requestId });
+  }
+}
