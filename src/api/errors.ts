@@ -82,7 +82,7 @@ export function toWireError(e: unknown): WireError {
 /** Fastify's own errors (body too large, bad content length) carry a statusCode. */
 function httpStatusOf(e: unknown): number | undefined {
   if (typeof e === 'object' && e !== null && 'statusCode' in e) {
-    const s = (e).statusCode;
+    const s = e.statusCode;
     return typeof s === 'number' ? s : undefined;
   }
   return undefined;
