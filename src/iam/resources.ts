@@ -1,0 +1,163 @@
+/**
+ * Registered resources: what a decision or an EMR readiness check needs to know about an S3 bucket, a KMS
+ * key, a secret, a VPC, subnet or security group, an EMR cluster: its owner, its resource-based policy
+ * and its tags. Keyed by ARN.
+ */
+import { RolecallError } from '../errors.js';
+import { parseArn } from '../policy/arn.js';
+import type { StoreTx } from '../store/index.js';
+import { validatePolicyText, type IamContext } from './context.js';
+import { checkAccountId, checkTags, mergeTags, removeTags } from './names.js';
+import { limitExceeded } from './quotas.js';
+import { repos } from './records.js';
+import type { ResourceInfo, ResourceType, Tag } from './types.js';
+
+export interface PutResourceInput {
+  arn: string;
+  /** Required for S3 buckets, whose ARN names no account; otherwise taken from the ARN. */
+  account?: string;
+  policy?: string;
+  tags?: Tag[];
+  attributes?: Record<string, string>;
+}
+
+/** The type of resource an ARN names, from its service and resource part. */
+export function resourceTypeOf(arn: string): ResourceType {
+  const a = parseArn(arn);
+  if (!a) return 'other';
+  const r = a.resource;
+  if (a.service === 's3' && a.account === '' && !r.includes('/')) return 's3-bucket';
+  if (a.service === 'kms' && r.startsWith('key/')) return 'kms-key';
+  if (a.service === 'secretsmanager' && r.startsWith('secret:')) return 'secret';
+  if (a.service === 'ec2' && r.startsWith('vpc/')) return 'vpc';
+  if (a.service === 'ec2' && r.startsWith('subnet/')) return 'subnet';
+  if (a.service === 'ec2' && r.startsWith('security-group/')) return 'security-group';
+  if (a.service === 'elasticmapreduce' && r.startsWith('cluster/')) return 'emr-cluster';
+  return 'other';
+}
+
+/** Only these carry a resource-based policy here (EC2 networking and EMR clusters have none). */
+const TAKES_POLICY = new Set<ResourceType>(['s3-bucket', 'kms-key', 'secret', 'other']);
+
+export class ResourceRegistry {
+  constructor(readonly ctx: IamContext) {}
+
+  /** Registers a resource or replaces what is known about it. */
+  put(input: PutResourceInput): Promise<ResourceInfo> {
+    const a = parseArn(input.arn);
+    if (!a || a.service === '' || a.resource === '') {
+      throw new RolecallError('InvalidInput', `ARN ${input.arn} is not valid.`);
+    }
+    const type = resourceTypeOf(input.arn);
+    const account = input.account ?? a.account;
+    if (account === '') {
+      throw new RolecallError(
+        'InvalidInput',
+        `the owner account of \`${input.arn}\` is not in its ARN: give it with --account`,
+      );
+    }
+    checkAccountId(account);
+    if (input.account !== undefined && a.account !== '' && input.account !== a.account) {
+      throw new RolecallError(
+        'InvalidInput',
+        `account \`${input.account}\` does not match the ARN \`${input.arn}\``,
+      );
+    }
+    const tags = input.tags ?? [];
+    checkTags(tags);
+    if (tags.length > this.ctx.quotas.tagsPerEntity)
+      throw limitExceeded('tagsPerEntity', this.ctx.quotas.tagsPerEntity);
+    if (input.policy !== undefined) this.checkPolicy(type, input.policy);
+    const info: ResourceInfo = {
+      arn: input.arn,
+      type,
+      account,
+      region: a.region,
+      ...(input.policy !== undefined ? { policy: input.policy } : {}),
+      tags,
+      attributes: input.attributes ?? {},
+    };
+    return this.ctx.store.withTransaction(async (tx) => {
+      await repos.resource.put(tx, input.arn, info);
+      return info;
+    });
+  }
+
+  /** Undefined when the resource is not registered. */
+  find(arn: string): Promise<ResourceInfo | undefined> {
+    return this.ctx.store.withTransaction((tx) => repos.resource.get(tx, arn), { readOnly: true });
+  }
+
+  get(arn: string): Promise<ResourceInfo> {
+    return this.ctx.store.withTransaction((tx) => this.require(tx, arn), { readOnly: true });
+  }
+
+  list(filter: { account?: string; type?: ResourceType } = {}): Promise<ResourceInfo[]> {
+    return this.ctx.store.withTransaction(
+      async (tx) =>
+        (await repos.resource.list(tx)).filter(
+          (r) =>
+            (filter.account === undefined || r.account === filter.account) &&
+            (filter.type === undefined || r.type === filter.type),
+        ),
+      { readOnly: true },
+    );
+  }
+
+  delete(arn: string): Promise<void> {
+    return this.ctx.store.withTransaction(async (tx) => {
+      await this.require(tx, arn);
+      await repos.resource.delete(tx, arn);
+    });
+  }
+
+  /** Service tags are case-sensitive (unlike IAM's). */
+  // https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html (tag keys and values are case sensitive)
+  tag(arn: string, tags: Tag[]): Promise<ResourceInfo> {
+    checkTags(tags);
+    return this.update(arn, (r) => {
+      const merged = mergeTags(r.tags, tags, false);
+      if (merged.length > this.ctx.quotas.tagsPerEntity)
+        throw limitExceeded('tagsPerEntity', this.ctx.quotas.tagsPerEntity);
+      r.tags = merged;
+    });
+  }
+
+  untag(arn: string, keys: string[]): Promise<ResourceInfo> {
+    return this.update(arn, (r) => {
+      r.tags = removeTags(r.tags, keys, false);
+    });
+  }
+
+  setPolicy(arn: string, policy: string | undefined): Promise<ResourceInfo> {
+    return this.update(arn, (r) => {
+      if (policy === undefined) delete r.policy;
+      else {
+        this.checkPolicy(r.type, policy);
+        r.policy = policy;
+      }
+    });
+  }
+
+  private checkPolicy(type: ResourceType, policy: string): void {
+    if (!TAKES_POLICY.has(type)) {
+      throw new RolecallError('InvalidInput', `a ${type} has no resource-based policy`);
+    }
+    validatePolicyText(this.ctx, policy, 'resource');
+  }
+
+  private update(arn: string, change: (r: ResourceInfo) => void): Promise<ResourceInfo> {
+    return this.ctx.store.withTransaction(async (tx) => {
+      const r = await this.require(tx, arn);
+      change(r);
+      await repos.resource.put(tx, arn, r);
+      return r;
+    });
+  }
+
+  private async require(tx: StoreTx, arn: string): Promise<ResourceInfo> {
+    const r = await repos.resource.get(tx, arn);
+    if (!r) throw new RolecallError('NoSuchEntity', `The resource ${arn} is not registered.`);
+    return r;
+  }
+}

@@ -1,0 +1,17 @@
+/** The durable store: one transactional interface, three backends. */
+export type {
+  JsonValue,
+  Store,
+  StoreKind,
+  StoreRecord,
+  StoreTx,
+  Table,
+  TransactionOptions,
+} from './types.js';
+export { TABLES } from './types.js';
+export { MemoryStore } from './memory.js';
+export { SqliteStore, type SqliteOptions } from './sqlite.js';
+export { PostgresStore, type PostgresOptions } from './postgres.js';
+export { openStore, storeLocation, DEFAULT_STORE_PATH } from './open.js';
+export { secretBox, loadSecretKey, type SecretBox } from './secrets.js';
+export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';

@@ -1,0 +1,24 @@
+/**
+ * Chooses and opens the backend from a location: `memory`, a `postgres://` (or `postgresql://`) URL, or a
+ * SQLite file path. Default: `ROLECALL_STORE`, else `.rolecall/rolecall.db` under the current directory.
+ */
+import path from 'node:path';
+import { MemoryStore } from './memory.js';
+import { PostgresStore } from './postgres.js';
+import { SqliteStore } from './sqlite.js';
+import type { Store } from './types.js';
+
+export const DEFAULT_STORE_PATH = path.join('.rolecall', 'rolecall.db');
+
+export function storeLocation(option?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (option !== undefined && option !== '') return option;
+  const fromEnv = env.ROLECALL_STORE;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return DEFAULT_STORE_PATH;
+}
+
+export async function openStore(location: string = storeLocation()): Promise<Store> {
+  if (location === 'memory') return new MemoryStore();
+  if (/^postgres(ql)?:\/\//.test(location)) return PostgresStore.open(location);
+  return new SqliteStore(location);
+}

@@ -1,0 +1,184 @@
+/**
+ * The embedded backend: one SQLite file in WAL mode. Writers take the database lock up front
+ * (`BEGIN IMMEDIATE`) and wait for each other (`busy_timeout`), so two processes on one file serialize
+ * instead of failing halfway; a process killed mid-transaction leaves an uncommitted WAL tail that SQLite
+ * discards on the next open.
+ */
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { RolecallError } from '../errors.js';
+import { CommitListeners } from './listeners.js';
+import { MIGRATIONS } from './migrations.js';
+import { Mutex } from './mutex.js';
+import { loadSecretKey, secretBox, type SecretBox } from './secrets.js';
+import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
+
+export interface SqliteOptions {
+  /** Milliseconds a writer waits for another process's transaction. */
+  busyTimeoutMs?: number;
+  /** Defaults to `secret.key` beside the database file. */
+  keyFile?: string;
+}
+
+interface Row {
+  key: string;
+  value: string;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly secrets: SecretBox;
+  private readonly db: Database.Database;
+  private readonly mutex = new Mutex();
+  private readonly listeners = new CommitListeners();
+  private readonly stmt: {
+    get: Database.Statement<[string, string], { value: string }>;
+    put: Database.Statement<[string, string, string]>;
+    del: Database.Statement<[string, string]>;
+    list: Database.Statement<[string], Row>;
+    listPrefix: Database.Statement<[string, string, string], Row>;
+    bump: Database.Statement<[]>;
+    rev: Database.Statement<[], { n: number }>;
+  };
+
+  constructor(
+    readonly location: string,
+    options: SqliteOptions = {},
+  ) {
+    fs.mkdirSync(path.dirname(path.resolve(location)), { recursive: true });
+    try {
+      this.db = new Database(location, { timeout: options.busyTimeoutMs ?? 15_000 });
+      this.db.pragma('journal_mode = WAL');
+      // FULL: a committed write survives power loss too; control-plane writes are rare enough to pay for it.
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    } catch (e) {
+      throw storeError(e, location);
+    }
+    this.secrets = secretBox(
+      loadSecretKey(options.keyFile ?? path.join(path.dirname(location), 'secret.key')),
+    );
+    this.stmt = {
+      get: this.db.prepare('SELECT value FROM records WHERE tbl = ? AND key = ?'),
+      put: this.db.prepare(
+        'INSERT INTO records (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value',
+      ),
+      del: this.db.prepare('DELETE FROM records WHERE tbl = ? AND key = ?'),
+      list: this.db.prepare('SELECT key, value FROM records WHERE tbl = ? ORDER BY key'),
+      // Prefix scan as a key range so it uses the primary key (LIKE would treat `_` and `%` specially).
+      listPrefix: this.db.prepare(
+        'SELECT key, value FROM records WHERE tbl = ? AND key >= ? AND key < ? ORDER BY key',
+      ),
+      bump: this.db.prepare('UPDATE revision SET n = n + 1 WHERE id = 1'),
+      rev: this.db.prepare('SELECT n FROM revision WHERE id = 1'),
+    };
+  }
+
+  private migrate(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    for (const m of MIGRATIONS) {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const done = this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version);
+        if (!done) {
+          for (const sql of m.sqlite) this.db.exec(sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)')
+            .run(m.version, m.description, new Date().toISOString());
+        }
+        this.db.exec('COMMIT');
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        throw e;
+      }
+    }
+  }
+
+  withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.mutex.run(async () => {
+      try {
+        this.db.exec(options.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
+      } catch (e) {
+        throw storeError(e, this.location);
+      }
+      let wrote = false;
+      const { stmt } = this;
+      const tx: StoreTx = {
+        get: (table: Table, key: string) => {
+          const row = stmt.get.get(table, key);
+          return Promise.resolve(row ? (JSON.parse(row.value) as JsonValue) : undefined);
+        },
+        put: (table, key, value) => {
+          if (options.readOnly) throw new Error('write in a read-only transaction');
+          wrote = true;
+          stmt.put.run(table, key, JSON.stringify(value));
+          return Promise.resolve();
+        },
+        delete: (table, key) => {
+          if (options.readOnly) throw new Error('write in a read-only transaction');
+          const changed = stmt.del.run(table, key).changes > 0;
+          wrote ||= changed;
+          return Promise.resolve(changed);
+        },
+        list: (table, prefix = '') => {
+          const rows =
+            prefix === '' ? stmt.list.all(table) : stmt.listPrefix.all(table, prefix, prefixEnd(prefix));
+          return Promise.resolve(rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as JsonValue })));
+        },
+      };
+      let result: T;
+      try {
+        result = await fn(tx);
+        if (wrote) stmt.bump.run();
+        this.db.exec('COMMIT');
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw storeError(e, this.location);
+      }
+      if (wrote) this.listeners.notify();
+      return result;
+    });
+  }
+
+  revision(): Promise<number> {
+    return Promise.resolve(this.stmt.rev.get()?.n ?? 0);
+  }
+
+  onCommit(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  close(): Promise<void> {
+    return this.mutex.run(() => {
+      if (this.db.open) this.db.close();
+      return Promise.resolve();
+    });
+  }
+}
+
+/** The smallest string greater than every string starting with `prefix`. */
+export function prefixEnd(prefix: string): string {
+  return prefix + '\u{10FFFF}';
+}
+
+/** SQLite failures become errors a user can act on; RolecallErrors pass through. */
+function storeError(e: unknown, location: string): unknown {
+  const code = (e as { code?: unknown }).code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new RolecallError(
+      'ConcurrentModification',
+      'the store is busy with another writer; retry the command',
+    );
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_CANTOPEN') {
+    return new RolecallError(
+      'StoreUnavailable',
+      `cannot open the store \`${location}\`: ${(e as Error).message}`,
+    );
+  }
+  return e;
+}

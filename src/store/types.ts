@@ -1,0 +1,80 @@
+/**
+ * The durable store: a small transactional interface over keyed JSON records, shared by the memory,
+ * SQLite and PostgreSQL backends so that iam/ never knows which one it runs on.
+ */
+import type { SecretBox } from './secrets.js';
+
+/** The record tables. Keys are chosen by iam/ (for example `111122223333/myrole`). */
+export type Table =
+  | 'account'
+  | 'organization'
+  | 'org-unit'
+  | 'org-policy'
+  | 'user'
+  | 'group'
+  | 'role'
+  | 'managed-policy'
+  | 'access-key'
+  | 'session'
+  | 'resource';
+
+export const TABLES: readonly Table[] = [
+  'account',
+  'organization',
+  'org-unit',
+  'org-policy',
+  'user',
+  'group',
+  'role',
+  'managed-policy',
+  'access-key',
+  'session',
+  'resource',
+];
+
+/** A JSON value as stored. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface StoreRecord {
+  key: string;
+  value: JsonValue;
+}
+
+/** Reads and writes inside one transaction. Everything written commits together or not at all. */
+export interface StoreTx {
+  get(table: Table, key: string): Promise<JsonValue | undefined>;
+  put(table: Table, key: string, value: JsonValue): Promise<void>;
+  /** Whether a record was there. */
+  delete(table: Table, key: string): Promise<boolean>;
+  /** Records whose key starts with `prefix` (all when absent), ordered by key. */
+  list(table: Table, prefix?: string): Promise<StoreRecord[]>;
+}
+
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
+
+export interface TransactionOptions {
+  /** A read-only transaction: cheaper, never blocks writers on SQLite. */
+  readOnly?: boolean;
+}
+
+export interface Store {
+  readonly kind: StoreKind;
+  /** Where it lives: a file path, a PostgreSQL URL without password, or `memory`. */
+  readonly location: string;
+  /** Encrypts secrets (access key secrets, session secrets and tokens) with a key kept outside the database. */
+  readonly secrets: SecretBox;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws (the error is
+   * rethrown). Transactions of one process run one at a time; across processes the backend serializes
+   * writers (SQLite `BEGIN IMMEDIATE`, PostgreSQL `SERIALIZABLE` with retries).
+   */
+  withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * A number that changes whenever any process commits a write: lets caches notice writes made by other
+   * processes on the same database.
+   */
+  revision(): Promise<number>;
+  /** Called after every committed write transaction of this process (cache invalidation hook). */
+  onCommit(listener: () => void): () => void;
+  close(): Promise<void>;
+}
