@@ -1,10 +1,9 @@
 /**
  * AccessDenied messages and the encoded authorization message that STS DecodeAuthorizationMessage turns
- * back into the explanation. The message is sealed (AES-256-GCM) so that only a caller allowed
+ * back into the explanation. The message is sealed (AES-256-GCM, the store's secret key) so that only a caller allowed
  * `sts:DecodeAuthorizationMessage` can read which policies and conditions were involved.
  * https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { RolecallError } from '../errors.js';
 import type { AuthzResult, ContextValue, PolicySlot } from '../eval/types.js';
 
@@ -95,29 +94,28 @@ export function decodedDocument(call: DeniedCall, result: AuthzResult): Record<s
   };
 }
 
-const VERSION = 1;
-
-/** Seals a JSON document into an opaque base64url token. */
-export function sealMessage(document: unknown, key: Buffer): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(JSON.stringify(document), 'utf8'), cipher.final()]);
-  return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]).toString('base64url');
+/** Seals and opens text with a key kept outside the database (the store's secret box). */
+export interface Sealer {
+  encrypt(plain: string): string;
+  decrypt(sealed: string): string;
 }
 
-/** Opens a sealed token; anything not sealed with `key` is InvalidAuthorizationMessageException. */
-export function openMessage(token: string, key: Buffer): string {
+const PREFIX = 'rcam1.';
+
+/** Seals a JSON document into an opaque token. */
+export function sealMessage(document: unknown, sealer: Sealer): string {
+  return PREFIX + Buffer.from(sealer.encrypt(JSON.stringify(document)), 'utf8').toString('base64url');
+}
+
+/** Opens a sealed token; anything not sealed with this key is InvalidAuthorizationMessageException. */
+export function openMessage(token: string, sealer: Sealer): string {
   const invalid = new RolecallError(
     'InvalidAuthorizationMessageException',
     'The error message is not a valid encoded authorization message',
   );
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid;
-  const raw = Buffer.from(token, 'base64url');
-  if (raw.length < 1 + 12 + 16 || raw[0] !== VERSION) throw invalid;
+  if (!token.startsWith(PREFIX) || !/^[A-Za-z0-9_-]+$/.test(token.slice(PREFIX.length))) throw invalid;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(1, 13));
-    decipher.setAuthTag(raw.subarray(13, 29));
-    return Buffer.concat([decipher.update(raw.subarray(29)), decipher.final()]).toString('utf8');
+    return sealer.decrypt(Buffer.from(token.slice(PREFIX.length), 'base64url').toString('utf8'));
   } catch {
     throw invalid;
   }

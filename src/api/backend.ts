@@ -3,6 +3,7 @@
  * errors) does not depend on how identities and policies are stored.
  */
 import type { AuthzRequest, AuthzResult } from '../eval/types.js';
+import type { Sealer } from './authorization-message.js';
 import type { CallAuthorization, Caller, Operation } from './operation.js';
 
 export interface StoredCredential {
@@ -34,7 +35,8 @@ export interface ApiBackend {
   ): Promise<AuthzResult>;
   /** The decision API: evaluates a request for a principal known to the store. */
   decide(request: AuthzRequest, env: CallEnvironment, explain: boolean): Promise<AuthzResult>;
-  operations: readonly Operation[];
-  /** 32-byte key sealing encoded authorization messages (kept outside the database). */
-  messageKey: Buffer;
+  /** The operations acting in one account (the caller's): built once per account and cached by the server. */
+  operations(account: string): readonly Operation[];
+  /** Seals encoded authorization messages with a key kept outside the database. */
+  sealer: Sealer;
 }

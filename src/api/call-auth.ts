@@ -67,7 +67,7 @@ export async function authorizeOperation(
       resource: call.resource,
       context: call.context ?? {},
     };
-    const encoded = sealMessage(decodedDocument(denied, explained), backend.messageKey);
+    const encoded = sealMessage(decodedDocument(denied, explained), backend.sealer);
     throw new RolecallError(
       'AccessDenied',
       `${accessDeniedMessage(denied, explained)}. Encoded authorization failure message: ${encoded}`,

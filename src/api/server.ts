@@ -68,8 +68,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     genReqId: () => randomUUID(),
     return503OnClosing: true,
   });
-  const operations = new Map<string, Operation>();
-  for (const op of backend.operations) operations.set(`${op.service}:${op.name}`, op);
+  const byAccount = new Map<string, Map<string, Operation>>();
+  const operationsOf = (account: string): Map<string, Operation> => {
+    let ops = byAccount.get(account);
+    if (ops === undefined) {
+      ops = new Map();
+      for (const op of backend.operations(account)) ops.set(`${op.service}:${op.name}`, op);
+      byAccount.set(account, ops);
+    }
+    return ops;
+  };
 
   // Bodies are kept raw: the signature covers the exact bytes received.
   app.removeAllContentTypeParsers();
@@ -107,7 +115,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         throw new RolecallError('MissingParameter', 'The request must contain the parameter Action');
       }
       const version = params.string('Version');
-      const op = operations.get(`${service}:${action}`);
+      const op = operationsOf(caller.account).get(`${service}:${action}`);
       if (op === undefined || (version !== undefined && version !== API_VERSIONS[service])) {
         throw new RolecallError(
           'InvalidAction',

@@ -5,7 +5,7 @@
  */
 import { RolecallError } from '../errors.js';
 import type { ContextValue } from '../eval/types.js';
-import { openMessage } from './authorization-message.js';
+import { openMessage, type Sealer } from './authorization-message.js';
 import type { IamControl, IssuedCredentials } from './control.js';
 import type { QueryParams } from './form.js';
 import type { CallAuthorization, Operation } from './operation.js';
@@ -89,7 +89,7 @@ function readAssumeRole(p: QueryParams) {
   };
 }
 
-export function stsOperations(control: IamControl, messageKey: Buffer): Operation[] {
+export function stsOperations(control: IamControl, sealer: Sealer): Operation[] {
   return [
     {
       service: 'sts',
@@ -152,7 +152,7 @@ export function stsOperations(control: IamControl, messageKey: Buffer): Operatio
       name: 'DecodeAuthorizationMessage',
       authorize: () => [{ action: 'sts:DecodeAuthorizationMessage', resource: '*' }],
       run: ({ params }) =>
-        Promise.resolve({ DecodedMessage: openMessage(params.required('EncodedMessage'), messageKey) }),
+        Promise.resolve({ DecodedMessage: openMessage(params.required('EncodedMessage'), sealer) }),
     },
   ];
 }
