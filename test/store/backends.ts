@@ -1,0 +1,83 @@
+/**
+ * The three backends for contract tests. PostgreSQL gets a fresh schema per store in database `test`,
+ * dropped on close; when it is unreachable the PostgreSQL cases fail in CI and are skipped elsewhere
+ * with the reason printed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MemoryStore, PostgresStore, SqliteStore, type Store } from '../../src/store/index.js';
+
+export const PG_URL = process.env.ROLECALL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface Backend {
+  name: 'memory' | 'sqlite' | 'postgres';
+  /** A new empty store. */
+  open(): Promise<Store>;
+  /** Another connection to the same database as `store` (durable backends only). */
+  reopen?(store: Store): Promise<Store>;
+  /** Releases the store and removes its data. */
+  dispose(store: Store): Promise<void>;
+}
+
+export function tempDir(prefix = 'rolecall-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+const keyFile = path.join(tempDir(), 'secret.key');
+
+export const memoryBackend: Backend = {
+  name: 'memory',
+  open: () => Promise.resolve(new MemoryStore()),
+  dispose: (s) => s.close(),
+};
+
+export const sqliteBackend: Backend = {
+  name: 'sqlite',
+  open: () => Promise.resolve(new SqliteStore(path.join(tempDir(), 'rolecall.db'), { keyFile })),
+  reopen: (s) => Promise.resolve(new SqliteStore(s.location, { keyFile })),
+  dispose: async (s) => {
+    await s.close();
+    fs.rmSync(path.dirname(s.location), { recursive: true, force: true });
+  },
+};
+
+export const postgresBackend: Backend = {
+  name: 'postgres',
+  open: () =>
+    PostgresStore.open(PG_URL, { schema: `rolecall_test_${randomBytes(6).toString('hex')}`, keyFile }),
+  reopen: (s) => PostgresStore.open(PG_URL, { schema: (s as PostgresStore).schema, keyFile }),
+  dispose: async (s) => {
+    await (s as PostgresStore).dropSchema();
+    await s.close();
+  },
+};
+
+let reachable: Promise<string | undefined> | undefined;
+
+/** Undefined when PostgreSQL answers, else why not. */
+export function postgresUnavailable(): Promise<string | undefined> {
+  reachable ??= (async () => {
+    try {
+      const s = await postgresBackend.open();
+      await postgresBackend.dispose(s);
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  })();
+  return reachable;
+}
+
+/** Backends to run, with a skip reason for PostgreSQL outside CI when it cannot be reached. */
+export async function backends(): Promise<{ backend: Backend; skip?: string }[]> {
+  const why = await postgresUnavailable();
+  const pg: { backend: Backend; skip?: string } = { backend: postgresBackend };
+  if (why !== undefined) {
+    if (process.env.CI === 'true')
+      throw new Error(`PostgreSQL is required in CI and is not reachable at ${PG_URL}: ${why}`);
+    pg.skip = `PostgreSQL not reachable at ${PG_URL}: ${why}`;
+  }
+  return [{ backend: memoryBackend }, { backend: sqliteBackend }, pg];
+}
