@@ -5,7 +5,11 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html
  */
 import { RolecallError } from '../errors.js';
-import { getAwsManagedPolicy, type AwsManagedPolicy } from '../knowledge/managed-policies.js';
+import {
+  getAwsManagedPolicy,
+  listAwsManagedPolicyNames,
+  type AwsManagedPolicy,
+} from '../knowledge/managed-policies.js';
 import { parseArn } from '../policy/arn.js';
 import type { StoreTx } from '../store/index.js';
 import { entityKey, isoDate, validatePolicyText, type IamContext } from './context.js';
@@ -842,6 +846,50 @@ export class IamService {
       }
       return out;
     });
+  }
+
+  /** Every AWS managed policy (loads the package's data on first use). */
+  async listAwsManagedPolicies(pathPrefix = '/'): Promise<ManagedPolicyInfo[]> {
+    const names = await listAwsManagedPolicyNames();
+    const out: ManagedPolicyInfo[] = [];
+    const uses = await this.read(async (tx) => {
+      const m = new Map<string, { attached: number; boundary: number }>();
+      for (const kind of ['role', 'user', 'group'] as const) {
+        for (const rec of await this.allOf(tx, kind)) {
+          for (const a of rec.attached) {
+            const u = m.get(a) ?? { attached: 0, boundary: 0 };
+            u.attached++;
+            m.set(a, u);
+          }
+          if ('permissionsBoundary' in rec && rec.permissionsBoundary !== undefined) {
+            const u = m.get(rec.permissionsBoundary) ?? { attached: 0, boundary: 0 };
+            u.boundary++;
+            m.set(rec.permissionsBoundary, u);
+          }
+        }
+      }
+      return m;
+    });
+    for (const name of names) {
+      const p = await getAwsManagedPolicy(name);
+      if (!p || !p.path.startsWith(pathPrefix)) continue;
+      const u = uses.get(p.arn) ?? { attached: 0, boundary: 0 };
+      out.push({
+        account: 'aws',
+        name: p.name,
+        path: p.path,
+        id: awsManagedPolicyId(p.arn),
+        arn: p.arn,
+        defaultVersionId: p.defaultVersionId,
+        attachmentCount: u.attached,
+        boundaryUsageCount: u.boundary,
+        createDate: p.createDate,
+        updateDate: p.updateDate,
+        tags: [],
+        awsManaged: true,
+      });
+    }
+    return out;
   }
 
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html

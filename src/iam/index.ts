@@ -33,3 +33,14 @@ export { OrganizationService } from './organization.js';
 export { ResourceRegistry, resourceTypeOf, type PutResourceInput } from './resources.js';
 export { AWS_QUOTAS, resolveQuotas, type IamQuotas } from './quotas.js';
 export type { IamContext, PolicyChecker } from './context.js';
+export {
+  Resolver,
+  type PolicyCompiler,
+  type PreparedRequest,
+  type PrincipalKind,
+  type ResolvedPrincipal,
+  type ResolvedResource,
+  type ResolverOptions,
+} from './resolver.js';
+export { loadPolicyEngine, type PolicyEngine } from './engine.js';
+export { openControlPlane, type OpenedControlPlane } from './open.js';

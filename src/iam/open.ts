@@ -1,0 +1,36 @@
+/** Opens a store and the control plane over it, with the real parser and engine. */
+import { openStore, storeLocation } from '../store/index.js';
+import { createControlPlane, type ControlPlane } from './control-plane.js';
+import { loadPolicyEngine, type PolicyEngine } from './engine.js';
+import type { IamQuotas } from './quotas.js';
+import { Resolver } from './resolver.js';
+
+export interface OpenedControlPlane extends ControlPlane {
+  engine: PolicyEngine;
+  resolver: Resolver;
+  close(): Promise<void>;
+}
+
+/** `location`: a SQLite path, a `postgres://` URL or `memory`; default `ROLECALL_STORE` or `.rolecall/rolecall.db`. */
+export async function openControlPlane(
+  location?: string,
+  options: { quotas?: Partial<IamQuotas>; now?: () => number } = {},
+): Promise<OpenedControlPlane> {
+  const engine = await loadPolicyEngine();
+  const store = await openStore(storeLocation(location));
+  const cp = createControlPlane(store, {
+    checkPolicy: engine.checkPolicy,
+    ...(options.quotas ? { quotas: options.quotas } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const resolver = new Resolver(cp, engine.compile, options.now ? { now: options.now } : {});
+  return {
+    ...cp,
+    engine,
+    resolver,
+    close: async () => {
+      resolver.dispose();
+      await store.close();
+    },
+  };
+}
