@@ -1,10 +1,11 @@
 /**
- * First start: with no IAM user in the store, create an administrator (a user with AWS's
+ * First start: when no IAM user in the store has an access key, create an administrator (a user with AWS's
  * AdministratorAccess attached) and its access key, and write the key to a credentials file in the AWS
  * shared-credentials format, readable only by its owner.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { IamService } from '../iam/index.js';
 import type { IamControl } from './control.js';
 
 export const ADMIN_USER = 'rolecall-admin';
@@ -24,12 +25,22 @@ export function defaultCredentialsFile(storeLocation: string): string {
   return path.join(path.dirname(storeLocation), 'credentials');
 }
 
+/** Whether any IAM user of any account in the store has an access key (else nobody could sign in). */
+export async function anyAccessKey(svc: IamService): Promise<boolean> {
+  for (const account of await svc.listAccounts()) {
+    for (const user of await svc.listUsers(account.id)) {
+      if ((await svc.listAccessKeys(account.id, user.name)).length > 0) return true;
+    }
+  }
+  return false;
+}
+
 export async function bootstrapAdministrator(
-  control: IamControl,
+  control: Pick<IamControl, 'createUser' | 'findUser' | 'attachPolicy' | 'createAccessKey'>,
   credentialsFile: string,
 ): Promise<BootstrapResult> {
-  if ((await control.listUsers()).length > 0) return {};
-  await control.createUser({ name: ADMIN_USER, tags: [] });
+  if ((await control.findUser(ADMIN_USER)) === undefined)
+    await control.createUser({ name: ADMIN_USER, tags: [] });
   await control.attachPolicy('user', ADMIN_USER, ADMINISTRATOR_ACCESS);
   const key = await control.createAccessKey(ADMIN_USER);
   fs.mkdirSync(path.dirname(path.resolve(credentialsFile)), { recursive: true, mode: 0o700 });

@@ -10,7 +10,7 @@ import { exitCodes, type CommandContext } from './context.js';
 type Register = (program: Command, ctx: CommandContext) => void;
 
 /** Command groups, each a module exporting `register`. Add one line per group. */
-const groups: (() => Promise<{ register: Register }>)[] = [];
+const groups: (() => Promise<{ register: Register }>)[] = [() => import('./commands/serve.js')];
 
 export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {
   const ctx: CommandContext = {

@@ -1,0 +1,117 @@
+/**
+ * The endpoint's backend over the control plane, its resolver and the engine: credentials for SigV4, the
+ * authorization of every call (the caller's identity, boundary, session and organization policies, and the
+ * resource's policy, as AWS evaluates them), the decision API, simulation and STS's own rules.
+ */
+import { isRolecallError } from '../errors.js';
+import type { AuthzRequest, AuthzResult, ContextValue } from '../eval/types.js';
+import type { OpenedControlPlane } from '../iam/index.js';
+import type { ApiBackend, CallEnvironment, StoredCredential } from './backend.js';
+import type { IamControl } from './control.js';
+import { iamControl } from './iam-control.js';
+import { iamOperations } from './iam-operations.js';
+import { simulation } from './simulation.js';
+import { stsControl } from './sts-control.js';
+import { stsOperations } from './sts-operations.js';
+
+/** Request keys every AWS call carries (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html) */
+function requestContext(env: CallEnvironment): Record<string, ContextValue> {
+  return {
+    'aws:SourceIp': env.sourceIp,
+    'aws:SecureTransport': false,
+    'aws:RequestedRegion': env.region,
+    'aws:ViaAWSService': false,
+  };
+}
+
+export function createBackend(cp: OpenedControlPlane): ApiBackend {
+  const sealer = cp.store.secrets;
+
+  const decide = async (
+    request: AuthzRequest,
+    env: CallEnvironment,
+    explain: boolean,
+  ): Promise<AuthzResult> => {
+    let prepared;
+    try {
+      prepared = await cp.resolver.prepare({
+        ...request,
+        context: { ...requestContext(env), ...request.context },
+      });
+    } catch (e) {
+      // Assuming a role that does not exist is a denial, as AWS answers it (no trust policy allows it).
+      if (isRolecallError(e) && e.code === 'NoSuchEntity' && /^sts:assumerole/i.test(request.action)) {
+        return {
+          decision: 'ImplicitDeny',
+          reason: 'TrustPolicyRequired',
+          ...(explain ? { explanation: { steps: [], policies: [], missingContextKeys: [] } } : {}),
+        };
+      }
+      throw e;
+    }
+    return cp.engine.authorize(prepared.request, prepared.policySet, { now: env.now, explain });
+  };
+
+  const controls = new Map<string, IamControl>();
+  const controlFor = (account: string): IamControl => {
+    let c = controls.get(account);
+    if (c === undefined) {
+      c = { ...iamControl(cp.iam, account), ...simulation(cp, account), ...stsControl(cp) };
+      controls.set(account, c);
+    }
+    return c;
+  };
+
+  return {
+    sealer,
+    async findCredential(accessKeyId): Promise<StoredCredential | undefined> {
+      const cred = await cp.iam.findCredential(accessKeyId);
+      if (cred === undefined) return undefined;
+      if (cred.kind === 'user') {
+        return {
+          accessKeyId,
+          secretAccessKey: cred.key.secretAccessKey,
+          active: cred.key.status === 'Active',
+          caller: {
+            arn: cred.user.arn,
+            userId: cred.user.id,
+            account: cred.user.account,
+            accessKeyId,
+            temporary: false,
+          },
+        };
+      }
+      const s = cred.session;
+      return {
+        accessKeyId,
+        secretAccessKey: s.secretAccessKey,
+        sessionToken: s.sessionToken,
+        expiresAt: s.expiration,
+        active: true,
+        caller: {
+          arn: s.assumedRoleArn,
+          userId: s.assumedRoleId,
+          account: s.account,
+          accessKeyId,
+          temporary: true,
+        },
+      };
+    },
+    authorizeCall: (caller, call, env, explain) =>
+      decide(
+        {
+          principal: caller.arn,
+          action: call.action,
+          resource: call.resource,
+          ...(call.context !== undefined ? { context: call.context } : {}),
+        },
+        env,
+        explain,
+      ),
+    decide,
+    operations: (account) => [
+      ...iamOperations(controlFor(account)),
+      ...stsOperations(controlFor(account), sealer),
+    ],
+  };
+}

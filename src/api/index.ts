@@ -1,0 +1,88 @@
+/**
+ * The AWS-compatible IAM and STS endpoint and the JSON decision API, over the store.
+ *
+ * ```ts
+ * const api = await openApi({ store: 'rolecall.db', port: 4599 });
+ * // aws iam list-roles --endpoint-url http://127.0.0.1:4599
+ * await api.close();
+ * ```
+ */
+import { openControlPlane, type OpenedControlPlane } from '../iam/index.js';
+import { storeLocation } from '../store/index.js';
+import { anyAccessKey, bootstrapAdministrator, defaultCredentialsFile, usageText } from './bootstrap.js';
+import { createBackend } from './iam-backend.js';
+import { iamControl } from './iam-control.js';
+import { startServer } from './server.js';
+
+export {
+  buildServer,
+  startServer,
+  DEFAULT_BODY_LIMIT,
+  type ServerOptions,
+  type RunningServer,
+} from './server.js';
+export { createBackend } from './iam-backend.js';
+export { toWireError, type WireError } from './errors.js';
+export type { ApiBackend } from './backend.js';
+
+/** The account the first-start administrator is created in when the store has none. */
+export const DEFAULT_ACCOUNT = '123456789012';
+
+export interface OpenApiOptions {
+  /** SQLite path, `postgres://` URL or `memory`; default `ROLECALL_STORE` or `.rolecall/rolecall.db`. */
+  store?: string;
+  port?: number;
+  host?: string;
+  bodyLimit?: number;
+  logger?: boolean;
+  /** Where the first start writes the administrator key; default beside the store. */
+  credentialsFile?: string;
+  /** Epoch milliseconds (tests move it to expire sessions). */
+  clock?: () => number;
+}
+
+export interface OpenApi {
+  url: string;
+  port: number;
+  storeLocation: string;
+  /** How to use the administrator key, when this start created it. */
+  usage?: string;
+  cp: OpenedControlPlane;
+  close(): Promise<void>;
+}
+
+export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
+  const location = storeLocation(options.store);
+  const cp = await openControlPlane(location, options.clock ? { now: options.clock } : {});
+  try {
+    const credentialsFile = options.credentialsFile ?? defaultCredentialsFile(location);
+    let created = false;
+    if (!(await anyAccessKey(cp.iam))) {
+      const account = (await cp.iam.listAccounts())[0]?.id ?? DEFAULT_ACCOUNT;
+      created =
+        (await bootstrapAdministrator(iamControl(cp.iam, account), credentialsFile)).created !== undefined;
+    }
+    const server = await startServer({
+      backend: createBackend(cp),
+      port: options.port ?? 4599,
+      host: options.host ?? '127.0.0.1',
+      ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    });
+    return {
+      url: server.url,
+      port: server.port,
+      storeLocation: location,
+      ...(created ? { usage: usageText(server.url, credentialsFile) } : {}),
+      cp,
+      close: async () => {
+        await server.close();
+        await cp.close();
+      },
+    };
+  } catch (e) {
+    await cp.close();
+    throw e;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * IAM's policy simulator over the engine: SimulatePrincipalPolicy / SimulateCustomPolicy and the context
+ * keys of GetContextKeysFor*Policy. Every action × resource pair is evaluated with the explanation on, and
+ * the matched statements, missing context keys and organization / boundary details are read from it.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
+ */
+import { RolecallError } from '../errors.js';
+import type { AuthzResult, ContextValue, PolicySet } from '../eval/types.js';
+import type { OpenedControlPlane, ResolvedPrincipal } from '../iam/index.js';
+import type { IamControl, SimulationInput, SimulationResultView } from './control.js';
+import { contextKeysOf } from './context-keys.js';
+
+const DECISIONS = { Allow: 'allowed', ExplicitDeny: 'explicitDeny', ImplicitDeny: 'implicitDeny' } as const;
+
+/** ContextKeyType values and how each becomes a context value. */
+function contextValue(type: string, values: string[]): ContextValue {
+  const list = type.endsWith('List');
+  const base = list ? type.slice(0, -4) : type;
+  const convert = (v: string): string | number | boolean => {
+    if (base === 'numeric') {
+      const n = Number(v);
+      if (Number.isNaN(n)) throw new RolecallError('InvalidInput', `Context value ${v} is not numeric.`);
+      return n;
+    }
+    if (base === 'boolean') return v.toLowerCase() === 'true';
+    return v;
+  };
+  const known = ['string', 'numeric', 'boolean', 'date', 'ip', 'binary'];
+  if (!known.includes(base)) {
+    throw new RolecallError(
+      'ValidationError',
+      `1 validation error detected: Value '${type}' at 'contextEntries.member.contextKeyType' failed to satisfy constraint: Member must satisfy enum value set: [string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList]`,
+    );
+  }
+  if (list) return values.map(convert);
+  return convert(values[0] ?? '');
+}
+
+/** SimulatePrincipalPolicy's SourcePolicyType of a compiled policy, from the name the resolver gave it. */
+function sourceType(name: string, principal: ResolvedPrincipal): string {
+  if (name.includes(':aws:policy/')) return 'aws-managed';
+  if (/^arn:[^:]+:iam::\d{12}:policy\//.test(name)) return 'user-managed';
+  if (name.startsWith('group ')) return 'group';
+  if (name.includes(' inline ')) return principal.kind === 'user' ? 'user' : 'role';
+  return 'none';
+}
+
+export function simulation(
+  cp: OpenedControlPlane,
+  account: string,
+): Pick<
+  IamControl,
+  'simulatePrincipal' | 'simulateCustom' | 'contextKeysForPrincipal' | 'contextKeysForCustom'
+> {
+  /** Policy names in explanations map back to AWS's SourcePolicyType. */
+  const run = async (
+    set: PolicySet,
+    types: ReadonlyMap<string, string>,
+    input: SimulationInput,
+    principal: string,
+    principalContext: Record<string, ContextValue>,
+    now: number,
+  ): Promise<SimulationResultView[]> => {
+    const context: Record<string, ContextValue> = { ...principalContext };
+    for (const e of input.context) context[e.key] = contextValue(e.type, e.values);
+    const resourcePolicy =
+      input.resourcePolicy !== undefined
+        ? cp.engine.compile(input.resourcePolicy, { kind: 'resource', name: 'ResourcePolicy' })
+        : undefined;
+    const resources = input.resources.length > 0 ? input.resources : ['*'];
+    const out: SimulationResultView[] = [];
+    for (const action of input.actions) {
+      for (const resource of resources) {
+        const rp =
+          resourcePolicy ??
+          (resource !== '*'
+            ? (await cp.resolver.resource(resource, action).catch(() => undefined))?.policy
+            : undefined);
+        const result = cp.engine.authorize(
+          {
+            principal,
+            action,
+            resource,
+            context,
+            ...(input.resourceOwner !== undefined ? { resourceAccount: input.resourceOwner } : {}),
+          },
+          { ...set, ...(rp !== undefined ? { resource: rp } : {}) },
+          { now, explain: true },
+        );
+        out.push(view(action, resource, result, set, types));
+      }
+    }
+    return out;
+  };
+
+  return {
+    async simulatePrincipal(principalArn, input, now) {
+      const resolved = await cp.resolver.principal(principalArn);
+      const types = new Map(resolved.identity.map((c) => [c.name ?? '', sourceType(c.name ?? '', resolved)]));
+      const extra = input.policyInputs.map((text, i) => {
+        types.set(`PolicyInputList.${i + 1}`, 'IAM Policy');
+        return cp.engine.compile(text, { kind: 'identity', name: `PolicyInputList.${i + 1}` });
+      });
+      const boundary = input.boundaryInputs[0];
+      const set: PolicySet = {
+        identity: [...resolved.identity, ...extra],
+        ...(resolved.boundary ? { boundary: resolved.boundary } : {}),
+        ...(resolved.session ? { session: resolved.session } : {}),
+        ...(resolved.scp ? { scp: resolved.scp } : {}),
+        ...(resolved.serviceLinkedRole ? { serviceLinkedRole: true } : {}),
+        ...(boundary !== undefined
+          ? {
+              boundary: cp.engine.compile(boundary, {
+                kind: 'boundary',
+                name: 'PermissionsBoundaryPolicyInputList.1',
+              }),
+            }
+          : {}),
+      };
+      return run(set, types, input, input.callerArn ?? principalArn, resolved.context, now);
+    },
+    async simulateCustom(input, now) {
+      if (input.resourcePolicy !== undefined && input.callerArn === undefined) {
+        throw new RolecallError('InvalidInput', 'CallerArn is required when ResourcePolicy is given.');
+      }
+      const types = new Map<string, string>();
+      const identity = input.policyInputs.map((text, i) => {
+        types.set(`PolicyInputList.${i + 1}`, 'IAM Policy');
+        return cp.engine.compile(text, { kind: 'identity', name: `PolicyInputList.${i + 1}` });
+      });
+      const boundary = input.boundaryInputs[0];
+      const set: PolicySet = {
+        identity,
+        ...(boundary !== undefined
+          ? {
+              boundary: cp.engine.compile(boundary, {
+                kind: 'boundary',
+                name: 'PermissionsBoundaryPolicyInputList.1',
+              }),
+            }
+          : {}),
+      };
+      return run(set, types, input, input.callerArn ?? `arn:aws:iam::${account}:root`, {}, now);
+    },
+    async contextKeysForPrincipal(principalArn, extra) {
+      return contextKeysOf([...(await principalDocuments(cp, principalArn)), ...extra]);
+    },
+    contextKeysForCustom(policies) {
+      return Promise.resolve(contextKeysOf(policies));
+    },
+  };
+}
+
+/** The documents of a user (with its groups'), group or role, for GetContextKeysForPrincipalPolicy. */
+async function principalDocuments(cp: OpenedControlPlane, principalArn: string): Promise<string[]> {
+  const m = /^arn:[^:]+:iam::(\d{12}):(user|group|role)\/(?:.*\/)?([^/]+)$/.exec(principalArn);
+  if (!m) throw new RolecallError('InvalidInput', `ARN ${principalArn} is not valid.`);
+  const [, account, kind, name] = m as unknown as [string, string, 'user' | 'group' | 'role', string];
+  const refs: { kind: 'user' | 'group' | 'role'; account: string; name: string }[] = [
+    { kind, account, name },
+  ];
+  if (kind === 'user') {
+    for (const g of (await cp.iam.getUser(account, name)).groups)
+      refs.push({ kind: 'group', account, name: g });
+  }
+  const docs: string[] = [];
+  for (const ref of refs) {
+    for (const p of await cp.iam.listInlinePolicies(ref)) docs.push(p.document);
+    for (const a of await cp.iam.listAttachedPolicies(ref))
+      docs.push((await cp.iam.managedPolicyDocument(a.arn)).document);
+  }
+  return docs;
+}
+
+function view(
+  action: string,
+  resource: string,
+  result: AuthzResult,
+  set: PolicySet,
+  types: ReadonlyMap<string, string>,
+): SimulationResultView {
+  const matched = (result.explanation?.policies ?? []).flatMap((p) =>
+    p.statements
+      .filter((s) => s.applies)
+      .map((s) => ({
+        sourcePolicyId: p.name ?? p.slot,
+        sourcePolicyType: types.get(p.name ?? '') ?? (p.slot === 'resource' ? 'resource' : 'none'),
+        start: { line: s.pos.line, column: s.pos.column },
+        end: { line: s.pos.line, column: s.pos.column },
+      })),
+  );
+  const denyIn = (slot: string) =>
+    (result.explanation?.policies ?? []).some(
+      (p) => p.slot === slot && p.statements.some((s) => s.applies && s.effect === 'Deny'),
+    );
+  return {
+    action,
+    resource,
+    decision: DECISIONS[result.decision],
+    matchedStatements: matched,
+    missingContextValues: result.explanation?.missingContextKeys ?? [],
+    ...(set.scp !== undefined
+      ? { organizationsAllowed: result.reason !== 'ScpNoAllow' && !denyIn('scp') }
+      : {}),
+    ...(set.boundary !== undefined
+      ? { boundaryAllowed: result.reason !== 'BoundaryNoAllow' && !denyIn('boundary') }
+      : {}),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * STS's own rules around the sessions iam/ stores: duration bounds (the role's maximum, one hour when
+ * chaining roles), session policies (inline and managed), session tags with transitive tags inherited along
+ * a role chain, source identity that cannot change once set, and the packed size of it all.
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html
+ */
+import { deflateRawSync } from 'node:zlib';
+import { RolecallError } from '../errors.js';
+import type { OpenedControlPlane } from '../iam/index.js';
+import type { Tag } from '../iam/types.js';
+import { parseArn } from '../policy/arn.js';
+import type { IamControl } from './control.js';
+
+function validation(message: string): RolecallError {
+  return new RolecallError('ValidationError', message);
+}
+
+/** Role chaining limits the session to one hour (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining) */
+const CHAINED_MAX_SECONDS = 3600;
+/** Packed session policies and tags: compressed size against this budget gives PackedPolicySize (%). */
+const PACKED_BUDGET_BYTES = 2048;
+
+export function stsControl(cp: OpenedControlPlane): Pick<IamControl, 'assumeRole' | 'getSessionToken'> {
+  return {
+    async assumeRole(caller, input, now) {
+      const arn = parseArn(input.roleArn);
+      if (!arn || arn.service !== 'iam' || !arn.resource.startsWith('role/')) {
+        throw validation(`${input.roleArn} is invalid`);
+      }
+      const roleName = arn.resource.slice(arn.resource.lastIndexOf('/') + 1);
+      const role = await cp.iam.getRole(arn.account, roleName);
+
+      const callerCred = await cp.iam.findCredential(caller.accessKeyId);
+      const parent = callerCred?.kind === 'session' ? callerCred.session : undefined;
+      const duration = input.durationSeconds ?? 3600;
+      if (parent !== undefined && duration > CHAINED_MAX_SECONDS) {
+        throw validation(
+          'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+        );
+      }
+      if (duration > role.maxSessionDuration) {
+        throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+      }
+
+      if (input.policy !== undefined) cp.engine.compile(input.policy, { kind: 'session', name: 'Policy' });
+      for (const policyArn of input.policyArns) {
+        try {
+          await cp.iam.managedPolicyDocument(policyArn);
+        } catch {
+          throw new RolecallError(
+            'MalformedPolicyDocument',
+            `Policy ${policyArn} does not exist or is not attachable.`,
+          );
+        }
+      }
+
+      const tags = mergeSessionTags(parent?.tags ?? [], parent?.transitiveTagKeys ?? [], input.tags);
+      const transitive = [...(parent?.transitiveTagKeys ?? [])];
+      for (const key of input.transitiveTagKeys) {
+        if (!input.tags.some((t) => t.key.toLowerCase() === key.toLowerCase())) {
+          throw validation(`The transitive tag key ${key} is not one of the session tags.`);
+        }
+        if (!transitive.some((k) => k.toLowerCase() === key.toLowerCase())) transitive.push(key);
+      }
+
+      // Once set, the source identity stays for the whole role chain (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html)
+      let sourceIdentity = input.sourceIdentity;
+      if (parent?.sourceIdentity !== undefined) {
+        if (sourceIdentity !== undefined && sourceIdentity !== parent.sourceIdentity) {
+          throw new RolecallError('AccessDenied', 'The source identity of a role chain cannot be changed.');
+        }
+        sourceIdentity = parent.sourceIdentity;
+      }
+
+      const packed = deflateRawSync(
+        JSON.stringify({
+          p: input.policy !== undefined ? JSON.stringify(JSON.parse(input.policy)) : '',
+          a: input.policyArns,
+          t: tags.map((t) => [t.key, t.value]),
+          k: transitive,
+        }),
+      ).length;
+      const packedPolicySize = Math.ceil((packed * 100) / PACKED_BUDGET_BYTES);
+      if (packedPolicySize > 100) {
+        throw new RolecallError(
+          'PackedPolicyTooLarge',
+          `Packed size of session policies and tags exceeds the limit: ${packedPolicySize}% of allowed size`,
+        );
+      }
+
+      const session = await cp.iam.createSession({
+        account: role.account,
+        roleName: role.name,
+        sessionName: input.sessionName,
+        expiration: now + duration * 1000,
+        ...(input.policy !== undefined ? { sessionPolicy: input.policy } : {}),
+        sessionPolicyArns: input.policyArns,
+        tags,
+        transitiveTagKeys: transitive,
+        ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
+      });
+      return {
+        credentials: {
+          accessKeyId: session.accessKeyId,
+          secretAccessKey: session.secretAccessKey,
+          sessionToken: session.sessionToken,
+          expiration: new Date(session.expiration),
+        },
+        assumedRoleId: session.assumedRoleId,
+        arn: session.assumedRoleArn,
+        packedPolicySize,
+        ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
+      };
+    },
+    getSessionToken() {
+      return Promise.reject(
+        new RolecallError(
+          'AccessDenied',
+          'GetSessionToken is not available: sessions are issued for roles only',
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * Session tags: keys are case-insensitive and unique; tags inherited as transitive from the parent session
+ * cannot be overridden. https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_role-chaining
+ */
+function mergeSessionTags(
+  parentTags: readonly Tag[],
+  parentTransitive: readonly string[],
+  tags: readonly Tag[],
+): Tag[] {
+  const seen = new Set<string>();
+  for (const t of tags) {
+    const k = t.key.toLowerCase();
+    if (seen.has(k)) {
+      throw validation('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+    }
+    seen.add(k);
+    if (t.key.length < 1 || t.key.length > 128 || t.value.length > 256) {
+      throw validation(
+        `The session tag ${t.key} does not satisfy the key (1-128) or value (0-256) length constraints.`,
+      );
+    }
+  }
+  const inherited = parentTags.filter((t) =>
+    parentTransitive.some((k) => k.toLowerCase() === t.key.toLowerCase()),
+  );
+  for (const t of inherited) {
+    if (seen.has(t.key.toLowerCase())) {
+      throw validation(
+        `The session tag ${t.key} is transitive from the calling session and cannot be overridden.`,
+      );
+    }
+  }
+  return [...inherited, ...tags];
+}

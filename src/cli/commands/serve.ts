@@ -1,0 +1,76 @@
+/**
+ * `rolecall serve`: the AWS-compatible IAM and STS endpoint and the decision API over HTTP, on the store.
+ * Runs until SIGINT or SIGTERM, then closes the server and the store.
+ */
+import type { Command } from 'commander';
+import { RolecallError } from '../../errors.js';
+import { openApi } from '../../api/index.js';
+import type { CommandContext } from '../context.js';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  store?: string;
+  credentialsFile?: string;
+  bodyLimit: string;
+  log?: boolean;
+}
+
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^\d{1,5}$/.test(text) || n > 65535) {
+    throw new RolecallError('UsageError', `invalid port \`${text}\``);
+  }
+  return n;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('serve')
+    .description('serve the AWS IAM (2010-05-08) and STS (2011-06-15) query APIs and the decision API')
+    .option('--port <port>', 'TCP port (0 picks a free one)', '4599')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--store <location>',
+      'SQLite file, postgres:// URL or `memory` (default: ROLECALL_STORE or .rolecall/rolecall.db)',
+    )
+    .option(
+      '--credentials-file <path>',
+      'where the first start writes the administrator key (default: beside the store)',
+    )
+    .option('--body-limit <bytes>', 'largest request body accepted', String(1024 * 1024))
+    .option('--log', 'log each request (method, URL, status; never secrets)')
+    .addHelpText(
+      'after',
+      '\nOn first start with no IAM user in the store, an administrator access key is created and written to\n' +
+        'the credentials file (mode 0600). Point the aws CLI or an SDK at the printed URL with that profile.',
+    )
+    .action(async (opts: ServeOptions) => {
+      const bodyLimit = Number(opts.bodyLimit);
+      if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) {
+        throw new RolecallError('UsageError', `invalid body limit \`${opts.bodyLimit}\``);
+      }
+      const api = await openApi({
+        port: parsePort(opts.port),
+        host: opts.host,
+        bodyLimit,
+        logger: opts.log === true,
+        ...(opts.store !== undefined ? { store: opts.store } : {}),
+        ...(opts.credentialsFile !== undefined ? { credentialsFile: opts.credentialsFile } : {}),
+      });
+      ctx.out(`rolecall: store ${api.storeLocation}\n`);
+      if (api.usage !== undefined) ctx.out(api.usage);
+      ctx.out(`rolecall: listening on ${api.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await api.close();
+      ctx.out('rolecall: stopped\n');
+    });
+}

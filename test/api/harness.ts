@@ -1,0 +1,58 @@
+/**
+ * Starts `rolecall serve`'s server in-process on loopback (ephemeral port, temporary SQLite store) and
+ * reads the administrator credentials the first start wrote.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openApi, type OpenApi } from '../../src/api/index.js';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface TestServer {
+  url: string;
+  dir: string;
+  admin: Credentials;
+  api: OpenApi;
+  /** Moves the server's clock (milliseconds). */
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+export function readCredentialsFile(file: string): Credentials {
+  const text = fs.readFileSync(file, 'utf8');
+  const accessKeyId = /aws_access_key_id\s*=\s*(\S+)/.exec(text)?.[1];
+  const secretAccessKey = /aws_secret_access_key\s*=\s*(\S+)/.exec(text)?.[1];
+  if (!accessKeyId || !secretAccessKey) throw new Error(`no credentials in ${file}`);
+  return { accessKeyId, secretAccessKey };
+}
+
+export async function startTestServer(options: { bodyLimit?: number } = {}): Promise<TestServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-api-'));
+  let offset = 0;
+  const api = await openApi({
+    store: path.join(dir, 'rolecall.db'),
+    credentialsFile: path.join(dir, 'credentials'),
+    port: 0,
+    host: '127.0.0.1',
+    clock: () => Date.now() + offset,
+    ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+  });
+  return {
+    url: api.url,
+    dir,
+    api,
+    admin: readCredentialsFile(path.join(dir, 'credentials')),
+    advance: (ms) => {
+      offset += ms;
+    },
+    close: async () => {
+      await api.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
