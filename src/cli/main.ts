@@ -10,7 +10,16 @@ import { exitCodes, type CommandContext } from './context.js';
 type Register = (program: Command, ctx: CommandContext) => void;
 
 /** Command groups, each a module exporting `register`. Add one line per group. */
-const groups: (() => Promise<{ register: Register }>)[] = [() => import('./commands/serve.js')];
+const groups: (() => Promise<{ register: Register }>)[] = [
+  () => import('./commands/serve.js'),
+  () => import('./commands/role.js'),
+  () => import('./commands/user.js'),
+  () => import('./commands/group.js'),
+  () => import('./commands/policy.js'),
+  () => import('./commands/account.js'),
+  () => import('./commands/org.js'),
+  () => import('./commands/resource.js'),
+];
 
 export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {
   const ctx: CommandContext = {

@@ -1,4 +1,5 @@
 /** The in-memory backend: tests and throwaway sessions. Same semantics as the durable ones. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
 import { Mutex } from './mutex.js';
 import { secretBox } from './secrets.js';
@@ -16,14 +17,17 @@ export class MemoryStore implements Store {
   private readonly listeners = new CommitListeners();
   private rev = 0;
   private closed = false;
+  private readonly current = new AsyncLocalStorage<StoreTx>();
 
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, _options: TransactionOptions = {}): Promise<T> {
+    const outer = this.current.getStore();
+    if (outer) return fn(outer);
     return this.mutex.run(async () => {
       if (this.closed) throw new Error('store is closed');
       // Writes go to an overlay applied only on success, so a failing transaction leaves nothing behind.
       const overlay = new Map<Table, Map<string, string | undefined>>();
       const tx = overlayTx(this.data, overlay);
-      const result = await fn(tx);
+      const result = await this.current.run(tx, () => fn(tx));
       let wrote = false;
       for (const [table, rows] of overlay) {
         let base = this.data.get(table);

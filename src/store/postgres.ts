@@ -7,6 +7,7 @@
 import pg from 'pg';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
 import { MIGRATIONS } from './migrations.js';
 import { prefixEnd } from './sqlite.js';
@@ -34,6 +35,7 @@ export class PostgresStore implements Store {
   readonly schema: string;
   private readonly pool: pg.Pool;
   private readonly listeners = new CommitListeners();
+  private readonly current = new AsyncLocalStorage<StoreTx>();
   private listenClient: pg.Client | undefined;
   private readonly config: pg.ClientConfig;
   private readonly maxRetries: number;
@@ -101,6 +103,8 @@ export class PostgresStore implements Store {
   }
 
   async withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const outer = this.current.getStore();
+    if (outer) return fn(outer);
     for (let attempt = 0; ; attempt++) {
       let client: pg.PoolClient;
       try {
@@ -152,7 +156,7 @@ export class PostgresStore implements Store {
             return r.rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as JsonValue }));
           },
         };
-        const result = await fn(tx);
+        const result = await this.current.run(tx, () => fn(tx));
         if (wrote) {
           await client.query('UPDATE revision SET n = n + 1 WHERE id = 1');
           await client.query('SELECT pg_notify($1, $2)', [CHANNEL, this.schema]);

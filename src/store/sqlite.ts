@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
 import { MIGRATIONS } from './migrations.js';
 import { Mutex } from './mutex.js';
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly mutex = new Mutex();
   private readonly listeners = new CommitListeners();
+  private readonly current = new AsyncLocalStorage<StoreTx>();
   private readonly stmt: {
     get: Database.Statement<[string, string], { value: string }>;
     put: Database.Statement<[string, string, string]>;
@@ -99,6 +101,8 @@ export class SqliteStore implements Store {
   }
 
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const outer = this.current.getStore();
+    if (outer) return fn(outer);
     return this.mutex.run(async () => {
       try {
         this.db.exec(options.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
@@ -132,7 +136,7 @@ export class SqliteStore implements Store {
       };
       let result: T;
       try {
-        result = await fn(tx);
+        result = await this.current.run(tx, () => fn(tx));
         if (wrote) stmt.bump.run();
         this.db.exec('COMMIT');
       } catch (e) {

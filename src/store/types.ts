@@ -66,7 +66,9 @@ export interface Store {
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws (the error is
    * rethrown). Transactions of one process run one at a time; across processes the backend serializes
-   * writers (SQLite `BEGIN IMMEDIATE`, PostgreSQL `SERIALIZABLE` with retries).
+   * writers (SQLite `BEGIN IMMEDIATE`, PostgreSQL `SERIALIZABLE` with retries). Called inside another
+   * transaction of the same store (in the same async flow), it joins the outer one: a command made of
+   * several operations commits once.
    */
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**

@@ -1,0 +1,126 @@
+/**
+ * What the management commands share: the `--store` and `--account` options, opening the control plane,
+ * reading policy files, and printing tables or JSON.
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { RolecallError } from '../../errors.js';
+import { openControlPlane, type OpenedControlPlane, type Tag } from '../../iam/index.js';
+import type { CommandContext } from '../context.js';
+
+export const DEFAULT_ACCOUNT = '123456789012';
+
+export interface StoreOptions {
+  store?: string;
+  account?: string;
+  json?: boolean;
+}
+
+export function storeOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--store <location>',
+      'SQLite file, postgres:// URL or `memory` (default: $ROLECALL_STORE or .rolecall/rolecall.db)',
+    )
+    .option('--account <id>', `account id (default: $ROLECALL_ACCOUNT or ${DEFAULT_ACCOUNT})`);
+}
+
+export function accountOf(opts: StoreOptions): string {
+  return opts.account ?? process.env.ROLECALL_ACCOUNT ?? DEFAULT_ACCOUNT;
+}
+
+/** Opens the control plane for one command and closes it afterwards. */
+export async function withControlPlane<T>(
+  opts: StoreOptions,
+  fn: (cp: OpenedControlPlane) => Promise<T>,
+): Promise<T> {
+  const cp = await openControlPlane(opts.store);
+  try {
+    return await fn(cp);
+  } finally {
+    await cp.close();
+  }
+}
+
+export function readTextFile(file: string): string {
+  try {
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new RolecallError(
+      'InvalidFile',
+      `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
+  }
+}
+
+/** `key=value` pairs into tags. */
+export function parseTags(pairs: readonly string[] = []): Tag[] {
+  return pairs.map((p) => {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new RolecallError('UsageError', `tag \`${p}\` must be written key=value`);
+    return { key: p.slice(0, i), value: p.slice(i + 1) };
+  });
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parseInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new RolecallError('UsageError', `\`${value}\` is not an integer`);
+  return n;
+}
+
+/** Prints rows as an aligned table, or the value as JSON with `--json`. */
+export function print(
+  ctx: CommandContext,
+  opts: { json?: boolean },
+  value: unknown,
+  table?: { columns: string[]; rows: (string | number | undefined)[][] },
+): void {
+  if (opts.json || !table) {
+    ctx.out(JSON.stringify(value, null, 2) + '\n');
+    return;
+  }
+  ctx.out(formatTable(table.columns, table.rows));
+}
+
+export function formatTable(columns: string[], rows: (string | number | undefined)[][]): string {
+  const cells = [columns, ...rows.map((r) => r.map((c) => (c === undefined ? '-' : String(c))))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return (
+    cells
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+export function formatTags(tags: readonly Tag[]): string {
+  return tags.map((t) => `${t.key}=${t.value}`).join(',');
+}
+
+/** Key/value lines for one entity. */
+export function printRecord(
+  ctx: CommandContext,
+  opts: { json?: boolean },
+  value: object,
+  fields: [string, unknown][],
+): void {
+  if (opts.json) {
+    ctx.out(JSON.stringify(value, null, 2) + '\n');
+    return;
+  }
+  const width = Math.max(...fields.map(([k]) => k.length));
+  for (const [k, v] of fields) {
+    if (v === undefined) continue;
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    if (text.includes('\n')) ctx.out(`${k.padEnd(width)}  |\n${text.replace(/^/gm, '    ')}\n`);
+    else ctx.out(`${k.padEnd(width)}  ${text}\n`);
+  }
+}

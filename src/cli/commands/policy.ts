@@ -1,0 +1,229 @@
+/** `rolecall policy ...`: customer managed policies with versions, and AWS managed ones (read only). */
+import type { Command } from 'commander';
+import { RolecallError } from '../../errors.js';
+import type { OpenedControlPlane } from '../../iam/index.js';
+import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
+import type { CommandContext } from '../context.js';
+import {
+  accountOf,
+  collect,
+  formatTags,
+  parseTags,
+  print,
+  printRecord,
+  readTextFile,
+  storeOptions,
+  withControlPlane,
+  type StoreOptions,
+} from './control-plane-options.js';
+
+/** An ARN as is; a name: the account's customer managed policy of that name, else the AWS managed one. */
+async function policyArnOf(cp: OpenedControlPlane, opts: StoreOptions, nameOrArn: string): Promise<string> {
+  if (nameOrArn.startsWith('arn:')) return nameOrArn;
+  const own = (await cp.iam.listPolicies(accountOf(opts))).find((p) => p.name === nameOrArn);
+  if (own) return own.arn;
+  const aws = await getAwsManagedPolicy(nameOrArn);
+  if (aws) return aws.arn;
+  throw new RolecallError('NoSuchEntity', `Policy ${nameOrArn} does not exist or is not attachable.`);
+}
+
+/** Line diff of two documents, pretty-printed alike so that only content differences show. */
+export function diffDocuments(a: string, b: string): string {
+  const pretty = (t: string) => {
+    try {
+      return JSON.stringify(JSON.parse(t), null, 2).split('\n');
+    } catch {
+      return t.split('\n');
+    }
+  };
+  const x = pretty(a);
+  const y = pretty(b);
+  const lcs: number[][] = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
+  for (let i = x.length - 1; i >= 0; i--) {
+    for (let j = y.length - 1; j >= 0; j--) {
+      lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    }
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length || j < y.length) {
+    if (i < x.length && j < y.length && x[i] === y[j]) {
+      out.push(`  ${x[i]}`);
+      i++;
+      j++;
+    } else if (j < y.length && (i >= x.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
+      out.push(`+ ${y[j]}`);
+      j++;
+    } else {
+      out.push(`- ${x[i]}`);
+      i++;
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  const policy = program
+    .command('policy')
+    .description('customer managed policies and their versions; AWS managed ones read only');
+
+  storeOptions(policy.command('create <name> <file>'))
+    .description('create a customer managed policy from a JSON file')
+    .option('--path <path>', 'path')
+    .option('--description <text>', 'description')
+    .option('--tag <key=value>', 'tag (repeatable)', collect)
+    .option('--json', 'print JSON')
+    .action(
+      (
+        name: string,
+        file: string,
+        opts: StoreOptions & { path?: string; description?: string; tag?: string[] },
+      ) =>
+        withControlPlane(opts, async (cp) => {
+          const p = await cp.iam.createPolicy({
+            account: accountOf(opts),
+            name,
+            document: readTextFile(file),
+            ...(opts.path !== undefined ? { path: opts.path } : {}),
+            ...(opts.description !== undefined ? { description: opts.description } : {}),
+            tags: parseTags(opts.tag),
+          });
+          if (opts.json) print(ctx, opts, p);
+          else ctx.out(`created ${p.arn} (${p.id})\n`);
+        }),
+    );
+
+  storeOptions(policy.command('get <name-or-arn>'))
+    .description('show a managed policy')
+    .option('--json', 'print JSON')
+    .action((nameOrArn: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const p = await cp.iam.getPolicy(await policyArnOf(cp, opts, nameOrArn));
+        printRecord(ctx, opts, p, [
+          ['arn', p.arn],
+          ['id', p.id],
+          ['path', p.path],
+          ['default version', p.defaultVersionId],
+          ['attachments', p.attachmentCount],
+          ['boundary uses', p.boundaryUsageCount],
+          ['description', p.description],
+          ['created', p.createDate],
+          ['updated', p.updateDate],
+          ['tags', p.tags.length > 0 ? formatTags(p.tags) : undefined],
+        ]);
+      }),
+    );
+
+  storeOptions(policy.command('list'))
+    .description('list customer managed policies (with --aws: AWS managed ones)')
+    .option('--aws', 'list AWS managed policies')
+    .option('--path-prefix <prefix>', 'only policies under this path')
+    .option('--json', 'print JSON')
+    .action((opts: StoreOptions & { aws?: boolean; pathPrefix?: string }) =>
+      withControlPlane(opts, async (cp) => {
+        const list = opts.aws
+          ? await cp.iam.listAwsManagedPolicies(opts.pathPrefix)
+          : await cp.iam.listPolicies(
+              accountOf(opts),
+              opts.pathPrefix !== undefined ? { pathPrefix: opts.pathPrefix } : {},
+            );
+        print(ctx, opts, list, {
+          columns: ['NAME', 'ARN', 'DEFAULT', 'ATTACHED'],
+          rows: list.map((p) => [p.name, p.arn, p.defaultVersionId, p.attachmentCount]),
+        });
+      }),
+    );
+
+  storeOptions(policy.command('delete <name-or-arn>'))
+    .description('delete a customer managed policy (detached and with only its default version, as in AWS)')
+    .action((nameOrArn: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => cp.iam.deletePolicy(await policyArnOf(cp, opts, nameOrArn))),
+    );
+
+  storeOptions(policy.command('create-version <name-or-arn> <file>'))
+    .description('add a version (at most 5)')
+    .option('--set-default', 'make it the default version')
+    .option('--json', 'print JSON')
+    .action((nameOrArn: string, file: string, opts: StoreOptions & { setDefault?: boolean }) =>
+      withControlPlane(opts, async (cp) => {
+        const v = await cp.iam.createPolicyVersion(
+          await policyArnOf(cp, opts, nameOrArn),
+          readTextFile(file),
+          opts.setDefault === true,
+        );
+        if (opts.json) print(ctx, opts, v);
+        else ctx.out(`created version ${v.versionId}${v.isDefault ? ' (default)' : ''}\n`);
+      }),
+    );
+
+  storeOptions(policy.command('versions <name-or-arn>'))
+    .description('list the versions of a policy, AWS managed ones included')
+    .option('--json', 'print JSON')
+    .action((nameOrArn: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const versions = await cp.iam.listPolicyVersions(await policyArnOf(cp, opts, nameOrArn));
+        print(ctx, opts, versions, {
+          columns: ['VERSION', 'DEFAULT', 'CREATED'],
+          rows: versions.map((v) => [v.versionId, v.isDefault ? 'yes' : '', v.createDate]),
+        });
+      }),
+    );
+
+  storeOptions(policy.command('show <name-or-arn> [version]'))
+    .description('print a version of a policy (default: the default version)')
+    .option('--json', 'print JSON')
+    .action((nameOrArn: string, version: string | undefined, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const arn = await policyArnOf(cp, opts, nameOrArn);
+        const versionId = version ?? (await cp.iam.getPolicy(arn)).defaultVersionId;
+        const v = await cp.iam.getPolicyVersion(arn, versionId);
+        if (opts.json) print(ctx, opts, v);
+        else ctx.out(v.document.endsWith('\n') ? v.document : v.document + '\n');
+      }),
+    );
+
+  storeOptions(policy.command('diff <name-or-arn> <version-a> <version-b>'))
+    .description('line diff of two versions of a policy, AWS managed ones included')
+    .action((nameOrArn: string, a: string, b: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const arn = await policyArnOf(cp, opts, nameOrArn);
+        const [va, vb] = await Promise.all([
+          cp.iam.getPolicyVersion(arn, a),
+          cp.iam.getPolicyVersion(arn, b),
+        ]);
+        ctx.out(`--- ${arn} ${a}\n+++ ${arn} ${b}\n`);
+        ctx.out(diffDocuments(va.document, vb.document));
+      }),
+    );
+
+  storeOptions(policy.command('set-default <name-or-arn> <version>'))
+    .description('make a version the default')
+    .action((nameOrArn: string, version: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) =>
+        cp.iam.setDefaultPolicyVersion(await policyArnOf(cp, opts, nameOrArn), version),
+      ),
+    );
+
+  storeOptions(policy.command('delete-version <name-or-arn> <version>'))
+    .description('delete a non-default version')
+    .action((nameOrArn: string, version: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) =>
+        cp.iam.deletePolicyVersion(await policyArnOf(cp, opts, nameOrArn), version),
+      ),
+    );
+
+  storeOptions(policy.command('tag <name-or-arn> <key=value...>'))
+    .description('add or replace tags of a customer managed policy')
+    .action((nameOrArn: string, pairs: string[], opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) =>
+        cp.iam.tagPolicy(await policyArnOf(cp, opts, nameOrArn), parseTags(pairs)),
+      ),
+    );
+
+  storeOptions(policy.command('untag <name-or-arn> <key...>'))
+    .description('remove tags of a customer managed policy')
+    .action((nameOrArn: string, keys: string[], opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => cp.iam.untagPolicy(await policyArnOf(cp, opts, nameOrArn), keys)),
+    );
+}

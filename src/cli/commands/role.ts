@@ -1,0 +1,127 @@
+/** `rolecall role ...`: IAM roles in the store. */
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import {
+  accountOf,
+  collect,
+  formatTags,
+  parseInteger,
+  parseTags,
+  print,
+  printRecord,
+  readTextFile,
+  storeOptions,
+  withControlPlane,
+  type StoreOptions,
+} from './control-plane-options.js';
+import { addIdentityCommands } from './identity-commands.js';
+
+interface CreateOptions extends StoreOptions {
+  trustPolicy: string;
+  path?: string;
+  description?: string;
+  maxSessionDuration?: number;
+  boundary?: string;
+  tag?: string[];
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  const role = program.command('role').description('create, inspect and change IAM roles');
+
+  storeOptions(role.command('create <name>'))
+    .description('create a role')
+    .requiredOption('--trust-policy <file>', 'trust policy JSON file (`-` for stdin)')
+    .option('--path <path>', 'path, for example /service-role/')
+    .option('--description <text>', 'description')
+    .option('--max-session-duration <seconds>', 'maximum session duration, 3600-43200', parseInteger)
+    .option('--boundary <policy-arn>', 'permissions boundary')
+    .option('--tag <key=value>', 'tag (repeatable)', collect)
+    .option('--json', 'print JSON')
+    .action((name: string, opts: CreateOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const r = await cp.iam.createRole({
+          account: accountOf(opts),
+          name,
+          trustPolicy: readTextFile(opts.trustPolicy),
+          ...(opts.path !== undefined ? { path: opts.path } : {}),
+          ...(opts.description !== undefined ? { description: opts.description } : {}),
+          ...(opts.maxSessionDuration !== undefined ? { maxSessionDuration: opts.maxSessionDuration } : {}),
+          ...(opts.boundary !== undefined ? { permissionsBoundary: opts.boundary } : {}),
+          tags: parseTags(opts.tag),
+        });
+        if (opts.json) print(ctx, opts, r);
+        else ctx.out(`created ${r.arn} (${r.id})\n`);
+      }),
+    );
+
+  storeOptions(role.command('get <name>'))
+    .description('show a role')
+    .option('--json', 'print JSON')
+    .action((name: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const r = await cp.iam.getRole(accountOf(opts), name);
+        printRecord(ctx, opts, r, [
+          ['arn', r.arn],
+          ['id', r.id],
+          ['path', r.path],
+          ['created', r.createDate],
+          ['description', r.description],
+          ['max session', `${r.maxSessionDuration}s`],
+          ['boundary', r.permissionsBoundary],
+          ['tags', r.tags.length > 0 ? formatTags(r.tags) : undefined],
+          ['trust policy', r.trustPolicy],
+        ]);
+      }),
+    );
+
+  storeOptions(role.command('list'))
+    .description('list the roles of the account')
+    .option('--path-prefix <prefix>', 'only roles under this path')
+    .option('--json', 'print JSON')
+    .action((opts: StoreOptions & { pathPrefix?: string }) =>
+      withControlPlane(opts, async (cp) => {
+        const roles = await cp.iam.listRoles(accountOf(opts), opts.pathPrefix);
+        print(ctx, opts, roles, {
+          columns: ['NAME', 'PATH', 'ID', 'CREATED', 'TAGS'],
+          rows: roles.map((r) => [r.name, r.path, r.id, r.createDate, formatTags(r.tags)]),
+        });
+      }),
+    );
+
+  storeOptions(role.command('update <name>'))
+    .description('change the description, maximum session duration or trust policy of a role')
+    .option('--description <text>', 'description')
+    .option('--max-session-duration <seconds>', 'maximum session duration, 3600-43200', parseInteger)
+    .option('--trust-policy <file>', 'new trust policy JSON file')
+    .action(
+      (
+        name: string,
+        opts: StoreOptions & { description?: string; maxSessionDuration?: number; trustPolicy?: string },
+      ) =>
+        withControlPlane(opts, (cp) =>
+          cp.store.withTransaction(async () => {
+            const account = accountOf(opts);
+            if (opts.description !== undefined || opts.maxSessionDuration !== undefined) {
+              await cp.iam.updateRole({
+                account,
+                name,
+                ...(opts.description !== undefined ? { description: opts.description } : {}),
+                ...(opts.maxSessionDuration !== undefined
+                  ? { maxSessionDuration: opts.maxSessionDuration }
+                  : {}),
+              });
+            }
+            if (opts.trustPolicy !== undefined)
+              await cp.iam.updateTrustPolicy(account, name, readTextFile(opts.trustPolicy));
+          }),
+        ),
+    );
+
+  storeOptions(role.command('delete <name>'))
+    .description('delete a role (its policies must be removed first, as in AWS)')
+    .action((name: string, opts: StoreOptions) =>
+      withControlPlane(opts, (cp) => cp.iam.deleteRole(accountOf(opts), name)),
+    );
+
+  addIdentityCommands(role, 'role', ctx);
+}

@@ -1,0 +1,111 @@
+/** `rolecall user ...`: IAM users, their groups and access keys. */
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import {
+  accountOf,
+  collect,
+  formatTags,
+  parseTags,
+  print,
+  printRecord,
+  storeOptions,
+  withControlPlane,
+  type StoreOptions,
+} from './control-plane-options.js';
+import { addIdentityCommands } from './identity-commands.js';
+
+export function register(program: Command, ctx: CommandContext): void {
+  const user = program.command('user').description('create, inspect and change IAM users');
+
+  storeOptions(user.command('create <name>'))
+    .description('create a user')
+    .option('--path <path>', 'path')
+    .option('--boundary <policy-arn>', 'permissions boundary')
+    .option('--tag <key=value>', 'tag (repeatable)', collect)
+    .option('--json', 'print JSON')
+    .action((name: string, opts: StoreOptions & { path?: string; boundary?: string; tag?: string[] }) =>
+      withControlPlane(opts, async (cp) => {
+        const u = await cp.iam.createUser({
+          account: accountOf(opts),
+          name,
+          ...(opts.path !== undefined ? { path: opts.path } : {}),
+          ...(opts.boundary !== undefined ? { permissionsBoundary: opts.boundary } : {}),
+          tags: parseTags(opts.tag),
+        });
+        if (opts.json) print(ctx, opts, u);
+        else ctx.out(`created ${u.arn} (${u.id})\n`);
+      }),
+    );
+
+  storeOptions(user.command('get <name>'))
+    .description('show a user')
+    .option('--json', 'print JSON')
+    .action((name: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const u = await cp.iam.getUser(accountOf(opts), name);
+        printRecord(ctx, opts, u, [
+          ['arn', u.arn],
+          ['id', u.id],
+          ['path', u.path],
+          ['created', u.createDate],
+          ['boundary', u.permissionsBoundary],
+          ['groups', u.groups.join(', ') || undefined],
+          ['tags', u.tags.length > 0 ? formatTags(u.tags) : undefined],
+        ]);
+      }),
+    );
+
+  storeOptions(user.command('list'))
+    .description('list the users of the account')
+    .option('--path-prefix <prefix>', 'only users under this path')
+    .option('--json', 'print JSON')
+    .action((opts: StoreOptions & { pathPrefix?: string }) =>
+      withControlPlane(opts, async (cp) => {
+        const users = await cp.iam.listUsers(accountOf(opts), opts.pathPrefix);
+        print(ctx, opts, users, {
+          columns: ['NAME', 'PATH', 'ID', 'GROUPS', 'TAGS'],
+          rows: users.map((u) => [u.name, u.path, u.id, u.groups.join(','), formatTags(u.tags)]),
+        });
+      }),
+    );
+
+  storeOptions(user.command('delete <name>'))
+    .description('delete a user (keys, groups and policies must be removed first, as in AWS)')
+    .action((name: string, opts: StoreOptions) =>
+      withControlPlane(opts, (cp) => cp.iam.deleteUser(accountOf(opts), name)),
+    );
+
+  storeOptions(user.command('create-access-key <name>'))
+    .description('create an access key; the secret is shown only now')
+    .option('--json', 'print JSON')
+    .action((name: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const k = await cp.iam.createAccessKey(accountOf(opts), name);
+        printRecord(ctx, opts, k, [
+          ['access key id', k.accessKeyId],
+          ['secret access key', k.secretAccessKey],
+        ]);
+      }),
+    );
+
+  storeOptions(user.command('access-keys <name>'))
+    .description('list the access keys of a user')
+    .option('--json', 'print JSON')
+    .action((name: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const keys = await cp.iam.listAccessKeys(accountOf(opts), name);
+        print(ctx, opts, keys, {
+          columns: ['ACCESS KEY ID', 'STATUS', 'CREATED'],
+          rows: keys.map((k) => [k.accessKeyId, k.status, k.createDate]),
+        });
+      }),
+    );
+
+  storeOptions(user.command('delete-access-key <access-key-id>'))
+    .description('delete an access key')
+    .action((id: string, opts: StoreOptions) =>
+      withControlPlane(opts, (cp) => cp.iam.deleteAccessKey(accountOf(opts), id)),
+    );
+
+  addIdentityCommands(user, 'user', ctx);
+}
