@@ -19,6 +19,8 @@ const groups: (() => Promise<{ register: Register }>)[] = [
   () => import('./commands/account.js'),
   () => import('./commands/org.js'),
   () => import('./commands/resource.js'),
+  () => import('./commands/apply.js'),
+  () => import('./commands/export.js'),
 ];
 
 export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {

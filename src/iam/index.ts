@@ -44,3 +44,6 @@ export {
 } from './resolver.js';
 export { loadPolicyEngine, type PolicyEngine } from './engine.js';
 export { openControlPlane, type OpenedControlPlane } from './open.js';
+export { readState, type DeclaredState } from './state.js';
+export { parseStateFile, stateToFile, formatStateFile } from './state-file.js';
+export { planApply, type Change, type Plan } from './plan.js';
