@@ -284,17 +284,17 @@ export class IamService {
     });
   }
 
-  getAccount(id: string): Promise<AccountInfo> {
-    return this.read(async (tx) => accountInfo(await this.requireAccount(tx, id)));
+  async getAccount(id: string): Promise<AccountInfo> {
+    return await this.read(async (tx) => accountInfo(await this.requireAccount(tx, id)));
   }
 
-  listAccounts(): Promise<AccountInfo[]> {
-    return this.read(async (tx) => (await repos.account.list(tx)).map(accountInfo));
+  async listAccounts(): Promise<AccountInfo[]> {
+    return await this.read(async (tx) => (await repos.account.list(tx)).map(accountInfo));
   }
 
   /** Deleting an account that still holds identities or policies is a DeleteConflict. */
-  deleteAccount(id: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deleteAccount(id: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requireAccount(tx, id);
       for (const table of ['role', 'user', 'group', 'managed-policy'] as const) {
         if ((await tx.list(table, `${id}/`)).length > 0) {
@@ -369,13 +369,13 @@ export class IamService {
     });
   }
 
-  getRole(account: string, name: string): Promise<RoleInfo> {
-    return this.read(async (tx) => roleInfo(await this.requireRole(tx, account, name)));
+  async getRole(account: string, name: string): Promise<RoleInfo> {
+    return await this.read(async (tx) => roleInfo(await this.requireRole(tx, account, name)));
   }
 
   /** Roles of an account, ordered by name; `pathPrefix` as AWS's ListRoles. */
-  listRoles(account: string, pathPrefix = '/'): Promise<RoleInfo[]> {
-    return this.read(async (tx) =>
+  async listRoles(account: string, pathPrefix = '/'): Promise<RoleInfo[]> {
+    return await this.read(async (tx) =>
       (await repos.role.list(tx, `${account}/`)).filter((r) => r.path.startsWith(pathPrefix)).map(roleInfo),
     );
   }
@@ -404,8 +404,8 @@ export class IamService {
 
   /** AWS refuses to delete a role that still has inline or attached policies. */
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html
-  deleteRole(account: string, name: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deleteRole(account: string, name: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requireRole(tx, account, name);
       if (rec.inline.length > 0) {
         throw new RolecallError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
@@ -467,19 +467,19 @@ export class IamService {
     });
   }
 
-  getUser(account: string, name: string): Promise<UserInfo> {
-    return this.read(async (tx) => userInfo(await this.requireUser(tx, account, name)));
+  async getUser(account: string, name: string): Promise<UserInfo> {
+    return await this.read(async (tx) => userInfo(await this.requireUser(tx, account, name)));
   }
 
-  listUsers(account: string, pathPrefix = '/'): Promise<UserInfo[]> {
-    return this.read(async (tx) =>
+  async listUsers(account: string, pathPrefix = '/'): Promise<UserInfo[]> {
+    return await this.read(async (tx) =>
       (await repos.user.list(tx, `${account}/`)).filter((u) => u.path.startsWith(pathPrefix)).map(userInfo),
     );
   }
 
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html (items to remove first)
-  deleteUser(account: string, name: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deleteUser(account: string, name: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requireUser(tx, account, name);
       const keys = (await repos.accessKey.list(tx)).filter(
         (k) => k.account === account && k.userName === rec.name,
@@ -534,8 +534,8 @@ export class IamService {
     });
   }
 
-  getGroup(account: string, name: string): Promise<{ group: GroupInfo; users: UserInfo[] }> {
-    return this.read(async (tx) => {
+  async getGroup(account: string, name: string): Promise<{ group: GroupInfo; users: UserInfo[] }> {
+    return await this.read(async (tx) => {
       const g = await this.requireGroup(tx, account, name);
       const users = (await repos.user.list(tx, `${account}/`)).filter((u) =>
         u.groups.some((n) => n.toLowerCase() === g.name.toLowerCase()),
@@ -544,15 +544,15 @@ export class IamService {
     });
   }
 
-  listGroups(account: string, pathPrefix = '/'): Promise<GroupInfo[]> {
-    return this.read(async (tx) =>
+  async listGroups(account: string, pathPrefix = '/'): Promise<GroupInfo[]> {
+    return await this.read(async (tx) =>
       (await repos.group.list(tx, `${account}/`)).filter((g) => g.path.startsWith(pathPrefix)).map(groupInfo),
     );
   }
 
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteGroup.html
-  deleteGroup(account: string, name: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deleteGroup(account: string, name: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const g = await this.requireGroup(tx, account, name);
       const members = (await repos.user.list(tx, `${account}/`)).filter((u) =>
         u.groups.some((n) => n.toLowerCase() === g.name.toLowerCase()),
@@ -572,8 +572,8 @@ export class IamService {
     });
   }
 
-  addUserToGroup(account: string, groupName: string, userName: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async addUserToGroup(account: string, groupName: string, userName: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const g = await this.requireGroup(tx, account, groupName);
       const u = await this.requireUser(tx, account, userName);
       if (u.groups.some((n) => n.toLowerCase() === g.name.toLowerCase())) return;
@@ -585,8 +585,8 @@ export class IamService {
     });
   }
 
-  removeUserFromGroup(account: string, groupName: string, userName: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async removeUserFromGroup(account: string, groupName: string, userName: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const g = await this.requireGroup(tx, account, groupName);
       const u = await this.requireUser(tx, account, userName);
       const before = u.groups.length;
@@ -668,8 +668,8 @@ export class IamService {
     });
   }
 
-  getInlinePolicy(ref: IdentityRef, policyName: string): Promise<InlinePolicy> {
-    return this.read(async (tx) => {
+  async getInlinePolicy(ref: IdentityRef, policyName: string): Promise<InlinePolicy> {
+    return await this.read(async (tx) => {
       const rec = await this.requireIdentity(tx, ref);
       const p = rec.inline.find((x) => x.name === policyName);
       if (!p) {
@@ -682,12 +682,12 @@ export class IamService {
     });
   }
 
-  listInlinePolicies(ref: IdentityRef): Promise<InlinePolicy[]> {
-    return this.read(async (tx) => (await this.requireIdentity(tx, ref)).inline);
+  async listInlinePolicies(ref: IdentityRef): Promise<InlinePolicy[]> {
+    return await this.read(async (tx) => (await this.requireIdentity(tx, ref)).inline);
   }
 
-  deleteInlinePolicy(ref: IdentityRef, policyName: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deleteInlinePolicy(ref: IdentityRef, policyName: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requireIdentity(tx, ref);
       const i = rec.inline.findIndex((x) => x.name === policyName);
       if (i < 0) {
@@ -702,8 +702,8 @@ export class IamService {
   }
 
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html
-  attachPolicy(ref: IdentityRef, arn: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async attachPolicy(ref: IdentityRef, arn: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requireIdentity(tx, ref);
       const canonical = (await this.resolveManagedPolicy(tx, arn)).arn;
       if (rec.attached.includes(canonical)) return;
@@ -714,8 +714,8 @@ export class IamService {
     });
   }
 
-  detachPolicy(ref: IdentityRef, arn: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async detachPolicy(ref: IdentityRef, arn: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requireIdentity(tx, ref);
       const i = rec.attached.indexOf(arn);
       if (i < 0) throw new RolecallError('NoSuchEntity', `Policy ${arn} was not found.`);
@@ -724,8 +724,8 @@ export class IamService {
     });
   }
 
-  listAttachedPolicies(ref: IdentityRef): Promise<AttachedPolicy[]> {
-    return this.read(async (tx) =>
+  async listAttachedPolicies(ref: IdentityRef): Promise<AttachedPolicy[]> {
+    return await this.read(async (tx) =>
       (await this.requireIdentity(tx, ref)).attached.map((arn) => ({
         arn,
         name: arn.slice(arn.lastIndexOf('/') + 1),
@@ -735,10 +735,10 @@ export class IamService {
 
   /** Sets (or with `undefined` removes) the permissions boundary of a role or user. */
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePermissionsBoundary.html
-  setPermissionsBoundary(ref: IdentityRef, arn: string | undefined): Promise<void> {
+  async setPermissionsBoundary(ref: IdentityRef, arn: string | undefined): Promise<void> {
     if (ref.kind === 'group')
       throw new RolecallError('InvalidInput', 'groups cannot have a permissions boundary');
-    return this.tx(async (tx) => {
+    return await this.tx(async (tx) => {
       const rec = (await this.requireIdentity(tx, ref)) as RoleRecord | UserRecord;
       if (arn === undefined) delete rec.permissionsBoundary;
       else rec.permissionsBoundary = await this.boundaryArn(tx, arn);
@@ -752,10 +752,10 @@ export class IamService {
 
   /** Adds or replaces tags of a role or user; IAM tag keys are case-insensitive. */
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html
-  tagIdentity(ref: IdentityRef, tags: Tag[]): Promise<void> {
+  async tagIdentity(ref: IdentityRef, tags: Tag[]): Promise<void> {
     checkTags(tags);
     if (ref.kind === 'group') throw new RolecallError('InvalidInput', 'groups cannot be tagged');
-    return this.tx(async (tx) => {
+    return await this.tx(async (tx) => {
       const rec = (await this.requireIdentity(tx, ref)) as RoleRecord | UserRecord;
       const merged = mergeTags(rec.tags, tags);
       this.checkTagCount(merged);
@@ -764,9 +764,9 @@ export class IamService {
     });
   }
 
-  untagIdentity(ref: IdentityRef, keys: string[]): Promise<void> {
+  async untagIdentity(ref: IdentityRef, keys: string[]): Promise<void> {
     if (ref.kind === 'group') throw new RolecallError('InvalidInput', 'groups cannot be tagged');
-    return this.tx(async (tx) => {
+    return await this.tx(async (tx) => {
       const rec = (await this.requireIdentity(tx, ref)) as RoleRecord | UserRecord;
       rec.tags = removeTags(rec.tags, keys);
       await this.putIdentity(tx, ref.kind, rec);
@@ -823,8 +823,8 @@ export class IamService {
   }
 
   /** A customer managed or AWS managed policy by ARN. */
-  getPolicy(arn: string): Promise<ManagedPolicyInfo> {
-    return this.read(async (tx) => {
+  async getPolicy(arn: string): Promise<ManagedPolicyInfo> {
+    return await this.read(async (tx) => {
       const target = parsePolicyArn(arn);
       if (target.aws) return this.awsPolicyInfo(tx, await this.requireAwsPolicy(arn));
       return this.policyInfo(tx, await this.requirePolicy(tx, arn));
@@ -893,8 +893,8 @@ export class IamService {
   }
 
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html
-  deletePolicy(arn: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deletePolicy(arn: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requirePolicy(tx, arn);
       const canonical = policyArn(rec.account, rec.path, rec.name);
       const uses = await this.policyUses(tx, canonical);
@@ -933,8 +933,8 @@ export class IamService {
     });
   }
 
-  getPolicyVersion(arn: string, versionId: string): Promise<PolicyVersionInfo> {
-    return this.read(async (tx) => {
+  async getPolicyVersion(arn: string, versionId: string): Promise<PolicyVersionInfo> {
+    return await this.read(async (tx) => {
       const versions = await this.versionsOf(tx, arn);
       const v = versions.find((x) => x.versionId === versionId);
       if (!v)
@@ -947,13 +947,13 @@ export class IamService {
   }
 
   /** Newest first, as AWS lists them. */
-  listPolicyVersions(arn: string): Promise<PolicyVersionInfo[]> {
-    return this.read(async (tx) => (await this.versionsOf(tx, arn)).reverse());
+  async listPolicyVersions(arn: string): Promise<PolicyVersionInfo[]> {
+    return await this.read(async (tx) => (await this.versionsOf(tx, arn)).reverse());
   }
 
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicyVersion.html
-  deletePolicyVersion(arn: string, versionId: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deletePolicyVersion(arn: string, versionId: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requirePolicy(tx, arn);
       const i = rec.versions.findIndex((v) => v.versionId === versionId);
       if (i < 0)
@@ -970,8 +970,8 @@ export class IamService {
   }
 
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SetDefaultPolicyVersion.html
-  setDefaultPolicyVersion(arn: string, versionId: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async setDefaultPolicyVersion(arn: string, versionId: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requirePolicy(tx, arn);
       if (!rec.versions.some((v) => v.versionId === versionId)) {
         throw new RolecallError(
@@ -985,9 +985,9 @@ export class IamService {
     });
   }
 
-  tagPolicy(arn: string, tags: Tag[]): Promise<void> {
+  async tagPolicy(arn: string, tags: Tag[]): Promise<void> {
     checkTags(tags);
-    return this.tx(async (tx) => {
+    return await this.tx(async (tx) => {
       const rec = await this.requirePolicy(tx, arn);
       const merged = mergeTags(rec.tags, tags);
       this.checkTagCount(merged);
@@ -996,8 +996,8 @@ export class IamService {
     });
   }
 
-  untagPolicy(arn: string, keys: string[]): Promise<void> {
-    return this.tx(async (tx) => {
+  async untagPolicy(arn: string, keys: string[]): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requirePolicy(tx, arn);
       rec.tags = removeTags(rec.tags, keys);
       await repos.policy.put(tx, entityKey(rec.account, rec.name), rec);
@@ -1005,8 +1005,8 @@ export class IamService {
   }
 
   /** The default version's document of a managed policy (customer or AWS), for evaluation. */
-  managedPolicyDocument(arn: string): Promise<ManagedPolicyDocument> {
-    return this.read((tx) => this.resolveManagedPolicy(tx, arn));
+  async managedPolicyDocument(arn: string): Promise<ManagedPolicyDocument> {
+    return await this.read((tx) => this.resolveManagedPolicy(tx, arn));
   }
 
   /** Identities a policy is attached to or bounds. */
@@ -1147,8 +1147,8 @@ export class IamService {
   // ---------------------------------------------------------------- access keys
 
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html
-  createAccessKey(account: string, userName: string): Promise<AccessKeyWithSecret> {
-    return this.tx(async (tx) => {
+  async createAccessKey(account: string, userName: string): Promise<AccessKeyWithSecret> {
+    return await this.tx(async (tx) => {
       const user = await this.requireUser(tx, account, userName);
       const existing = (await repos.accessKey.list(tx)).filter(
         (k) => k.account === account && k.userName === user.name,
@@ -1170,8 +1170,8 @@ export class IamService {
     });
   }
 
-  listAccessKeys(account: string, userName: string): Promise<AccessKeyInfo[]> {
-    return this.read(async (tx) => {
+  async listAccessKeys(account: string, userName: string): Promise<AccessKeyInfo[]> {
+    return await this.read(async (tx) => {
       const user = await this.requireUser(tx, account, userName);
       return (await repos.accessKey.list(tx))
         .filter((k) => k.account === account && k.userName === user.name)
@@ -1179,8 +1179,8 @@ export class IamService {
     });
   }
 
-  updateAccessKey(account: string, id: string, status: 'Active' | 'Inactive'): Promise<void> {
-    return this.tx(async (tx) => {
+  async updateAccessKey(account: string, id: string, status: 'Active' | 'Inactive'): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await repos.accessKey.get(tx, id);
       if (!rec || rec.account !== account) {
         throw new RolecallError('NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
@@ -1190,8 +1190,8 @@ export class IamService {
     });
   }
 
-  deleteAccessKey(account: string, id: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deleteAccessKey(account: string, id: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await repos.accessKey.get(tx, id);
       if (!rec || rec.account !== account) {
         throw new RolecallError('NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
@@ -1207,8 +1207,8 @@ export class IamService {
    * packed policy size, trust evaluation) are the caller's; this checks the role exists and stores secrets
    * sealed.
    */
-  createSession(input: NewSession): Promise<SessionInfo> {
-    return this.tx(async (tx) => {
+  async createSession(input: NewSession): Promise<SessionInfo> {
+    return await this.tx(async (tx) => {
       const role = await this.requireRole(tx, input.account, input.roleName);
       const secret = secretAccessKey();
       const token = sessionToken();
@@ -1235,8 +1235,8 @@ export class IamService {
   }
 
   /** A user's access key or a session's temporary key, with its secret; undefined when unknown. */
-  findCredential(id: string): Promise<Credential | undefined> {
-    return this.read(async (tx) => {
+  async findCredential(id: string): Promise<Credential | undefined> {
+    return await this.read(async (tx) => {
       if (id.startsWith('ASIA')) {
         const s = await repos.session.get(tx, id);
         return s ? { kind: 'session', session: this.sessionInfo(s) } : undefined;
@@ -1254,8 +1254,13 @@ export class IamService {
   }
 
   /** Live sessions of a role session name, newest first (the resolver reads their session policies). */
-  findSessions(account: string, roleName: string, sessionName: string, now: number): Promise<SessionInfo[]> {
-    return this.read(async (tx) =>
+  async findSessions(
+    account: string,
+    roleName: string,
+    sessionName: string,
+    now: number,
+  ): Promise<SessionInfo[]> {
+    return await this.read(async (tx) =>
       (await repos.session.list(tx))
         .filter(
           (s) =>
@@ -1269,13 +1274,13 @@ export class IamService {
     );
   }
 
-  deleteSession(id: string): Promise<boolean> {
-    return this.tx((tx) => repos.session.delete(tx, id));
+  async deleteSession(id: string): Promise<boolean> {
+    return await this.tx((tx) => repos.session.delete(tx, id));
   }
 
   /** Removes sessions expired at `now`; returns how many. */
-  purgeExpiredSessions(now: number): Promise<number> {
-    return this.tx(async (tx) => {
+  async purgeExpiredSessions(now: number): Promise<number> {
+    return await this.tx(async (tx) => {
       let n = 0;
       for (const s of await repos.session.list(tx)) {
         if (s.expiration <= now) {

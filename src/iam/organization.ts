@@ -60,9 +60,9 @@ export class OrganizationService {
   }
 
   /** Creates the organization with `managementAccountId` under its root. */
-  create(managementAccountId: string): Promise<OrganizationInfo> {
+  async create(managementAccountId: string): Promise<OrganizationInfo> {
     checkAccountId(managementAccountId);
-    return this.tx(async (tx) => {
+    return await this.tx(async (tx) => {
       if (await repos.organization.get(tx, ORGANIZATION_KEY)) {
         throw new RolecallError('EntityAlreadyExists', 'The account is already a member of an organization.');
       }
@@ -81,16 +81,16 @@ export class OrganizationService {
     });
   }
 
-  describe(): Promise<OrganizationInfo | undefined> {
-    return this.read(async (tx) => {
+  async describe(): Promise<OrganizationInfo | undefined> {
+    return await this.read(async (tx) => {
       const org = await repos.organization.get(tx, ORGANIZATION_KEY);
       return org ? info(org) : undefined;
     });
   }
 
   /** Deletes the organization once it holds no OU and no account but the management account. */
-  delete(): Promise<void> {
-    return this.tx(async (tx) => {
+  async delete(): Promise<void> {
+    return await this.tx(async (tx) => {
       const org = await this.requireOrg(tx);
       if ((await repos.orgUnit.list(tx)).length > 0) {
         throw new RolecallError('DeleteConflict', 'The organization still has organizational units.');
@@ -108,11 +108,11 @@ export class OrganizationService {
     });
   }
 
-  createOrgUnit(parentId: string, name: string): Promise<OrgUnitInfo> {
+  async createOrgUnit(parentId: string, name: string): Promise<OrgUnitInfo> {
     if (name.length < 1 || name.length > 128) {
       throw new RolecallError('InvalidInput', 'organizational unit names are 1 to 128 characters');
     }
-    return this.tx(async (tx) => {
+    return await this.tx(async (tx) => {
       const org = await this.requireOrg(tx);
       await this.requireContainer(tx, org, parentId);
       const siblings = (await repos.orgUnit.list(tx)).filter((o) => o.parentId === parentId);
@@ -129,8 +129,8 @@ export class OrganizationService {
     });
   }
 
-  listOrgUnits(parentId?: string): Promise<OrgUnitInfo[]> {
-    return this.read(async (tx) => {
+  async listOrgUnits(parentId?: string): Promise<OrgUnitInfo[]> {
+    return await this.read(async (tx) => {
       const org = await this.requireOrg(tx);
       return (await repos.orgUnit.list(tx))
         .filter((o) => parentId === undefined || o.parentId === parentId)
@@ -138,8 +138,8 @@ export class OrganizationService {
     });
   }
 
-  deleteOrgUnit(id: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deleteOrgUnit(id: string): Promise<void> {
+    return await this.tx(async (tx) => {
       await this.requireOrg(tx);
       const ou = await repos.orgUnit.get(tx, id);
       if (!ou) throw new RolecallError('NoSuchEntity', `The organizational unit ${id} cannot be found.`);
@@ -154,8 +154,8 @@ export class OrganizationService {
   }
 
   /** Puts an account under a root or OU (joining the organization if it was outside). */
-  moveAccount(accountId: string, parentId: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async moveAccount(accountId: string, parentId: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const org = await this.requireOrg(tx);
       await this.requireContainer(tx, org, parentId);
       await this.placeAccount(tx, org, accountId, parentId);
@@ -163,8 +163,8 @@ export class OrganizationService {
   }
 
   /** Takes an account out of the organization (not the management account). */
-  removeAccount(accountId: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async removeAccount(accountId: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const org = await this.requireOrg(tx);
       if (accountId === org.managementAccountId) {
         throw new RolecallError('InvalidInput', 'the management account cannot leave its organization');
@@ -227,8 +227,8 @@ export class OrganizationService {
     });
   }
 
-  deletePolicy(id: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async deletePolicy(id: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requirePolicy(tx, id);
       if (rec.awsManaged)
         throw new RolecallError('UnmodifiableEntity', `Policy ${rec.name} is managed by AWS.`);
@@ -238,8 +238,8 @@ export class OrganizationService {
     });
   }
 
-  listPolicies(type?: OrgPolicyType): Promise<OrgPolicyInfo[]> {
-    return this.read(async (tx) => {
+  async listPolicies(type?: OrgPolicyType): Promise<OrgPolicyInfo[]> {
+    return await this.read(async (tx) => {
       const org = await this.requireOrg(tx);
       return (await repos.orgPolicy.list(tx))
         .filter((p) => type === undefined || p.type === type)
@@ -248,14 +248,14 @@ export class OrganizationService {
   }
 
   /** A policy by id or by name. */
-  getPolicy(idOrName: string, type?: OrgPolicyType): Promise<OrgPolicyInfo> {
-    return this.read(async (tx) =>
+  async getPolicy(idOrName: string, type?: OrgPolicyType): Promise<OrgPolicyInfo> {
+    return await this.read(async (tx) =>
       policyInfo(await this.requireOrg(tx), await this.findPolicy(tx, idOrName, type)),
     );
   }
 
-  attachPolicy(policyId: string, targetId: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async attachPolicy(policyId: string, targetId: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const org = await this.requireOrg(tx);
       await this.requireTarget(tx, org, targetId);
       const rec = await this.requirePolicy(tx, policyId);
@@ -276,8 +276,8 @@ export class OrganizationService {
     });
   }
 
-  detachPolicy(policyId: string, targetId: string): Promise<void> {
-    return this.tx(async (tx) => {
+  async detachPolicy(policyId: string, targetId: string): Promise<void> {
+    return await this.tx(async (tx) => {
       const rec = await this.requirePolicy(tx, policyId);
       if (!rec.targets.includes(targetId)) {
         throw new RolecallError('NoSuchEntity', `Policy ${rec.name} is not attached to ${targetId}.`);
@@ -291,8 +291,8 @@ export class OrganizationService {
    * The levels from the root down to the account, each with its SCPs and RCPs; undefined when the account
    * is outside the organization (or there is none).
    */
-  levels(accountId: string): Promise<OrgLevel[] | undefined> {
-    return this.read((tx) => this.levelsIn(tx, accountId));
+  async levels(accountId: string): Promise<OrgLevel[] | undefined> {
+    return await this.read((tx) => this.levelsIn(tx, accountId));
   }
 
   async levelsIn(tx: StoreTx, accountId: string): Promise<OrgLevel[] | undefined> {

@@ -43,7 +43,7 @@ export class ResourceRegistry {
   constructor(readonly ctx: IamContext) {}
 
   /** Registers a resource or replaces what is known about it. */
-  put(input: PutResourceInput): Promise<ResourceInfo> {
+  async put(input: PutResourceInput): Promise<ResourceInfo> {
     const a = parseArn(input.arn);
     if (!a || a.service === '' || a.resource === '') {
       throw new RolecallError('InvalidInput', `ARN ${input.arn} is not valid.`);
@@ -77,23 +77,23 @@ export class ResourceRegistry {
       tags,
       attributes: input.attributes ?? {},
     };
-    return this.ctx.store.withTransaction(async (tx) => {
+    return await this.ctx.store.withTransaction(async (tx) => {
       await repos.resource.put(tx, input.arn, info);
       return info;
     });
   }
 
   /** Undefined when the resource is not registered. */
-  find(arn: string): Promise<ResourceInfo | undefined> {
-    return this.ctx.store.withTransaction((tx) => repos.resource.get(tx, arn), { readOnly: true });
+  async find(arn: string): Promise<ResourceInfo | undefined> {
+    return await this.ctx.store.withTransaction((tx) => repos.resource.get(tx, arn), { readOnly: true });
   }
 
-  get(arn: string): Promise<ResourceInfo> {
-    return this.ctx.store.withTransaction((tx) => this.require(tx, arn), { readOnly: true });
+  async get(arn: string): Promise<ResourceInfo> {
+    return await this.ctx.store.withTransaction((tx) => this.require(tx, arn), { readOnly: true });
   }
 
-  list(filter: { account?: string; type?: ResourceType } = {}): Promise<ResourceInfo[]> {
-    return this.ctx.store.withTransaction(
+  async list(filter: { account?: string; type?: ResourceType } = {}): Promise<ResourceInfo[]> {
+    return await this.ctx.store.withTransaction(
       async (tx) =>
         (await repos.resource.list(tx)).filter(
           (r) =>
@@ -104,8 +104,8 @@ export class ResourceRegistry {
     );
   }
 
-  delete(arn: string): Promise<void> {
-    return this.ctx.store.withTransaction(async (tx) => {
+  async delete(arn: string): Promise<void> {
+    return await this.ctx.store.withTransaction(async (tx) => {
       await this.require(tx, arn);
       await repos.resource.delete(tx, arn);
     });
@@ -113,9 +113,9 @@ export class ResourceRegistry {
 
   /** Service tags are case-sensitive (unlike IAM's). */
   // https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html (tag keys and values are case sensitive)
-  tag(arn: string, tags: Tag[]): Promise<ResourceInfo> {
+  async tag(arn: string, tags: Tag[]): Promise<ResourceInfo> {
     checkTags(tags);
-    return this.update(arn, (r) => {
+    return await this.update(arn, (r) => {
       const merged = mergeTags(r.tags, tags, false);
       if (merged.length > this.ctx.quotas.tagsPerEntity)
         throw limitExceeded('tagsPerEntity', this.ctx.quotas.tagsPerEntity);
@@ -123,14 +123,14 @@ export class ResourceRegistry {
     });
   }
 
-  untag(arn: string, keys: string[]): Promise<ResourceInfo> {
-    return this.update(arn, (r) => {
+  async untag(arn: string, keys: string[]): Promise<ResourceInfo> {
+    return await this.update(arn, (r) => {
       r.tags = removeTags(r.tags, keys, false);
     });
   }
 
-  setPolicy(arn: string, policy: string | undefined): Promise<ResourceInfo> {
-    return this.update(arn, (r) => {
+  async setPolicy(arn: string, policy: string | undefined): Promise<ResourceInfo> {
+    return await this.update(arn, (r) => {
       if (policy === undefined) delete r.policy;
       else {
         this.checkPolicy(r.type, policy);
