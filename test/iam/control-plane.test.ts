@@ -37,7 +37,7 @@ async function code(p: Promise<unknown>): Promise<string> {
 describe('roles', () => {
   it('creates a role with an AROA id, its ARN and path, verbatim trust policy', async () => {
     const cp = plane();
-    const text = `{\n  "Version": "2012-10-17",\n  "Statement": ${JSON.stringify(JSON.parse(TRUST).Statement)}\n}`;
+    const text = `{\n  "Version": "2012-10-17",\n  "Statement": ${JSON.stringify((JSON.parse(TRUST) as { Statement: unknown }).Statement)}\n}`;
     const r = await cp.iam.createRole({
       account: ACCT,
       name: 'EMR_DefaultRole_V2',
