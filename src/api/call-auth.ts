@@ -29,18 +29,16 @@ export async function authenticate(
 ): Promise<{ caller: Caller; claim: SignatureClaim }> {
   const claim = readSignatureClaim(incoming);
   checkClaimTime(claim, now);
-  const invalidToken = new RolecallError(
-    'InvalidClientTokenId',
-    'The security token included in the request is invalid.',
-  );
+  const invalidToken = () =>
+    new RolecallError('InvalidClientTokenId', 'The security token included in the request is invalid.');
   const cred = await backend.findCredential(claim.accessKeyId);
-  if (cred === undefined || !cred.active) throw invalidToken;
+  if (cred === undefined || !cred.active) throw invalidToken();
   if (cred.sessionToken !== undefined) {
     if (claim.securityToken === undefined || !constantTimeEqual(claim.securityToken, cred.sessionToken)) {
-      throw invalidToken;
+      throw invalidToken();
     }
   } else if (claim.securityToken !== undefined) {
-    throw invalidToken;
+    throw invalidToken();
   }
   await verifySignature(incoming, claim, cred.secretAccessKey);
   if (cred.expiresAt !== undefined && cred.expiresAt <= now) {

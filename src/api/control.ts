@@ -136,7 +136,7 @@ export interface AssumedRoleResult {
   assumedRoleId: string;
   arn: string;
   /** Percentage of the packed policy size limit used by session policies and tags. */
-  packedPolicySize: number;
+  packedPolicySize?: number;
   sourceIdentity?: string;
 }
 

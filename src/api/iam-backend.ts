@@ -8,6 +8,7 @@ import type { AuthzRequest, AuthzResult, ContextValue } from '../eval/types.js';
 import type { OpenedControlPlane } from '../iam/index.js';
 import type { ApiBackend, CallEnvironment, StoredCredential } from './backend.js';
 import type { IamControl } from './control.js';
+import { Freshness, TtlCache } from './freshness.js';
 import { iamControl } from './iam-control.js';
 import { iamOperations } from './iam-operations.js';
 import { simulation } from './simulation.js';
@@ -24,14 +25,27 @@ function requestContext(env: CallEnvironment): Record<string, ContextValue> {
   };
 }
 
-export function createBackend(cp: OpenedControlPlane): ApiBackend {
+/**
+ * `freshness` drops the backend's and the resolver's caches on writes (this process's and, through the
+ * store revision, other processes'); give the resolver `checkRevision: false` so it does not read the
+ * revision on every decision itself.
+ */
+export function createBackend(cp: OpenedControlPlane, freshness = new Freshness(cp.store)): ApiBackend {
   const sealer = cp.store.secrets;
+  const credentials = new TtlCache<string, StoredCredential | undefined>(5000);
+  freshness.add(() => credentials.clear());
+  freshness.add(() => cp.resolver.invalidate());
+  // Allows of context-free calls (the decision API's caller check) for a second: IAM is eventually
+  // consistent too, and every write drops them at once.
+  const allowed = new TtlCache<string, true>(1000);
+  freshness.add(() => allowed.clear());
 
   const decide = async (
     request: AuthzRequest,
     env: CallEnvironment,
     explain: boolean,
   ): Promise<AuthzResult> => {
+    await freshness.check(env.now);
     let prepared;
     try {
       prepared = await cp.resolver.prepare({
@@ -52,6 +66,40 @@ export function createBackend(cp: OpenedControlPlane): ApiBackend {
     return cp.engine.authorize(prepared.request, prepared.policySet, { now: env.now, explain });
   };
 
+  const lookupCredential = async (accessKeyId: string): Promise<StoredCredential | undefined> => {
+    const cred = await cp.iam.findCredential(accessKeyId);
+    if (cred === undefined) return undefined;
+    if (cred.kind === 'user') {
+      return {
+        accessKeyId,
+        secretAccessKey: cred.key.secretAccessKey,
+        active: cred.key.status === 'Active',
+        caller: {
+          arn: cred.user.arn,
+          userId: cred.user.id,
+          account: cred.user.account,
+          accessKeyId,
+          temporary: false,
+        },
+      };
+    }
+    const s = cred.session;
+    return {
+      accessKeyId,
+      secretAccessKey: s.secretAccessKey,
+      sessionToken: s.sessionToken,
+      expiresAt: s.expiration,
+      active: true,
+      caller: {
+        arn: s.assumedRoleArn,
+        userId: s.assumedRoleId,
+        account: s.account,
+        accessKeyId,
+        temporary: true,
+      },
+    };
+  };
+
   const controls = new Map<string, IamControl>();
   const controlFor = (account: string): IamControl => {
     let c = controls.get(account);
@@ -65,40 +113,18 @@ export function createBackend(cp: OpenedControlPlane): ApiBackend {
   return {
     sealer,
     async findCredential(accessKeyId): Promise<StoredCredential | undefined> {
-      const cred = await cp.iam.findCredential(accessKeyId);
-      if (cred === undefined) return undefined;
-      if (cred.kind === 'user') {
-        return {
-          accessKeyId,
-          secretAccessKey: cred.key.secretAccessKey,
-          active: cred.key.status === 'Active',
-          caller: {
-            arn: cred.user.arn,
-            userId: cred.user.id,
-            account: cred.user.account,
-            accessKeyId,
-            temporary: false,
-          },
-        };
-      }
-      const s = cred.session;
-      return {
-        accessKeyId,
-        secretAccessKey: s.secretAccessKey,
-        sessionToken: s.sessionToken,
-        expiresAt: s.expiration,
-        active: true,
-        caller: {
-          arn: s.assumedRoleArn,
-          userId: s.assumedRoleId,
-          account: s.account,
-          accessKeyId,
-          temporary: true,
-        },
-      };
+      await freshness.check();
+      const hit = credentials.get(accessKeyId);
+      if (hit !== undefined) return hit;
+      const found = await lookupCredential(accessKeyId);
+      credentials.set(accessKeyId, found);
+      return found;
     },
-    authorizeCall: (caller, call, env, explain) =>
-      decide(
+    async authorizeCall(caller, call, env, explain) {
+      const cacheable = !explain && (call.context === undefined || Object.keys(call.context).length === 0);
+      const key = `${caller.accessKeyId}\0${call.action}\0${call.resource}\0${env.sourceIp}\0${env.region}`;
+      if (cacheable && allowed.get(key, env.now)) return { decision: 'Allow', reason: 'Allowed' };
+      const result = await decide(
         {
           principal: caller.arn,
           action: call.action,
@@ -107,7 +133,10 @@ export function createBackend(cp: OpenedControlPlane): ApiBackend {
         },
         env,
         explain,
-      ),
+      );
+      if (cacheable && result.decision === 'Allow') allowed.set(key, true, env.now);
+      return result;
+    },
     decide,
     operations: (account) => [
       ...iamOperations(controlFor(account)),

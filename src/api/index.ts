@@ -7,9 +7,10 @@
  * await api.close();
  * ```
  */
-import { openControlPlane, type OpenedControlPlane } from '../iam/index.js';
-import { storeLocation } from '../store/index.js';
+import { createControlPlane, loadPolicyEngine, Resolver, type OpenedControlPlane } from '../iam/index.js';
+import { openStore, storeLocation } from '../store/index.js';
 import { anyAccessKey, bootstrapAdministrator, defaultCredentialsFile, usageText } from './bootstrap.js';
+import { Freshness } from './freshness.js';
 import { createBackend } from './iam-backend.js';
 import { iamControl } from './iam-control.js';
 import { startServer } from './server.js';
@@ -53,7 +54,23 @@ export interface OpenApi {
 
 export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
   const location = storeLocation(options.store);
-  const cp = await openControlPlane(location, options.clock ? { now: options.clock } : {});
+  const engine = await loadPolicyEngine();
+  const store = await openStore(location);
+  const now = options.clock ? { now: options.clock } : {};
+  const base = createControlPlane(store, { checkPolicy: engine.checkPolicy, ...now });
+  // The backend's Freshness checks the store revision (at most once a second), not every decision.
+  const resolver = new Resolver(base, engine.compile, { ...now, checkRevision: false });
+  const freshness = new Freshness(store);
+  const cp: OpenedControlPlane = {
+    ...base,
+    engine,
+    resolver,
+    close: async () => {
+      freshness.dispose();
+      resolver.dispose();
+      await store.close();
+    },
+  };
   try {
     const credentialsFile = options.credentialsFile ?? defaultCredentialsFile(location);
     let created = false;
@@ -63,7 +80,7 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
         (await bootstrapAdministrator(iamControl(cp.iam, account), credentialsFile)).created !== undefined;
     }
     const server = await startServer({
-      backend: createBackend(cp),
+      backend: createBackend(cp, freshness),
       port: options.port ?? 4599,
       host: options.host ?? '127.0.0.1',
       ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),

@@ -182,7 +182,15 @@ export async function startServer(
 ): Promise<RunningServer> {
   const app = await buildServer(options);
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ port: options.port ?? 4599, host });
+  try {
+    await app.listen({ port: options.port ?? 4599, host });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new RolecallError('UsageError', `cannot listen on ${host}:${options.port ?? 4599}: ${code}`);
+    }
+    throw e;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 4599);
   const shownHost = host.includes(':') ? `[${host}]` : host;

@@ -234,6 +234,26 @@ function toBuffer(data: SourceData): Buffer {
   return Buffer.from(data);
 }
 
+/** Signing keys derived per secret, day, region and service (the derivation is four HMACs). */
+const signingKeys = new Map<string, Uint8Array>();
+
+async function signingKey(claim: SignatureClaim, secret: string): Promise<Uint8Array> {
+  const id = `${claim.accessKeyId}\0${secret}\0${claim.scopeDate}\0${claim.region}\0${claim.service}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    key = await getSigningKey(
+      NodeSha256,
+      { accessKeyId: claim.accessKeyId, secretAccessKey: secret },
+      claim.scopeDate,
+      claim.region,
+      claim.service,
+    );
+    if (signingKeys.size >= 1000) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 /** Exposes the canonical-request and string-to-sign steps of the SDK's signer for verification. */
 class Verifier extends SignatureV4 {
   async signatureOf(
@@ -244,13 +264,7 @@ class Verifier extends SignatureV4 {
     secret: string,
   ): Promise<string> {
     const scope = createScope(claim.scopeDate, claim.region, claim.service);
-    const key = await getSigningKey(
-      NodeSha256,
-      { accessKeyId: claim.accessKeyId, secretAccessKey: secret },
-      claim.scopeDate,
-      claim.region,
-      claim.service,
-    );
+    const key = await signingKey(claim, secret);
     const canonical = this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
     const stringToSign = await this.createStringToSign(claim.amzDate, scope, canonical, ALGORITHM);
     return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');

@@ -81,6 +81,8 @@ export function stsControl(cp: OpenedControlPlane): Pick<IamControl, 'assumeRole
           k: transitive,
         }),
       ).length;
+      // Reported only when the request carried session policies or tags, as STS does.
+      const carried = input.policy !== undefined || input.policyArns.length > 0 || tags.length > 0;
       const packedPolicySize = Math.ceil((packed * 100) / PACKED_BUDGET_BYTES);
       if (packedPolicySize > 100) {
         throw new RolecallError(
@@ -109,7 +111,7 @@ export function stsControl(cp: OpenedControlPlane): Pick<IamControl, 'assumeRole
         },
         assumedRoleId: session.assumedRoleId,
         arn: session.assumedRoleArn,
-        packedPolicySize,
+        ...(carried ? { packedPolicySize } : {}),
         ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
       };
     },

@@ -1,0 +1,71 @@
+/**
+ * Caches of the endpoint (credentials, callers' authorizations, the resolver's policy sets) kept fresh
+ * the way the resolver is: dropped on every write committed by this process, and when the store's revision
+ * shows a write by another process. The revision is read at most every `checkEveryMs`, so a change made
+ * by another server is seen within that time (IAM itself is eventually consistent).
+ */
+import type { Store } from '../store/index.js';
+
+export class Freshness {
+  private readonly listeners: (() => void)[] = [];
+  private revision: number | undefined;
+  private checkedAt = 0;
+  private readonly off: () => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly checkEveryMs = 1000,
+  ) {
+    this.off = store.onCommit(() => this.invalidate());
+  }
+
+  /** Registers a cache's clear function. */
+  add(clear: () => void): void {
+    this.listeners.push(clear);
+  }
+
+  invalidate(): void {
+    for (const clear of this.listeners) clear();
+  }
+
+  /** Invalidates when another process wrote since the last check (at most one store read per interval). */
+  async check(now = Date.now()): Promise<void> {
+    if (now - this.checkedAt < this.checkEveryMs) return;
+    this.checkedAt = now;
+    const rev = await this.store.revision();
+    if (this.revision !== undefined && rev !== this.revision) this.invalidate();
+    this.revision = rev;
+  }
+
+  dispose(): void {
+    this.off();
+  }
+}
+
+/** A bounded map whose entries also expire after `ttlMs`. */
+export class TtlCache<K, V> {
+  private readonly map = new Map<K, { value: V; at: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max = 10_000,
+  ) {}
+
+  get(key: K, now = Date.now()): V | undefined {
+    const hit = this.map.get(key);
+    if (hit === undefined) return undefined;
+    if (now - hit.at > this.ttlMs) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return hit.value;
+  }
+
+  set(key: K, value: V, now = Date.now()): void {
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(key, { value, at: now });
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
