@@ -126,7 +126,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         caller,
         params,
         requestId,
-        region: claim.region,
+        // IAM has one endpoint, in us-east-1, whatever region the client signed for
+        // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-requestedregion)
+        region: service === 'iam' ? 'us-east-1' : claim.region,
         now,
         sourceIp: req.ip,
       };
