@@ -101,14 +101,16 @@ describe('rolecall apply and export', () => {
     const dry = runCli(['apply', f, '--dry-run'], { cwd: w.dir });
     assert.equal(dry.status, 0, dry.stderr);
     assert.match(dry.stdout, /\+ create role 111122223333:\/service-role\/EMRStudio_Service_Role/);
-    assert.equal(runCli(['role', 'list', '--json'], { cwd: w.dir }).stdout.trim(), '[]');
+    assert.equal(runCli(['role', 'list', '--json', '--account', ACCT], { cwd: w.dir }).stdout.trim(), '[]');
     const first = runCli(['apply', f], { cwd: w.dir });
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /applied/);
     const second = runCli(['apply', f], { cwd: w.dir });
     assert.equal(second.status, 0, second.stderr);
     assert.equal(second.stdout, 'no changes\n');
-    const roles = JSON.parse(runCli(['role', 'list', '--json'], { cwd: w.dir }).stdout) as {
+    const roles = JSON.parse(
+      runCli(['role', 'list', '--json', '--account', ACCT], { cwd: w.dir }).stdout,
+    ) as {
       name: string;
       id: string;
     }[];
