@@ -1,13 +1,19 @@
 /** Opens a store and the control plane over it, with the real parser and engine. */
+import type { AuthzEnv, AuthzRequest, AuthzResult } from '../eval/types.js';
 import { openStore, storeLocation } from '../store/index.js';
 import { createControlPlane, type ControlPlane } from './control-plane.js';
 import { loadPolicyEngine, type PolicyEngine } from './engine.js';
 import type { IamQuotas } from './quotas.js';
-import { Resolver } from './resolver.js';
+import { Resolver, type PreparedRequest } from './resolver.js';
 
 export interface OpenedControlPlane extends ControlPlane {
   engine: PolicyEngine;
   resolver: Resolver;
+  /**
+   * Decides a request with the policies in the store: the principal's, the registered resource's policy
+   * and tags, the organization's SCPs and RCPs (what `rolecall simulate` without --policy runs).
+   */
+  decide(request: AuthzRequest, env: AuthzEnv): Promise<{ result: AuthzResult; prepared: PreparedRequest }>;
   close(): Promise<void>;
 }
 
@@ -36,6 +42,10 @@ export async function openControlPlane(
     ...cp,
     engine,
     resolver,
+    decide: async (request, env) => {
+      const prepared = await resolver.prepare(request);
+      return { result: engine.authorize(prepared.request, prepared.policySet, env), prepared };
+    },
     close: async () => {
       resolver.dispose();
       await store.close();
