@@ -3,6 +3,7 @@
  * errors) does not depend on how identities and policies are stored.
  */
 import type { AuthzRequest, AuthzResult } from '../eval/types.js';
+import type { ControlPlane, PolicyEngine, Resolver } from '../iam/index.js';
 import type { Sealer } from './authorization-message.js';
 import type { CallAuthorization, Caller, Operation } from './operation.js';
 
@@ -39,4 +40,10 @@ export interface ApiBackend {
   operations(account: string): readonly Operation[];
   /** Seals encoded authorization messages with a key kept outside the database. */
   sealer: Sealer;
+}
+
+/** The control plane with the engine and the resolver the endpoint decides with. */
+export interface ApiControlPlane extends ControlPlane {
+  engine: PolicyEngine;
+  resolver: Resolver;
 }

@@ -5,8 +5,7 @@
  */
 import { isRolecallError } from '../errors.js';
 import type { AuthzRequest, AuthzResult, ContextValue } from '../eval/types.js';
-import type { OpenedControlPlane } from '../iam/index.js';
-import type { ApiBackend, CallEnvironment, StoredCredential } from './backend.js';
+import type { ApiBackend, ApiControlPlane, CallEnvironment, StoredCredential } from './backend.js';
 import type { IamControl } from './control.js';
 import { Freshness, TtlCache } from './freshness.js';
 import { iamControl } from './iam-control.js';
@@ -30,7 +29,7 @@ function requestContext(env: CallEnvironment): Record<string, ContextValue> {
  * store revision, other processes'); give the resolver `checkRevision: false` so it does not read the
  * revision on every decision itself.
  */
-export function createBackend(cp: OpenedControlPlane, freshness = new Freshness(cp.store)): ApiBackend {
+export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.store)): ApiBackend {
   const sealer = cp.store.secrets;
   const credentials = new TtlCache<string, StoredCredential | undefined>(5000);
   freshness.add(() => credentials.clear());
@@ -80,6 +79,23 @@ export function createBackend(cp: OpenedControlPlane, freshness = new Freshness(
           account: cred.user.account,
           accessKeyId,
           temporary: false,
+        },
+      };
+    }
+    if (cred.kind === 'user-session') {
+      return {
+        accessKeyId,
+        secretAccessKey: cred.session.secretAccessKey,
+        sessionToken: cred.session.sessionToken,
+        expiresAt: cred.session.expiration,
+        active: true,
+        caller: {
+          arn: cred.user.arn,
+          userId: cred.user.id,
+          account: cred.user.account,
+          accessKeyId,
+          temporary: true,
+          fromSessionToken: true,
         },
       };
     }

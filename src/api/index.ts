@@ -7,7 +7,8 @@
  * await api.close();
  * ```
  */
-import { createControlPlane, loadPolicyEngine, Resolver, type OpenedControlPlane } from '../iam/index.js';
+import { createControlPlane, loadPolicyEngine, Resolver } from '../iam/index.js';
+import type { ApiControlPlane } from './backend.js';
 import { openStore, storeLocation } from '../store/index.js';
 import { anyAccessKey, bootstrapAdministrator, defaultCredentialsFile, usageText } from './bootstrap.js';
 import { Freshness } from './freshness.js';
@@ -48,7 +49,7 @@ export interface OpenApi {
   storeLocation: string;
   /** How to use the administrator key, when this start created it. */
   usage?: string;
-  cp: OpenedControlPlane;
+  cp: ApiControlPlane & { close(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -61,7 +62,7 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
   // The backend's Freshness checks the store revision (at most once a second), not every decision.
   const resolver = new Resolver(base, engine.compile, { ...now, checkRevision: false });
   const freshness = new Freshness(store);
-  const cp: OpenedControlPlane = {
+  const cp: ApiControlPlane & { close(): Promise<void> } = {
     ...base,
     engine,
     resolver,

@@ -25,6 +25,8 @@ export interface Caller {
   accessKeyId: string;
   /** Temporary (STS) credentials. */
   temporary: boolean;
+  /** Temporary credentials of an IAM user from GetSessionToken (not a role session). */
+  fromSessionToken?: boolean;
 }
 
 export interface OperationContext {

@@ -132,6 +132,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         now,
         sourceIp: req.ip,
       };
+      // Credentials from GetSessionToken without MFA cannot call IAM, and of STS only AssumeRole and
+      // GetCallerIdentity (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html)
+      if (
+        caller.fromSessionToken &&
+        !(service === 'sts' && (action === 'AssumeRole' || action === 'GetCallerIdentity'))
+      ) {
+        throw new RolecallError(
+          'AccessDenied',
+          `User: ${caller.arn} is not authorized to perform: ${service}:${action} with credentials from GetSessionToken without MFA`,
+        );
+      }
       await authorizeOperation(backend, op, ctx);
       const result = await op.run(ctx);
       return reply

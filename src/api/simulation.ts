@@ -6,7 +6,8 @@
  */
 import { RolecallError } from '../errors.js';
 import type { AuthzResult, ContextValue, PolicySet } from '../eval/types.js';
-import type { OpenedControlPlane, ResolvedPrincipal } from '../iam/index.js';
+import type { ResolvedPrincipal } from '../iam/index.js';
+import type { ApiControlPlane } from './backend.js';
 import type { IamControl, SimulationInput, SimulationResultView } from './control.js';
 import { contextKeysOf } from './context-keys.js';
 
@@ -46,7 +47,7 @@ function sourceType(name: string, principal: ResolvedPrincipal): string {
 }
 
 export function simulation(
-  cp: OpenedControlPlane,
+  cp: ApiControlPlane,
   account: string,
 ): Pick<
   IamControl,
@@ -152,7 +153,7 @@ export function simulation(
 }
 
 /** The documents of a user (with its groups'), group or role, for GetContextKeysForPrincipalPolicy. */
-async function principalDocuments(cp: OpenedControlPlane, principalArn: string): Promise<string[]> {
+async function principalDocuments(cp: ApiControlPlane, principalArn: string): Promise<string[]> {
   const m = /^arn:[^:]+:iam::(\d{12}):(user|group|role)\/(?:.*\/)?([^/]+)$/.exec(principalArn);
   if (!m) throw new RolecallError('InvalidInput', `ARN ${principalArn} is not valid.`);
   const [, account, kind, name] = m as unknown as [string, string, 'user' | 'group' | 'role', string];

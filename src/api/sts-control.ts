@@ -7,7 +7,7 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import { RolecallError } from '../errors.js';
-import type { OpenedControlPlane } from '../iam/index.js';
+import type { ApiControlPlane } from './backend.js';
 import type { Tag } from '../iam/types.js';
 import { parseArn } from '../policy/arn.js';
 import type { IamControl } from './control.js';
@@ -21,7 +21,7 @@ const CHAINED_MAX_SECONDS = 3600;
 /** Packed session policies and tags: compressed size against this budget gives PackedPolicySize (%). */
 const PACKED_BUDGET_BYTES = 2048;
 
-export function stsControl(cp: OpenedControlPlane): Pick<IamControl, 'assumeRole' | 'getSessionToken'> {
+export function stsControl(cp: ApiControlPlane): Pick<IamControl, 'assumeRole' | 'getSessionToken'> {
   return {
     async assumeRole(caller, input, now) {
       const arn = parseArn(input.roleArn);
@@ -115,13 +115,21 @@ export function stsControl(cp: OpenedControlPlane): Pick<IamControl, 'assumeRole
         ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
       };
     },
-    getSessionToken() {
-      return Promise.reject(
-        new RolecallError(
-          'AccessDenied',
-          'GetSessionToken is not available: sessions are issued for roles only',
-        ),
-      );
+    // Users get 15 minutes to 36 hours (default 12), the account root at most one hour
+    // (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html)
+    async getSessionToken(caller, durationSeconds, now) {
+      const m = /^arn:[^:]+:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(caller.arn);
+      if (!m?.[1] || !m[2]) {
+        throw new RolecallError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
+      }
+      const duration = durationSeconds ?? 43200;
+      const s = await cp.iam.createUserSession(m[1], m[2], now + duration * 1000);
+      return {
+        accessKeyId: s.accessKeyId,
+        secretAccessKey: s.secretAccessKey,
+        sessionToken: s.sessionToken,
+        expiration: new Date(s.expiration),
+      };
     },
   };
 }

@@ -51,6 +51,7 @@ import type {
   PolicyVersionInfo,
   RoleInfo,
   SessionInfo,
+  UserSessionInfo,
   Tag,
   UserInfo,
 } from './types.js';
@@ -1234,11 +1235,66 @@ export class IamService {
     });
   }
 
+  /**
+   * Stores a GetSessionToken session of an IAM user (STS's duration rules are the caller's) and returns its
+   * credentials; the session carries the user's own permissions.
+   */
+  async createUserSession(account: string, userName: string, expiration: number): Promise<UserSessionInfo> {
+    return await this.tx(async (tx) => {
+      const user = await this.requireUser(tx, account, userName);
+      const secret = secretAccessKey();
+      const token = sessionToken();
+      const rec: SessionRecord = {
+        accessKeyId: accessKeyId('ASIA'),
+        secret: this.ctx.store.secrets.encrypt(secret),
+        token: this.ctx.store.secrets.encrypt(token),
+        expiration,
+        createDate: this.nowIso(),
+        account: user.account,
+        roleName: '',
+        roleId: '',
+        rolePath: '',
+        sessionName: '',
+        sessionPolicyArns: [],
+        tags: [],
+        transitiveTagKeys: [],
+        userName: user.name,
+      };
+      await repos.session.put(tx, rec.accessKeyId, rec);
+      return {
+        accessKeyId: rec.accessKeyId,
+        secretAccessKey: secret,
+        sessionToken: token,
+        expiration,
+        createDate: rec.createDate,
+        account: rec.account,
+        userName: user.name,
+      };
+    });
+  }
+
   /** A user's access key or a session's temporary key, with its secret; undefined when unknown. */
   async findCredential(id: string): Promise<Credential | undefined> {
     return await this.read(async (tx) => {
       if (id.startsWith('ASIA')) {
         const s = await repos.session.get(tx, id);
+        if (s?.userName !== undefined) {
+          const user = await repos.user.get(tx, entityKey(s.account, s.userName));
+          if (!user) return undefined;
+          return {
+            kind: 'user-session',
+            session: {
+              accessKeyId: s.accessKeyId,
+              secretAccessKey: this.ctx.store.secrets.decrypt(s.secret),
+              sessionToken: this.ctx.store.secrets.decrypt(s.token),
+              expiration: s.expiration,
+              createDate: s.createDate,
+              account: s.account,
+              userName: user.name,
+            },
+            user: userInfo(user),
+          };
+        }
         return s ? { kind: 'session', session: this.sessionInfo(s) } : undefined;
       }
       const k = await repos.accessKey.get(tx, id);

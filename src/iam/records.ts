@@ -96,6 +96,8 @@ export interface SessionRecord {
   tags: Tag[];
   transitiveTagKeys: string[];
   sourceIdentity?: string;
+  /** Set for a GetSessionToken session of this IAM user; the role fields are then empty. */
+  userName?: string;
 }
 
 export interface OrganizationRecord {

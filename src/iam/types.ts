@@ -156,9 +156,24 @@ export interface NewSession {
   sourceIdentity?: string;
 }
 
-/** What an access key id stands for: a user's long-term key or a session's temporary one. */
+/** Temporary credentials STS GetSessionToken issued for an IAM user: the user's own permissions. */
+export interface UserSessionInfo {
+  /** `ASIA…` */
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** Epoch milliseconds. */
+  expiration: number;
+  createDate: string;
+  account: string;
+  userName: string;
+}
+
+/** What an access key id stands for: a user's long-term key, a role session's or a user session's temporary one. */
 export type Credential =
-  { kind: 'user'; key: AccessKeyWithSecret; user: UserInfo } | { kind: 'session'; session: SessionInfo };
+  | { kind: 'user'; key: AccessKeyWithSecret; user: UserInfo }
+  | { kind: 'session'; session: SessionInfo }
+  | { kind: 'user-session'; session: UserSessionInfo; user: UserInfo };
 
 export interface AccountInfo {
   id: string;
