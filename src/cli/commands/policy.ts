@@ -185,6 +185,7 @@ export function register(program: Command, ctx: CommandContext): void {
 
   storeOptions(policy.command('diff <name-or-arn> <version-a> <version-b>'))
     .description('line diff of two versions of a policy, AWS managed ones included')
+    .option('--json', 'print JSON: both versions and the diff lines')
     .action((nameOrArn: string, a: string, b: string, opts: StoreOptions) =>
       withControlPlane(opts, async (cp) => {
         const arn = await policyArnOf(cp, opts, nameOrArn);
@@ -192,8 +193,13 @@ export function register(program: Command, ctx: CommandContext): void {
           cp.iam.getPolicyVersion(arn, a),
           cp.iam.getPolicyVersion(arn, b),
         ]);
+        const diff = diffDocuments(va.document, vb.document);
+        if (opts.json) {
+          print(ctx, opts, { arn, from: va, to: vb, lines: diff.trimEnd().split('\n') });
+          return;
+        }
         ctx.out(`--- ${arn} ${a}\n+++ ${arn} ${b}\n`);
-        ctx.out(diffDocuments(va.document, vb.document));
+        ctx.out(diff);
       }),
     );
 
