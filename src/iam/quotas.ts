@@ -72,6 +72,13 @@ export const AWS_QUOTA_NAMES: Partial<Record<keyof IamQuotas, string>> = {
 };
 
 export function limitExceeded(quota: keyof IamQuotas, value: number): RolecallError {
+  if (quota === 'tagsPerEntity') {
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html (LimitExceeded on too many tags)
+    return new RolecallError(
+      'LimitExceeded',
+      `The number of tags has reached the maximum limit of ${value}.`,
+    );
+  }
   return new RolecallError(
     'LimitExceeded',
     `Cannot exceed quota for ${AWS_QUOTA_NAMES[quota] ?? quota}: ${value}`,

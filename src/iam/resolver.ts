@@ -386,8 +386,16 @@ export class Resolver {
         },
       };
     }
-    const registered = text === '*' ? undefined : await this.cp.resources.find(text);
+    let registered = text === '*' ? undefined : await this.cp.resources.find(text);
     let tags: Tag[] = registered?.tags ?? [];
+    // An object is governed by its bucket's policy and owned by the bucket's account; the bucket's tags are
+    // not the object's, so they are not the object's aws:ResourceTag.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
+    if (!registered && arn?.service === 's3' && arn.account === '' && arn.resource.includes('/')) {
+      registered = await this.cp.resources.find(
+        `arn:${arn.partition}:s3:::${arn.resource.slice(0, arn.resource.indexOf('/'))}`,
+      );
+    }
     // IAM users and roles are resources too: their tags are the resource's tags.
     if (!registered && arn?.service === 'iam' && ACCOUNT_ID.test(arn.account)) {
       const name = arn.resource.slice(arn.resource.lastIndexOf('/') + 1);

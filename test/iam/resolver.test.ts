@@ -105,6 +105,17 @@ describe('resolver', () => {
     assert.equal(ctx['aws:ResourceTag/for-use-with-amazon-emr-managed-policies'], 'true');
     assert.equal(ctx['aws:SourceIp'], '10.0.0.1');
     assert.equal(prepared.request.resourceAccount, ACCT);
+    const object = await resolver.prepare({
+      principal: `arn:aws:iam::${ACCT}:role/service-role/EMRStudio_Service_Role`,
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::bucket/notebooks/a.ipynb',
+    });
+    assert.equal(sid(object.policySet.resource), 'Bucket');
+    assert.equal(object.request.resourceAccount, ACCT);
+    assert.equal(
+      object.request.context?.['aws:ResourceTag/for-use-with-amazon-emr-managed-policies'],
+      undefined,
+    );
   });
 
   it('uses the trust policy as the resource policy for sts:AssumeRole and no SCPs for the management account', async () => {
