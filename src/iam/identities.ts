@@ -502,6 +502,39 @@ export class IamService {
     });
   }
 
+  /** Renames or moves a user; its access keys, groups and policies follow. */
+  // https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateUser.html
+  async updateUser(input: {
+    account: string;
+    name: string;
+    newName?: string;
+    newPath?: string;
+  }): Promise<UserInfo> {
+    if (input.newName !== undefined) checkName('userName', input.newName);
+    if (input.newPath !== undefined) checkPath(input.newPath, 'newPath');
+    return await this.tx(async (tx) => {
+      const rec = await this.requireUser(tx, input.account, input.name);
+      const oldKey = entityKey(rec.account, rec.name);
+      if (input.newName !== undefined && input.newName.toLowerCase() !== rec.name.toLowerCase()) {
+        if (await repos.user.get(tx, entityKey(rec.account, input.newName))) {
+          throw new RolecallError('EntityAlreadyExists', `User with name ${input.newName} already exists.`);
+        }
+      }
+      const oldName = rec.name;
+      if (input.newName !== undefined) rec.name = input.newName;
+      if (input.newPath !== undefined) rec.path = input.newPath;
+      await repos.user.delete(tx, oldKey);
+      await repos.user.put(tx, entityKey(rec.account, rec.name), rec);
+      for (const k of await repos.accessKey.list(tx)) {
+        if (k.account === rec.account && k.userName === oldName) {
+          k.userName = rec.name;
+          await repos.accessKey.put(tx, k.accessKeyId, k);
+        }
+      }
+      return userInfo(rec);
+    });
+  }
+
   private async requireUser(tx: StoreTx, account: string, name: string): Promise<UserRecord> {
     const rec = await repos.user.get(tx, entityKey(account, name));
     if (!rec) throw noSuchEntity('user', name);
@@ -599,6 +632,40 @@ export class IamService {
         );
       }
       await repos.user.put(tx, entityKey(account, u.name), u);
+    });
+  }
+
+  /** Renames or moves a group; its members follow. */
+  // https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateGroup.html
+  async updateGroup(input: {
+    account: string;
+    name: string;
+    newName?: string;
+    newPath?: string;
+  }): Promise<GroupInfo> {
+    if (input.newName !== undefined) checkName('groupName', input.newName);
+    if (input.newPath !== undefined) checkPath(input.newPath, 'newPath');
+    return await this.tx(async (tx) => {
+      const rec = await this.requireGroup(tx, input.account, input.name);
+      const oldKey = entityKey(rec.account, rec.name);
+      if (input.newName !== undefined && input.newName.toLowerCase() !== rec.name.toLowerCase()) {
+        if (await repos.group.get(tx, entityKey(rec.account, input.newName))) {
+          throw new RolecallError('EntityAlreadyExists', `Group with name ${input.newName} already exists.`);
+        }
+      }
+      const oldName = rec.name;
+      if (input.newName !== undefined) rec.name = input.newName;
+      if (input.newPath !== undefined) rec.path = input.newPath;
+      await repos.group.delete(tx, oldKey);
+      await repos.group.put(tx, entityKey(rec.account, rec.name), rec);
+      for (const u of await repos.user.list(tx, `${rec.account}/`)) {
+        const i = u.groups.findIndex((g) => g.toLowerCase() === oldName.toLowerCase());
+        if (i >= 0) {
+          u.groups[i] = rec.name;
+          await repos.user.put(tx, entityKey(u.account, u.name), u);
+        }
+      }
+      return groupInfo(rec);
     });
   }
 

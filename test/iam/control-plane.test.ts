@@ -234,6 +234,29 @@ describe('users, groups and access keys', () => {
     await cp.iam.deleteGroup(ACCT, 'admins');
   });
 
+  it('renames users and groups with their keys and memberships following', async () => {
+    const cp = plane();
+    await cp.iam.createGroup({ account: ACCT, name: 'devs' });
+    await cp.iam.createUser({ account: ACCT, name: 'carol' });
+    await cp.iam.addUserToGroup(ACCT, 'devs', 'carol');
+    const k = await cp.iam.createAccessKey(ACCT, 'carol');
+    await cp.iam.createUser({ account: ACCT, name: 'dave' });
+    assert.equal(
+      await code(cp.iam.updateUser({ account: ACCT, name: 'carol', newName: 'DAVE' })),
+      'EntityAlreadyExists',
+    );
+    await cp.iam.updateUser({ account: ACCT, name: 'carol', newName: 'caroline', newPath: '/eng/' });
+    await cp.iam.updateGroup({ account: ACCT, name: 'devs', newName: 'engineers' });
+    const u = await cp.iam.getUser(ACCT, 'caroline');
+    assert.equal(u.arn, `arn:aws:iam::${ACCT}:user/eng/caroline`);
+    assert.deepEqual(u.groups, ['engineers']);
+    assert.deepEqual(
+      (await cp.iam.listAccessKeys(ACCT, 'caroline')).map((x) => x.accessKeyId),
+      [k.accessKeyId],
+    );
+    assert.equal(await code(cp.iam.getUser(ACCT, 'carol')), 'NoSuchEntity');
+  });
+
   it('stores STS sessions with ASIA ids and sealed secrets and tokens', async () => {
     const store = new MemoryStore();
     const cp = createControlPlane(store, { checkPolicy });

@@ -59,6 +59,21 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
+  storeOptions(group.command('update <name>'))
+    .description('rename or move a group')
+    .option('--new-name <name>', 'new group name')
+    .option('--new-path <path>', 'new path')
+    .action((name: string, opts: StoreOptions & { newName?: string; newPath?: string }) =>
+      withControlPlane(opts, async (cp) => {
+        await cp.iam.updateGroup({
+          account: accountOf(opts),
+          name,
+          ...(opts.newName !== undefined ? { newName: opts.newName } : {}),
+          ...(opts.newPath !== undefined ? { newPath: opts.newPath } : {}),
+        });
+      }),
+    );
+
   storeOptions(group.command('delete <name>'))
     .description('delete a group (members and policies must be removed first, as in AWS)')
     .action((name: string, opts: StoreOptions) =>

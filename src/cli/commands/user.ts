@@ -69,6 +69,21 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
+  storeOptions(user.command('update <name>'))
+    .description('rename or move a user')
+    .option('--new-name <name>', 'new user name')
+    .option('--new-path <path>', 'new path')
+    .action((name: string, opts: StoreOptions & { newName?: string; newPath?: string }) =>
+      withControlPlane(opts, async (cp) => {
+        await cp.iam.updateUser({
+          account: accountOf(opts),
+          name,
+          ...(opts.newName !== undefined ? { newName: opts.newName } : {}),
+          ...(opts.newPath !== undefined ? { newPath: opts.newPath } : {}),
+        });
+      }),
+    );
+
   storeOptions(user.command('delete <name>'))
     .description('delete a user (keys, groups and policies must be removed first, as in AWS)')
     .action((name: string, opts: StoreOptions) =>
