@@ -61,6 +61,8 @@ export async function planApply(cp: ControlPlane, desired: DeclaredState): Promi
   const current = await readState(cp);
   const steps: Step[] = [];
   const later: Step[] = [];
+  // Policies go last: identities being deleted may still use them as boundaries.
+  const last: Step[] = [];
   const add = (list: Step[], change: Change | undefined, run: () => Promise<void>) =>
     list.push(change ? { change, run } : { run });
 
@@ -116,7 +118,7 @@ export async function planApply(cp: ControlPlane, desired: DeclaredState): Promi
     const c = curPolicies.get(key(p));
     const arn = policyArn(p.account, p.path, p.name);
     if (!c || c.path !== p.path) {
-      if (c) addPolicyDelete(cp, later, policyArn(c.account, c.path, c.name));
+      if (c) addPolicyDelete(cp, last, policyArn(c.account, c.path, c.name));
       add(steps, { action: 'create', kind: 'policy', name: arn, details: [] }, async () => {
         await cp.iam.createPolicy({
           account: p.account,
@@ -155,7 +157,7 @@ export async function planApply(cp: ControlPlane, desired: DeclaredState): Promi
   }
   for (const c of current.policies) {
     if (scope.has(c.account) && !wantPolicies.has(key(c)))
-      addPolicyDelete(cp, later, policyArn(c.account, c.path, c.name));
+      addPolicyDelete(cp, last, policyArn(c.account, c.path, c.name));
   }
 
   // identities: groups before users (membership), all before deletions of policies
@@ -197,7 +199,7 @@ export async function planApply(cp: ControlPlane, desired: DeclaredState): Promi
     }
   }
 
-  const all = [...steps, ...later];
+  const all = [...steps, ...later, ...last];
   return {
     changes: all.flatMap((s) => (s.change ? [s.change] : [])),
     apply: () =>
@@ -233,11 +235,14 @@ function planIdentities(
   const cur = new Map(current.map((e) => [key(e), e]));
   const want = new Set(desired.map(key));
   const clear = async (e: IdentityState) => {
+    // Read afresh: earlier steps of the same apply (a group deleted first) may have changed the entity.
     const ref = { kind, account: e.account, name: e.name };
-    for (const p of e.inlinePolicies) await cp.iam.deleteInlinePolicy(ref, p.name);
-    for (const a of e.managedPolicies) await cp.iam.detachPolicy(ref, a);
+    for (const p of await cp.iam.listInlinePolicies(ref)) await cp.iam.deleteInlinePolicy(ref, p.name);
+    for (const a of await cp.iam.listAttachedPolicies(ref)) await cp.iam.detachPolicy(ref, a.arn);
     if (kind === 'user') {
-      for (const g of (e as UserState).groups) await cp.iam.removeUserFromGroup(e.account, g, e.name);
+      for (const g of (await cp.iam.getUser(e.account, e.name)).groups) {
+        await cp.iam.removeUserFromGroup(e.account, g, e.name);
+      }
       for (const k of await cp.iam.listAccessKeys(e.account, e.name))
         await cp.iam.deleteAccessKey(e.account, k.accessKeyId);
     }

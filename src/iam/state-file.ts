@@ -16,7 +16,7 @@
  * resources: [{ arn: "arn:aws:s3:::bucket", account: "111122223333", policy: {...}, tags: {} }]
  * ```
  */
-import { LineCounter, parseDocument, stringify, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, stringify, type Document, type Node } from 'yaml';
 import { RolecallError, type ErrorPlace } from '../errors.js';
 import type { PolicyKind } from '../policy/types.js';
 import type { PolicyChecker } from './context.js';
@@ -48,6 +48,8 @@ type Path = (string | number)[];
 interface Problem {
   path: Path;
   message: string;
+  /** Point at the key of the last path element rather than its value (unknown fields). */
+  atKey?: boolean;
 }
 
 const TOP_KEYS = new Set([
@@ -95,8 +97,8 @@ class Reader {
     return v;
   }
 
-  problem(path: Path, message: string): void {
-    this.problems.push({ path, message });
+  problem(path: Path, message: string, atKey = false): void {
+    this.problems.push({ path, message, ...(atKey ? { atKey } : {}) });
   }
 
   /** Runs an AWS validator and records its message instead of throwing. */
@@ -155,7 +157,7 @@ class Reader {
     }
     for (const k of Object.keys(v)) {
       if (!keys.includes(k))
-        this.problem([...path, k], `unknown field \`${k}\`; expected one of ${keys.join(', ')}`);
+        this.problem([...path, k], `unknown field \`${k}\`; expected one of ${keys.join(', ')}`, true);
     }
     return true;
   }
@@ -504,6 +506,14 @@ export function parseStateFile(text: string, file: string, checkPolicy: PolicyCh
         .map((pr) => {
           // A missing field is reported at its nearest enclosing node.
           let start: number | undefined;
+          if (pr.atKey) {
+            const parent = doc.getIn(pr.path.slice(0, -1), true);
+            const last = pr.path[pr.path.length - 1];
+            if (isMap(parent)) {
+              const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === last);
+              if (pair && isScalar(pair.key) && pair.key.range) start = pair.key.range[0];
+            }
+          }
           for (let n = pr.path.length; n >= 0 && start === undefined; n--) {
             const node = doc.getIn(pr.path.slice(0, n), true) as Node | undefined;
             if (node && typeof node === 'object' && 'range' in node && node.range) start = node.range[0];

@@ -164,7 +164,7 @@ describe('rolecall apply and export', () => {
       /bad\.yaml:3:11 \$\.roles\[0\]\.name: ValidationError/,
       /bad\.yaml:4:11 \$\.roles\[0\]\.path: ValidationError/,
       /bad\.yaml:5:18 \$\.roles\[0\]\.trustPolicy: must be a policy document/,
-      /bad\.yaml:6:13 \$\.roles\[0\]\.colour: unknown field `colour`/,
+      /bad\.yaml:6:5 \$\.roles\[0\]\.colour: unknown field `colour`/,
       /bad\.yaml:7:25 \$\.roles\[0\]\.maxSessionDuration: ValidationError/,
       /bad\.yaml:10:14 \$\.users\[0\]\.groups\[0\]: group `missing-group` is not declared/,
     ]) {
