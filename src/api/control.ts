@@ -198,12 +198,14 @@ export interface IamControl {
   findUser(name: string): Promise<UserView | undefined>;
   listUsers(pathPrefix?: string): Promise<UserView[]>;
   deleteUser(name: string): Promise<void>;
+  updateUser(name: string, update: { newName?: string; newPath?: string }): Promise<void>;
 
   createGroup(input: { name: string; path?: string }): Promise<GroupView>;
   getGroup(name: string): Promise<{ group: GroupView; users: UserView[] }>;
   findGroup(name: string): Promise<GroupView | undefined>;
   listGroups(pathPrefix?: string): Promise<GroupView[]>;
   deleteGroup(name: string): Promise<void>;
+  updateGroup(name: string, update: { newName?: string; newPath?: string }): Promise<void>;
   addUserToGroup(group: string, user: string): Promise<void>;
   removeUserFromGroup(group: string, user: string): Promise<void>;
   listGroupsForUser(user: string): Promise<GroupView[]>;

@@ -156,6 +156,9 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
     },
     listUsers: async (prefix) => (await svc.listUsers(account, prefix)).map(userView),
     deleteUser: (name) => svc.deleteUser(account, name),
+    updateUser: async (name, update) => {
+      await svc.updateUser({ account, name, ...update });
+    },
 
     createGroup: async (input) =>
       groupView(
@@ -175,6 +178,9 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
     },
     listGroups: async (prefix) => (await svc.listGroups(account, prefix)).map(groupView),
     deleteGroup: (name) => svc.deleteGroup(account, name),
+    updateGroup: async (name, update) => {
+      await svc.updateGroup({ account, name, ...update });
+    },
     addUserToGroup: (group, user) => svc.addUserToGroup(account, group, user),
     removeUserFromGroup: (group, user) => svc.removeUserFromGroup(account, group, user),
     listGroupsForUser: async (user) => {

@@ -283,6 +283,10 @@ export function iamOperations(control: IamControl): Operation[] {
       const page = paginate(await control.listUsers(p.string('PathPrefix')), (u) => u.path + u.name, p);
       return { Users: page.items.map((u) => userXml(u, true)), ...pageTail(page) };
     }),
+    iam('UpdateUser', onEntity('user', 'iam:UpdateUser'), async ({ params: p }) => {
+      await control.updateUser(p.required('UserName'), renameOf(p, 'NewUserName'));
+      return undefined;
+    }),
     iam('DeleteUser', onEntity('user', 'iam:DeleteUser'), async ({ params: p }) => {
       await control.deleteUser(p.required('UserName'));
       return undefined;
@@ -309,6 +313,10 @@ export function iamOperations(control: IamControl): Operation[] {
     iam('ListGroups', onAll('iam:ListGroups'), async ({ params: p }) => {
       const page = paginate(await control.listGroups(p.string('PathPrefix')), (g) => g.path + g.name, p);
       return { Groups: page.items.map(groupXml), ...pageTail(page) };
+    }),
+    iam('UpdateGroup', onEntity('group', 'iam:UpdateGroup'), async ({ params: p }) => {
+      await control.updateGroup(p.required('GroupName'), renameOf(p, 'NewGroupName'));
+      return undefined;
     }),
     iam('DeleteGroup', onEntity('group', 'iam:DeleteGroup'), async ({ params: p }) => {
       await control.deleteGroup(p.required('GroupName'));
@@ -493,6 +501,13 @@ function callerUserName(ctx: OperationContext): string {
     );
   }
   return m[1];
+}
+
+/** NewUserName / NewGroupName and NewPath of Update{User,Group}. */
+function renameOf(p: QueryParams, newNameParam: string): { newName?: string; newPath?: string } {
+  const newName = p.string(newNameParam);
+  const newPath = p.string('NewPath');
+  return { ...(newName !== undefined ? { newName } : {}), ...(newPath !== undefined ? { newPath } : {}) };
 }
 
 function versionKey(v: { versionId: string }): string {
