@@ -14,6 +14,7 @@ import {
   type ControlPlane,
 } from '../../src/iam/index.js';
 import { MemoryStore } from '../../src/store/index.js';
+import { postgresBackend, postgresUnavailable, sqliteBackend } from '../store/backends.js';
 import { checkPolicy } from './checker.js';
 
 const D = '{ Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "s3:*", Resource: "*" }] }';
@@ -134,4 +135,31 @@ describe('apply', () => {
       },
     );
   });
+});
+
+describe('apply on the durable backends', () => {
+  for (const backend of [sqliteBackend, postgresBackend]) {
+    it(`${backend.name}: applies, is idempotent and exports the same state`, async (t) => {
+      if (backend.name === 'postgres') {
+        const why = await postgresUnavailable();
+        if (why !== undefined) {
+          if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${why}`);
+          t.skip(`PostgreSQL not reachable: ${why}`);
+          return;
+        }
+      }
+      const store = await backend.open();
+      try {
+        const cp = createControlPlane(store, { checkPolicy });
+        await apply(cp, FIRST);
+        assert.deepEqual(await apply(cp, FIRST), []);
+        const exported = formatStateFile(await readState(cp), 'yaml');
+        const fresh = createControlPlane(new MemoryStore(), { checkPolicy });
+        await apply(fresh, exported);
+        assert.equal(formatStateFile(await readState(fresh), 'yaml'), exported);
+      } finally {
+        await backend.dispose(store);
+      }
+    });
+  }
 });
