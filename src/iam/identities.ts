@@ -906,9 +906,10 @@ export class IamService {
   ): Promise<ManagedPolicyInfo[]> {
     return this.read(async (tx) => {
       const out: ManagedPolicyInfo[] = [];
+      const counts = await this.usageCounts(tx, account);
       for (const rec of await repos.policy.list(tx, `${account}/`)) {
         if (!rec.path.startsWith(options.pathPrefix ?? '/')) continue;
-        const info = await this.policyInfo(tx, rec);
+        const info = await this.policyInfo(tx, rec, counts);
         if (options.onlyAttached && info.attachmentCount === 0) continue;
         out.push(info);
       }
@@ -1174,9 +1175,36 @@ export class IamService {
     return { attached, boundary };
   }
 
-  private async policyInfo(tx: StoreTx, rec: ManagedPolicyRecord): Promise<ManagedPolicyInfo> {
+  /** Attachment and boundary counts of every policy used by the identities of `account` (all when absent). */
+  private async usageCounts(
+    tx: StoreTx,
+    account?: string,
+  ): Promise<Map<string, { attached: number; boundary: number }>> {
+    const m = new Map<string, { attached: number; boundary: number }>();
+    const entry = (arn: string) => {
+      let u = m.get(arn);
+      if (!u) m.set(arn, (u = { attached: 0, boundary: 0 }));
+      return u;
+    };
+    for (const kind of ['role', 'user', 'group'] as const) {
+      for (const rec of await this.allOf(tx, kind, account)) {
+        for (const a of rec.attached) entry(a).attached++;
+        if ('permissionsBoundary' in rec && rec.permissionsBoundary !== undefined)
+          entry(rec.permissionsBoundary).boundary++;
+      }
+    }
+    return m;
+  }
+
+  private async policyInfo(
+    tx: StoreTx,
+    rec: ManagedPolicyRecord,
+    counts?: Map<string, { attached: number; boundary: number }>,
+  ): Promise<ManagedPolicyInfo> {
     const arn = policyArn(rec.account, rec.path, rec.name);
-    const uses = await this.policyUses(tx, arn, rec.account);
+    const uses = counts
+      ? (counts.get(arn) ?? { attached: 0, boundary: 0 })
+      : await this.policyUses(tx, arn, rec.account);
     return {
       account: rec.account,
       name: rec.name,
