@@ -1,0 +1,48 @@
+/**
+ * Cross-process cache invalidation: a commit made through one PostgreSQL connection pool reaches the
+ * commit listeners of another (LISTEN/NOTIFY), and on every durable backend the revision moves.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { postgresBackend, postgresUnavailable, sqliteBackend } from './backends.js';
+
+describe('invalidation across store instances', () => {
+  it('PostgreSQL: a write through one instance notifies the listeners of another', async (t) => {
+    const why = await postgresUnavailable();
+    if (why !== undefined) {
+      if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${why}`);
+      t.skip(`PostgreSQL not reachable: ${why}`);
+      return;
+    }
+    const a = await postgresBackend.open();
+    const b = await postgresBackend.reopen!(a);
+    try {
+      const heard = new Promise<void>((resolve) => b.onCommit(resolve));
+      // LISTEN starts with the first listener; give it a moment to be registered.
+      await new Promise((r) => setTimeout(r, 300));
+      const before = await b.revision();
+      await a.withTransaction((tx) => tx.put('role', 'k', 1));
+      await Promise.race([
+        heard,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no notification within 5 s')), 5000)),
+      ]);
+      assert.ok((await b.revision()) > before);
+    } finally {
+      await b.close();
+      await postgresBackend.dispose(a);
+    }
+  });
+
+  it('SQLite: another connection sees the revision move', async () => {
+    const a = await sqliteBackend.open();
+    const b = await sqliteBackend.reopen!(a);
+    try {
+      const before = await b.revision();
+      await a.withTransaction((tx) => tx.put('role', 'k', 1));
+      assert.equal(await b.revision(), before + 1);
+    } finally {
+      await b.close();
+      await sqliteBackend.dispose(a);
+    }
+  });
+});
