@@ -51,12 +51,18 @@ function readCredentials(file: string): Creds {
 }
 
 async function startServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  // The compiled CLI (`npm run build`) when present, as `npm start` runs it; else from source through tsx.
+  const compiled = path.join(root, 'dist/src/cli/main.js');
+  const entry = fs.existsSync(compiled)
+    ? [path.join(root, 'bin/rolecall.js')]
+    : ['--import', 'tsx', path.join(root, 'src/cli/main.ts')];
+  console.log(
+    `server: ${fs.existsSync(compiled) ? 'compiled (dist/)' : 'from source via tsx (run `npm run build` first for compiled figures)'}`,
+  );
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      path.join(root, 'src/cli/main.ts'),
+      ...entry,
       'serve',
       '--port',
       '0',

@@ -235,10 +235,14 @@ function toBuffer(data: SourceData): Buffer {
 }
 
 /** Signing keys derived per secret, day, region and service (the derivation is four HMACs). */
+function signingKeyId(claim: SignatureClaim, secret: string): string {
+  return `${claim.accessKeyId}\0${secret}\0${claim.scopeDate}\0${claim.region}\0${claim.service}`;
+}
+
 const signingKeys = new Map<string, Uint8Array>();
 
 async function signingKey(claim: SignatureClaim, secret: string): Promise<Uint8Array> {
-  const id = `${claim.accessKeyId}\0${secret}\0${claim.scopeDate}\0${claim.region}\0${claim.service}`;
+  const id = signingKeyId(claim, secret);
   let key = signingKeys.get(id);
   if (key === undefined) {
     key = await getSigningKey(
@@ -256,17 +260,17 @@ async function signingKey(claim: SignatureClaim, secret: string): Promise<Uint8A
 
 /** Exposes the canonical-request and string-to-sign steps of the SDK's signer for verification. */
 class Verifier extends SignatureV4 {
-  async signatureOf(
+  /** Synchronous once the signing key is known: the canonical request is the SDK's, hashed with node:crypto. */
+  signatureOf(
     request: HttpRequest,
     canonicalHeaders: Record<string, string>,
     payloadHash: string,
     claim: SignatureClaim,
-    secret: string,
-  ): Promise<string> {
+    key: Uint8Array,
+  ): string {
     const scope = createScope(claim.scopeDate, claim.region, claim.service);
-    const key = await signingKey(claim, secret);
     const canonical = this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
-    const stringToSign = await this.createStringToSign(claim.amzDate, scope, canonical, ALGORITHM);
+    const stringToSign = `${ALGORITHM}\n${claim.amzDate}\n${scope}\n${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
     return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
   }
 }
@@ -317,7 +321,9 @@ export async function verifySignature(
     headers,
   };
   const canonicalHeaders = getCanonicalHeaders(request, undefined, signed);
-  const expected = await verifier.signatureOf(request, canonicalHeaders, bodyHash, claim, secret);
+  // Awaits only when the day's signing key is not derived yet: fewer promises on the hot path.
+  const key = signingKeys.get(signingKeyId(claim, secret)) ?? (await signingKey(claim, secret));
+  const expected = verifier.signatureOf(request, canonicalHeaders, bodyHash, claim, key);
   const a = Buffer.from(expected, 'utf8');
   const b = Buffer.from(claim.signature.toLowerCase(), 'utf8');
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw mismatch();
