@@ -70,10 +70,14 @@ export interface ResolverOptions {
   checkRevision?: boolean;
 }
 
+// sts:TagSession and sts:SetSourceIdentity, asked together with AssumeRole, are granted by the trust policy too
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required)
 const ASSUME_ROLE_ACTIONS = new Set([
   'sts:assumerole',
   'sts:assumerolewithsaml',
   'sts:assumerolewithwebidentity',
+  'sts:tagsession',
+  'sts:setsourceidentity',
 ]);
 
 export class Resolver {
