@@ -1,0 +1,223 @@
+/**
+ * End to end with the `aws` CLI (botocore: signs only content-type;host;x-amz-date, sends no payload hash
+ * header, decodes policy documents) against `rolecall serve` on loopback. Skipped with a printed reason
+ * when no `aws` is installed outside CI; in CI (`CI=true`) it must run.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { coreMissing, startTestServer, type Credentials, type TestServer } from './harness.js';
+
+const probe = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+const available = probe.status === 0;
+const inCi = process.env.CI === 'true';
+const noCli = !available && !inCi ? 'no `aws` CLI on this machine (CI installs Debian awscli)' : false;
+if (noCli) console.log(`# aws CLI suite skipped: ${noCli}`);
+const skip = noCli || (await coreMissing());
+
+let server: TestServer;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `aws ARGS --endpoint-url URL --output json` with env credentials only (no config or credentials file). */
+function aws(args: string[], creds: Credentials = server.admin): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      'aws',
+      [...args, '--endpoint-url', server.url, '--output', 'json'],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+          AWS_ACCESS_KEY_ID: creds.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+          ...(creds.sessionToken !== undefined ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+          AWS_DEFAULT_REGION: 'eu-west-1',
+          AWS_PAGER: '',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_MAX_ATTEMPTS: '1',
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function json<T>(run: Run): T {
+  assert.equal(run.code, 0, `aws failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+const trust = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'elasticmapreduce.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
+});
+
+describe('aws CLI', { skip }, () => {
+  before(async () => {
+    if (!available)
+      throw new Error('CI=true but no `aws` CLI is installed: the aws CLI suite must run in CI');
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  test('create-role and get-role: the trust policy comes back decoded as JSON', async () => {
+    const created = json<{ Role: { RoleName: string; Arn: string } }>(
+      await aws([
+        'iam',
+        'create-role',
+        '--role-name',
+        'EMR_DefaultRole',
+        '--assume-role-policy-document',
+        trust,
+        '--tags',
+        'Key=team,Value=data eng',
+      ]),
+    );
+    assert.equal(created.Role.RoleName, 'EMR_DefaultRole');
+    const got = json<{ Role: { AssumeRolePolicyDocument: unknown; Tags?: unknown } }>(
+      await aws(['iam', 'get-role', '--role-name', 'EMR_DefaultRole']),
+    );
+    assert.deepEqual(got.Role.AssumeRolePolicyDocument, JSON.parse(trust));
+    assert.deepEqual(got.Role.Tags, [{ Key: 'team', Value: 'data eng' }]);
+  });
+
+  test('put-role-policy and get-role-policy round-trip the document', async () => {
+    const doc = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::emr-logs/*' }],
+    };
+    const put = await aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      'EMR_DefaultRole',
+      '--policy-name',
+      'logs',
+      '--policy-document',
+      JSON.stringify(doc),
+    ]);
+    assert.equal(put.code, 0, put.stderr);
+    const got = json<{ PolicyDocument: unknown }>(
+      await aws(['iam', 'get-role-policy', '--role-name', 'EMR_DefaultRole', '--policy-name', 'logs']),
+    );
+    assert.deepEqual(got.PolicyDocument, doc);
+  });
+
+  test('list-roles auto-paginates through Marker', async () => {
+    for (const n of ['a', 'b', 'c']) {
+      const r = await aws([
+        'iam',
+        'create-role',
+        '--role-name',
+        `cli-${n}`,
+        '--path',
+        '/cli/',
+        '--assume-role-policy-document',
+        trust,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const listed = json<{ Roles: { RoleName: string }[] }>(
+      await aws(['iam', 'list-roles', '--path-prefix', '/cli/', '--page-size', '1']),
+    );
+    assert.deepEqual(
+      listed.Roles.map((r) => r.RoleName),
+      ['cli-a', 'cli-b', 'cli-c'],
+    );
+  });
+
+  test('an error exits 255 with AWS code and operation', async () => {
+    const r = await aws(['iam', 'get-role', '--role-name', 'missing']);
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /An error occurred \(NoSuchEntity\) when calling the GetRole operation/);
+  });
+
+  test('sts get-caller-identity, assume-role, and a call as the session', async () => {
+    const me = json<{ Arn: string; Account: string }>(await aws(['sts', 'get-caller-identity']));
+    assert.match(me.Arn, /^arn:aws:iam::\d{12}:user\//);
+    const role = json<{ Role: { Arn: string } }>(
+      await aws([
+        'iam',
+        'create-role',
+        '--role-name',
+        'cli-assumable',
+        '--assume-role-policy-document',
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: me.Arn }, Action: 'sts:AssumeRole' }],
+        }),
+      ]),
+    );
+    const assumed = json<{
+      Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
+      AssumedRoleUser: { Arn: string };
+    }>(await aws(['sts', 'assume-role', '--role-arn', role.Role.Arn, '--role-session-name', 'cli-session']));
+    const session: Credentials = {
+      accessKeyId: assumed.Credentials.AccessKeyId,
+      secretAccessKey: assumed.Credentials.SecretAccessKey,
+      sessionToken: assumed.Credentials.SessionToken,
+    };
+    const who = json<{ Arn: string }>(await aws(['sts', 'get-caller-identity'], session));
+    assert.equal(who.Arn, assumed.AssumedRoleUser.Arn);
+
+    // The role has no permissions: denied, and the administrator decodes why.
+    const denied = await aws(['iam', 'list-roles'], session);
+    assert.equal(denied.code, 255);
+    assert.match(denied.stderr, /\(AccessDenied\).*not authorized to perform: iam:ListRoles/);
+    const encoded = /Encoded authorization failure message: (\S+)/.exec(denied.stderr)?.[1];
+    assert.ok(encoded, denied.stderr);
+    const decoded = json<{ DecodedMessage: string }>(
+      await aws(['sts', 'decode-authorization-message', '--encoded-message', encoded]),
+    );
+    const doc = JSON.parse(decoded.DecodedMessage) as { context: { action: string } };
+    assert.equal(doc.context.action, 'iam:ListRoles');
+  });
+
+  test('simulate-custom-policy', async () => {
+    const out = json<{ EvaluationResults: { EvalActionName: string; EvalDecision: string }[] }>(
+      await aws([
+        'iam',
+        'simulate-custom-policy',
+        '--policy-input-list',
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'elasticmapreduce:*', Resource: '*' }],
+        }),
+        '--action-names',
+        'elasticmapreduce:RunJobFlow',
+        's3:GetObject',
+      ]),
+    );
+    assert.deepEqual(
+      out.EvaluationResults.map((r) => [r.EvalActionName, r.EvalDecision]),
+      [
+        ['elasticmapreduce:RunJobFlow', 'allowed'],
+        ['s3:GetObject', 'implicitDeny'],
+      ],
+    );
+  });
+
+  test('a wrong secret is SignatureDoesNotMatch', async () => {
+    const r = await aws(['sts', 'get-caller-identity'], {
+      accessKeyId: server.admin.accessKeyId,
+      secretAccessKey: 'wrong' + server.admin.secretAccessKey.slice(5),
+    });
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /SignatureDoesNotMatch/);
+  });
+});

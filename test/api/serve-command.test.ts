@@ -1,0 +1,111 @@
+/**
+ * `rolecall serve` as a user starts it: first start creates the administrator key in a credentials file
+ * readable only by its owner and prints how to use it; the key works; a second start keeps it; SIGTERM
+ * stops the server.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { repoRoot } from '../helpers/paths.js';
+import { coreMissing, readCredentialsFile } from './harness.js';
+
+const skip = await coreMissing();
+
+interface Started {
+  url: string;
+  output: () => string;
+  stop: () => Promise<number | null>;
+}
+
+async function serve(dir: string): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(repoRoot, 'src/cli/main.ts'),
+      'serve',
+      '--port',
+      '0',
+      '--store',
+      path.join(dir, 'rolecall.db'),
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROLECALL_SECRET_KEY: '' } },
+  );
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 60_000);
+    const poll = setInterval(() => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        clearInterval(poll);
+        resolve(m[1]);
+      }
+    }, 50);
+    void exited.then(() => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      reject(new Error(`serve exited:\n${out}`));
+    });
+  });
+  return {
+    url,
+    output: () => out,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+test(
+  'first start writes a 0600 credentials file that signs real SDK calls; restart keeps the key',
+  { skip },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-serve-'));
+    try {
+      const first = await serve(dir);
+      const credentialsFile = path.join(dir, 'credentials');
+      let creds;
+      try {
+        assert.match(first.output(), /administrator credentials written to .*credentials/);
+        assert.match(first.output(), /aws iam list-roles --endpoint-url http:\/\/127\.0\.0\.1:\d+/);
+        assert.equal(fs.statSync(credentialsFile).mode & 0o777, 0o600);
+        creds = readCredentialsFile(credentialsFile);
+        // The secret is in the file, never on the console.
+        assert.ok(!first.output().includes(creds.secretAccessKey));
+        const who = await new STSClient({
+          endpoint: first.url,
+          region: 'us-east-1',
+          credentials: creds,
+        }).send(new GetCallerIdentityCommand({}));
+        assert.match(who.Arn ?? '', /^arn:aws:iam::\d{12}:user\/rolecall-admin$/);
+      } finally {
+        assert.equal(await first.stop(), 0);
+      }
+      assert.match(first.output(), /rolecall: stopped/);
+      const second = await serve(dir);
+      try {
+        assert.doesNotMatch(second.output(), /administrator credentials written/);
+        const who = await new STSClient({
+          endpoint: second.url,
+          region: 'us-east-1',
+          credentials: creds,
+        }).send(new GetCallerIdentityCommand({}));
+        assert.match(who.Arn ?? '', /user\/rolecall-admin$/);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
