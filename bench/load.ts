@@ -35,7 +35,6 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Math.min(Math.max(Number(process.env.ROLECALL_BENCH_SECONDS ?? 5), 1), 60);
-const connections = Number(process.env.ROLECALL_BENCH_CONNECTIONS ?? 32);
 
 interface Creds {
   accessKeyId: string;
@@ -129,6 +128,7 @@ async function run(
   headers: Record<string, string>,
   body: string,
   decisionsPerRequest: number,
+  connections: number,
 ): Promise<Row> {
   const result = await autocannon({
     url: url + pathName,
@@ -139,7 +139,7 @@ async function run(
     duration: seconds,
   });
   return {
-    scenario,
+    scenario: `${scenario}, ${connections} connections`,
     requestsPerSec: Math.round(result.requests.average),
     decisionsPerSec: Math.round(result.requests.average * decisionsPerRequest),
     p50: result.latency.p50,
@@ -200,51 +200,31 @@ async function main(): Promise<void> {
     const callerId = 'Action=GetCallerIdentity&Version=2011-06-15';
     const json = 'application/json';
     const rows: Row[] = [];
+    const oneHeaders = await signed(url, creds, 'rolecall', '/v1/authorize', json, one);
+    const batchHeaders = await signed(url, creds, 'rolecall', '/v1/authorize', json, batch);
     // Signed requests are replayed unchanged: SigV4 has no nonce, only the 15-minute window.
-    rows.push(
-      await run(
-        'decision API, 1 decision/request',
-        url,
-        '/v1/authorize',
-        await signed(url, creds, 'rolecall', '/v1/authorize', json, one),
-        one,
-        1,
-      ),
-    );
-    rows.push(
-      await run(
-        `decision API, batch of ${batchSize}`,
-        url,
-        '/v1/authorize',
-        await signed(url, creds, 'rolecall', '/v1/authorize', json, batch),
-        batch,
-        batchSize,
-      ),
-    );
-    rows.push(
-      await run(
-        'IAM GetRole (signed)',
-        url,
-        '/',
-        await signed(url, creds, 'iam', '/', form, getRole),
-        getRole,
-        1,
-      ),
-    );
-    rows.push(
-      await run(
-        'STS GetCallerIdentity (signed)',
-        url,
-        '/',
-        await signed(url, creds, 'sts', '/', form, callerId),
-        callerId,
-        1,
-      ),
-    );
+    for (const c of [8, 32]) {
+      rows.push(await run('decision API, 1 decision/request', url, '/v1/authorize', oneHeaders, one, 1, c));
+    }
+    for (const c of [4, 8]) {
+      rows.push(
+        await run(
+          `decision API, batch of ${batchSize}`,
+          url,
+          '/v1/authorize',
+          batchHeaders,
+          batch,
+          batchSize,
+          c,
+        ),
+      );
+    }
+    const getRoleHeaders = await signed(url, creds, 'iam', '/', form, getRole);
+    rows.push(await run('IAM GetRole (signed)', url, '/', getRoleHeaders, getRole, 1, 8));
+    const callerHeaders = await signed(url, creds, 'sts', '/', form, callerId);
+    rows.push(await run('STS GetCallerIdentity (signed)', url, '/', callerHeaders, callerId, 1, 8));
 
-    console.log(
-      `\nrolecall serve on loopback, ${os.cpus().length} CPUs, ${connections} connections, ${seconds}s each\n`,
-    );
+    console.log(`\nrolecall serve on loopback, ${os.cpus().length} CPUs, ${seconds}s per scenario\n`);
     console.log('| scenario | requests/s | decisions/s | p50 ms | p99 ms | errors | non-2xx |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
