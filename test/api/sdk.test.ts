@@ -6,7 +6,24 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AddUserToGroupCommand,
   AttachRolePolicyCommand,
+  CreateGroupCommand,
+  DeleteAccessKeyCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteUserCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetContextKeysForPrincipalPolicyCommand,
+  GetGroupCommand,
+  GetUserCommand,
+  ListAccessKeysCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListUsersCommand,
+  PutGroupPolicyCommand,
+  PutRolePermissionsBoundaryCommand,
+  RemoveUserFromGroupCommand,
+  UpdateAccessKeyCommand,
   CreateAccessKeyCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
@@ -306,6 +323,133 @@ describe('IAM with @aws-sdk/client-iam', { skip }, () => {
       }),
     );
     assert.deepEqual(keys.ContextKeyNames, ['aws:RequestTag/owner', 'ec2:Vpc']);
+  });
+});
+
+describe('IAM users, groups, access keys, boundaries and account details', { skip }, () => {
+  test('groups and membership, group policies, access key lifecycle, boundaries, GetAccountAuthorizationDetails', async () => {
+    const client = iam(server.admin);
+    await client.send(new CreateUserCommand({ UserName: 'ops', Path: '/team/' }));
+    await client.send(new CreateGroupCommand({ GroupName: 'readers' }));
+    await client.send(new AddUserToGroupCommand({ GroupName: 'readers', UserName: 'ops' }));
+    const group = await client.send(new GetGroupCommand({ GroupName: 'readers' }));
+    assert.deepEqual(
+      group.Users?.map((u) => u.UserName),
+      ['ops'],
+    );
+    const groups = await client.send(new ListGroupsForUserCommand({ UserName: 'ops' }));
+    assert.deepEqual(
+      groups.Groups?.map((g) => g.GroupName),
+      ['readers'],
+    );
+    await client.send(
+      new PutGroupPolicyCommand({
+        GroupName: 'readers',
+        PolicyName: 'list',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' }],
+        }),
+      }),
+    );
+    assert.deepEqual(
+      (await client.send(new ListGroupPoliciesCommand({ GroupName: 'readers' }))).PolicyNames,
+      ['list'],
+    );
+
+    // The user's key works for what the group allows, is denied the rest, and stops when made Inactive.
+    const key = await client.send(new CreateAccessKeyCommand({ UserName: 'ops' }));
+    const ops: Credentials = {
+      accessKeyId: key.AccessKey?.AccessKeyId ?? '',
+      secretAccessKey: key.AccessKey?.SecretAccessKey ?? '',
+    };
+    assert.match(ops.accessKeyId, /^AKIA[A-Z0-9]{16}$/);
+    assert.equal(ops.secretAccessKey.length, 40);
+    const listed = await client.send(new ListAccessKeysCommand({ UserName: 'ops' }));
+    assert.deepEqual(
+      listed.AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status]),
+      [[ops.accessKeyId, 'Active']],
+    );
+    assert.ok((await iam(ops).send(new ListRolesCommand({}))).Roles);
+    const denied = await failure(iam(ops).send(new ListUsersCommand({})));
+    assert.equal(denied.name, 'AccessDenied');
+    await client.send(
+      new UpdateAccessKeyCommand({ UserName: 'ops', AccessKeyId: ops.accessKeyId, Status: 'Inactive' }),
+    );
+    const inactive = await failure(iam(ops).send(new ListRolesCommand({})));
+    assert.equal(inactive.name, 'InvalidClientTokenId');
+
+    // A permissions boundary caps what a role's policies allow.
+    const boundary = await client.send(
+      new CreatePolicyCommand({
+        PolicyName: 'boundary-s3-read',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+        }),
+      }),
+    );
+    await client.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: 'EMR_DefaultRole',
+        PermissionsBoundary: boundary.Policy?.Arn,
+      }),
+    );
+    const role = await client.send(new GetRoleCommand({ RoleName: 'EMR_DefaultRole' }));
+    assert.equal(role.Role?.PermissionsBoundary?.PermissionsBoundaryArn, boundary.Policy?.Arn);
+    const capped = await client.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: role.Role?.Arn,
+        ActionNames: ['s3:GetObject', 'ec2:DescribeSubnets'],
+        ResourceArns: ['arn:aws:s3:::emr-logs/j-1/stdout'],
+      }),
+    );
+    assert.deepEqual(
+      capped.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalDecision]),
+      [
+        ['s3:GetObject', 'allowed'],
+        ['ec2:DescribeSubnets', 'implicitDeny'],
+      ],
+    );
+    await client.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'EMR_DefaultRole' }));
+
+    const details = await client.send(
+      new GetAccountAuthorizationDetailsCommand({ Filter: ['User', 'Group'] }),
+    );
+    const opsDetail = details.UserDetailList?.find((u) => u.UserName === 'ops');
+    assert.deepEqual(opsDetail?.GroupList, ['readers']);
+    const readers = details.GroupDetailList?.find((g) => g.GroupName === 'readers');
+    assert.equal(
+      decodeURIComponent(readers?.GroupPolicyList?.[0]?.PolicyDocument ?? '').includes('iam:ListRoles'),
+      true,
+    );
+    assert.equal(details.RoleDetailList?.length ?? 0, 0);
+    const keys = await client.send(
+      new GetContextKeysForPrincipalPolicyCommand({
+        PolicySourceArn: opsDetail?.Arn,
+        PolicyInputList: [
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: '*',
+                Resource: '*',
+                Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+              },
+            ],
+          }),
+        ],
+      }),
+    );
+    assert.deepEqual(keys.ContextKeyNames, ['aws:SourceIp']);
+
+    // Cleanup rules: a user in a group with a key cannot be deleted until they are removed.
+    await client.send(new DeleteAccessKeyCommand({ UserName: 'ops', AccessKeyId: ops.accessKeyId }));
+    await client.send(new RemoveUserFromGroupCommand({ GroupName: 'readers', UserName: 'ops' }));
+    await client.send(new DeleteUserCommand({ UserName: 'ops' }));
+    const gone = await failure(client.send(new GetUserCommand({ UserName: 'ops' })));
+    assert.equal(gone.name, 'NoSuchEntityException');
   });
 });
 
