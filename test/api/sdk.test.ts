@@ -269,6 +269,27 @@ describe('IAM with @aws-sdk/client-iam', { skip }, () => {
     assert.equal(conflict.status, 409);
   });
 
+  test('quota: a sixth policy version is LimitExceeded (409)', async () => {
+    const client = iam(server.admin);
+    const doc = (n: number) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-${n}/*` }],
+      });
+    const created = await client.send(
+      new CreatePolicyCommand({ PolicyName: 'versions', PolicyDocument: doc(1) }),
+    );
+    const arn = created.Policy?.Arn ?? '';
+    for (let n = 2; n <= 5; n++)
+      await client.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc(n) }));
+    const sixth = await failure(
+      client.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc(6) })),
+    );
+    assert.equal(sixth.name, 'LimitExceededException');
+    assert.equal(sixth.status, 409);
+    assert.match(sixth.message, /PolicyVersionsPerPolicy/);
+  });
+
   test('simulation: SimulateCustomPolicy and SimulatePrincipalPolicy decide with the engine', async () => {
     const client = iam(server.admin);
     const custom = await client.send(
