@@ -231,8 +231,13 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
         ...(filter.pathPrefix !== undefined ? { pathPrefix: filter.pathPrefix } : {}),
       };
       const local = filter.scope === 'AWS' ? [] : await svc.listPolicies(account, options);
-      const aws = filter.scope === 'Local' ? [] : await svc.listPolicies('aws', options);
+      // AWS managed policies (the package's ~1,400) only when the scope asks for them.
+      let aws = filter.scope === 'Local' ? [] : await svc.listAwsManagedPolicies(filter.pathPrefix);
+      // OnlyAttached counts both uses; PolicyUsageFilter narrows to one (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicies.html)
+      if (filter.onlyAttached) aws = aws.filter((p) => p.attachmentCount + p.boundaryUsageCount > 0);
       let all = [...aws, ...local].map(policyView);
+      if (filter.usage === 'PermissionsPolicy')
+        all = all.filter((p) => !filter.onlyAttached || p.attachmentCount > 0);
       if (filter.usage === 'PermissionsBoundary') {
         all = all.filter((p) => !filter.onlyAttached || p.permissionsBoundaryUsageCount > 0);
       }
@@ -295,7 +300,7 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
       // Local policies, and the AWS managed policies in use (as AWS does with OnlyAttached semantics).
       const policyInfos = [
         ...(await svc.listPolicies(account)),
-        ...(await svc.listPolicies('aws', { onlyAttached: true })),
+        ...(await svc.listAwsManagedPolicies()).filter((p) => p.attachmentCount + p.boundaryUsageCount > 0),
       ];
       const policies = await Promise.all(
         policyInfos.map(async (p) => ({

@@ -264,6 +264,16 @@ describe('IAM with @aws-sdk/client-iam', { skip }, () => {
     assert.deepEqual(attached.AttachedPolicies, [{ PolicyName: 'emr-describe', PolicyArn: arn }]);
     const local = await client.send(new ListPoliciesCommand({ Scope: 'Local' }));
     assert.ok(local.Policies?.some((p) => p.Arn === arn && p.AttachmentCount === 1));
+    assert.ok(local.Policies?.every((p) => !p.Arn?.startsWith('arn:aws:iam::aws:')));
+    // The administrator's AdministratorAccess is the AWS managed policy in use.
+    const awsAttached = await client.send(new ListPoliciesCommand({ Scope: 'AWS', OnlyAttached: true }));
+    assert.deepEqual(
+      awsAttached.Policies?.map((p) => p.Arn),
+      ['arn:aws:iam::aws:policy/AdministratorAccess'],
+    );
+    const awsPage = await client.send(new ListPoliciesCommand({ Scope: 'AWS', MaxItems: 10 }));
+    assert.equal(awsPage.Policies?.length, 10);
+    assert.equal(awsPage.IsTruncated, true);
     const conflict = await failure(client.send(new DeleteRoleCommand({ RoleName: 'EMR_DefaultRole' })));
     assert.equal(conflict.name, 'DeleteConflictException');
     assert.equal(conflict.status, 409);
