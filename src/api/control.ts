@@ -234,6 +234,8 @@ export interface IamControl {
   listPolicyVersions(arn: string): Promise<PolicyVersionView[]>;
   deletePolicyVersion(arn: string, versionId: string): Promise<void>;
   setDefaultPolicyVersion(arn: string, versionId: string): Promise<void>;
+  tagPolicy(arn: string, tags: Tag[]): Promise<void>;
+  untagPolicy(arn: string, keys: string[]): Promise<void>;
 
   createAccessKey(user: string): Promise<AccessKeyView>;
   listAccessKeys(user: string): Promise<AccessKeyView[]>;

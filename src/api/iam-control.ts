@@ -250,6 +250,8 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
     listPolicyVersions: async (arn) => (await svc.listPolicyVersions(arn)).map(versionView),
     deletePolicyVersion: (arn, versionId) => svc.deletePolicyVersion(arn, versionId),
     setDefaultPolicyVersion: (arn, versionId) => svc.setDefaultPolicyVersion(arn, versionId),
+    tagPolicy: (arn, tags) => svc.tagPolicy(arn, tags),
+    untagPolicy: (arn, keys) => svc.untagPolicy(arn, keys),
 
     createAccessKey: async (user) => {
       const k = await svc.createAccessKey(account, user);

@@ -239,6 +239,39 @@ export function iamOperations(control: IamControl): Operation[] {
       return undefined;
     }),
 
+    iam(
+      'TagPolicy',
+      (ctx) => [
+        {
+          action: 'iam:TagPolicy',
+          resource: requirePolicyArn(ctx.params),
+          context: requestTagContext(readTags(ctx.params)),
+        },
+      ],
+      async ({ params: p }) => {
+        await control.tagPolicy(requirePolicyArn(p), readTags(p));
+        return undefined;
+      },
+    ),
+    iam(
+      'UntagPolicy',
+      (ctx) => [
+        {
+          action: 'iam:UntagPolicy',
+          resource: requirePolicyArn(ctx.params),
+          context: { 'aws:TagKeys': ctx.params.list('TagKeys') },
+        },
+      ],
+      async ({ params: p }) => {
+        await control.untagPolicy(requirePolicyArn(p), p.list('TagKeys'));
+        return undefined;
+      },
+    ),
+    iam('ListPolicyTags', onPolicy('iam:ListPolicyTags'), async ({ params: p }) => {
+      const page = paginate((await control.getPolicy(requirePolicyArn(p))).tags, (t) => t.key, p);
+      return { Tags: tagsXml(page.items), ...pageTail(page) };
+    }),
+
     // --- users
     iam(
       'CreateUser',
