@@ -1,0 +1,170 @@
+/**
+ * Policy document → compiled policy: statements indexed by the service prefix of their actions, patterns
+ * pre-compiled, conditions turned into closures, variables pre-parsed. Compiled once, reused for any
+ * number of decisions.
+ */
+import { compileArnGlob, compileGlob, type Matcher } from '../policy/wildcard.js';
+import type { Located, PolicyDocument, Statement } from '../policy/types.js';
+import { compileCondition, type CompiledCondition } from './conditions.js';
+import { compileNotPrincipal, compilePrincipal, Grant, type GrantLevel } from './principal.js';
+import type { PreparedRequest } from './request.js';
+import type { CompileOptions, CompiledPolicy, MatchExplanation, StatementExplanation } from './types.js';
+import { parseTemplate, resolveTemplate } from './variables.js';
+
+export interface CompiledStatement {
+  source: Statement;
+  deny: boolean;
+  matchesAction(req: PreparedRequest): boolean;
+  matchesResource(req: PreparedRequest): boolean;
+  /** How the statement's Principal / NotPrincipal names the requester; Direct when it has neither. */
+  grant(req: PreparedRequest): GrantLevel;
+  conditions: CompiledCondition[];
+}
+
+export interface PolicyInternals {
+  statements: CompiledStatement[];
+  /** Statements whose actions name a service exactly, by lower-case service prefix. */
+  byService: Map<string, CompiledStatement[]>;
+  /** Statements that may match any service (NotAction, `*`, wildcards in the service part). */
+  anyService: CompiledStatement[];
+}
+
+function actionMatcher(patterns: Located[]): Matcher {
+  const ms = patterns.map((p) => compileGlob(p.value.toLowerCase()));
+  return ms.length === 1 ? ms[0]! : (a) => ms.some((m) => m(a));
+}
+
+/** Matches request resources against Resource patterns, with policy variables where the version allows. */
+function resourceMatcher(patterns: Located[], variables: boolean): (req: PreparedRequest) => boolean {
+  const compiled = patterns.map((p) => {
+    const t = variables ? parseTemplate(p.value) : undefined;
+    if (!t) {
+      const m = compileArnGlob(p.value);
+      return (req: PreparedRequest) => m(req.resource);
+    }
+    return (req: PreparedRequest) => {
+      const resolved = resolveTemplate(t, req);
+      return resolved !== undefined && compileArnGlob(resolved)(req.resource);
+    };
+  });
+  return compiled.length === 1 ? compiled[0]! : (req) => compiled.some((m) => m(req));
+}
+
+function compileStatement(s: Statement, variables: boolean): CompiledStatement {
+  let matchesAction: (req: PreparedRequest) => boolean;
+  if (s.action) {
+    const m = actionMatcher(s.action);
+    matchesAction = (req) => m(req.actionLower);
+  } else if (s.notAction) {
+    const m = actionMatcher(s.notAction);
+    matchesAction = (req) => !m(req.actionLower);
+  } else matchesAction = () => false;
+
+  let matchesResource: (req: PreparedRequest) => boolean;
+  if (s.resource) matchesResource = resourceMatcher(s.resource, variables);
+  else if (s.notResource) {
+    const m = resourceMatcher(s.notResource, variables);
+    matchesResource = (req) => !m(req);
+  } else matchesResource = () => true; // trust policies: the role is the resource
+
+  let grant: (req: PreparedRequest) => GrantLevel;
+  if (s.principal) {
+    const g = compilePrincipal(s.principal);
+    grant = (req) => g(req.principal);
+  } else if (s.notPrincipal) {
+    const n = compileNotPrincipal(s.notPrincipal);
+    grant = (req) => (n(req.principal) ? Grant.Direct : Grant.None);
+  } else grant = () => Grant.Direct;
+
+  return {
+    source: s,
+    deny: s.effect === 'Deny',
+    matchesAction,
+    matchesResource,
+    grant,
+    conditions: s.conditions.map((c) => compileCondition(c, variables)),
+  };
+}
+
+/** The service prefix an action pattern names exactly, or undefined when it could match several. */
+function exactService(pattern: string): string | undefined {
+  const colon = pattern.indexOf(':');
+  if (colon <= 0) return undefined;
+  const svc = pattern.slice(0, colon);
+  return /[*?]/.test(svc) ? undefined : svc.toLowerCase();
+}
+
+export function compilePolicy(doc: PolicyDocument, opts: CompileOptions = {}): CompiledPolicy {
+  // Policy variables are substituted only under Version 2012-10-17.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
+  const variables = doc.version === '2012-10-17';
+  const statements = doc.statements.map((s) => compileStatement(s, variables));
+  const byService = new Map<string, CompiledStatement[]>();
+  const anyService: CompiledStatement[] = [];
+  for (const st of statements) {
+    const actions = st.source.action;
+    const services = actions?.map((a) => exactService(a.value));
+    if (!services || services.some((s) => s === undefined)) {
+      anyService.push(st);
+      continue;
+    }
+    for (const svc of new Set(services as string[])) {
+      const list = byService.get(svc);
+      if (list) list.push(st);
+      else byService.set(svc, [st]);
+    }
+  }
+  const internals: PolicyInternals = { statements, byService, anyService };
+  return { name: opts.name, kind: opts.kind, _compiled: internals };
+}
+
+export function internalsOf(p: CompiledPolicy): PolicyInternals {
+  return p._compiled as PolicyInternals;
+}
+
+/** Whether every element and condition of the statement matches the request. */
+export function statementApplies(st: CompiledStatement, req: PreparedRequest): GrantLevel {
+  if (!st.matchesAction(req) || !st.matchesResource(req)) return Grant.None;
+  const g = st.grant(req);
+  if (g === Grant.None) return Grant.None;
+  const cs = st.conditions;
+  for (let i = 0; i < cs.length; i++) if (!cs[i]!.test(req)) return Grant.None;
+  return g;
+}
+
+/** The same evaluation, recording what matched and what did not. */
+export function explainStatement(
+  st: CompiledStatement,
+  req: PreparedRequest,
+  missing: Set<string>,
+): { grant: GrantLevel; explanation: StatementExplanation } {
+  const s = st.source;
+  const action: MatchExplanation = {
+    element: s.action ? 'Action' : 'NotAction',
+    matched: st.matchesAction(req),
+  };
+  const matchedAction = s.action?.find((a) => compileGlob(a.value.toLowerCase())(req.actionLower));
+  if (matchedAction) action.matchedBy = matchedAction.value;
+  const e: StatementExplanation = {
+    index: s.index,
+    effect: s.effect,
+    applies: false,
+    action,
+    conditions: st.conditions.map((c) => c.explain(req, missing)),
+    pos: s.pos,
+  };
+  if (s.sid) e.sid = s.sid.value;
+  if (s.resource || s.notResource) {
+    e.resource = { element: s.resource ? 'Resource' : 'NotResource', matched: st.matchesResource(req) };
+  }
+  const g = st.grant(req);
+  if (s.principal || s.notPrincipal)
+    e.principal = { element: s.principal ? 'Principal' : 'NotPrincipal', matched: g !== Grant.None };
+  const applies =
+    action.matched &&
+    (e.resource?.matched ?? true) &&
+    g !== Grant.None &&
+    e.conditions.every((c) => c.matched);
+  e.applies = applies;
+  return { grant: applies ? g : Grant.None, explanation: e };
+}

@@ -1,0 +1,115 @@
+/**
+ * `*` and `?` wildcard matching as IAM uses it in Action, Resource and the String/Arn "Like" operators.
+ * `*` matches any run of characters (including none), `?` exactly one character.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
+ */
+
+export type Matcher = (value: string) => boolean;
+
+/** A pattern token: literal text, or a wildcard. */
+export type GlobToken = { kind: 'text'; text: string } | { kind: 'star' } | { kind: 'one' };
+
+export function tokenizeGlob(pattern: string): GlobToken[] {
+  const out: GlobToken[] = [];
+  let text = '';
+  for (const ch of pattern) {
+    if (ch === '*' || ch === '?') {
+      if (text) out.push({ kind: 'text', text });
+      text = '';
+      out.push(ch === '*' ? { kind: 'star' } : { kind: 'one' });
+    } else text += ch;
+  }
+  if (text) out.push({ kind: 'text', text });
+  return out;
+}
+
+/**
+ * Glob match of `value` against `pattern` where both are already in the wanted case. Greedy with
+ * backtracking to the last star only, so it runs in O(|pattern| * |value|) at worst and never explodes.
+ */
+export function globMatch(pattern: string, value: string): boolean {
+  let p = 0;
+  let v = 0;
+  let starP = -1;
+  let starV = 0;
+  const pl = pattern.length;
+  const vl = value.length;
+  while (v < vl) {
+    if (p < pl) {
+      const pc = pattern.charCodeAt(p);
+      if (pc === 42 /* * */) {
+        starP = p++;
+        starV = v;
+        continue;
+      }
+      const vc = value.charCodeAt(v);
+      // U+E000 / U+E001 stand for a literal `*` / `?` (from `${*}`, `${?}` or a policy variable's value).
+      if (pc === 63 /* ? */ || pc === vc || (pc === 0xe000 && vc === 42) || (pc === 0xe001 && vc === 63)) {
+        p++;
+        v++;
+        continue;
+      }
+    }
+    if (starP < 0) return false;
+    p = starP + 1;
+    v = ++starV;
+  }
+  while (p < pl && pattern.charCodeAt(p) === 42) p++;
+  return p === pl;
+}
+
+/** Compiles a pattern into the cheapest matcher: exact, any, prefix, suffix, or general glob. */
+export function compileGlob(pattern: string, ignoreCase = false): Matcher {
+  const pat = ignoreCase ? pattern.toLowerCase() : pattern;
+  const fold = ignoreCase ? (s: string) => s.toLowerCase() : (s: string) => s;
+  if (/[\uE000\uE001]/.test(pat)) return (v) => globMatch(pat, fold(v));
+  const hasQ = pat.includes('?');
+  const firstStar = pat.indexOf('*');
+  if (!hasQ && firstStar < 0) {
+    return ignoreCase ? (v) => v.length === pat.length && v.toLowerCase() === pat : (v) => v === pat;
+  }
+  if (pat === '*') return () => true;
+  if (!hasQ && firstStar === pat.length - 1 && pat.indexOf('*') === pat.lastIndexOf('*')) {
+    const prefix = pat.slice(0, -1);
+    return (v) => fold(v).startsWith(prefix);
+  }
+  if (!hasQ && firstStar === 0 && pat.lastIndexOf('*') === 0) {
+    const suffix = pat.slice(1);
+    return (v) => fold(v).endsWith(suffix);
+  }
+  return (v) => globMatch(pat, fold(v));
+}
+
+/** Splits an ARN-like string into its first five colon-separated parts and the rest. */
+export function splitArnParts(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < 5; i++) {
+    const next = text.indexOf(':', start);
+    if (next < 0) return undefined;
+    parts.push(text.slice(start, next));
+    start = next + 1;
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/**
+ * ARN matching as ArnLike and the Resource element do it: each of the six colon-delimited parts is
+ * matched on its own (case-sensitive), so a wildcard does not run across a part boundary; the resource
+ * part may contain further colons. A pattern that is not ARN-shaped is matched as a whole string.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+ */
+export function compileArnGlob(pattern: string): Matcher {
+  if (pattern === '*') return () => true;
+  const parts = splitArnParts(pattern);
+  if (!parts) return compileGlob(pattern);
+  const matchers = parts.map((p) => compileGlob(p));
+  return (value) => {
+    const vparts = splitArnParts(value);
+    if (!vparts) return false;
+    for (let i = 0; i < 6; i++) if (!matchers[i]!(vparts[i]!)) return false;
+    return true;
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * Scenario files (docs/scenario-format.md): load them with positions for errors, build the policy set a
+ * case describes, and decide it. Read by the tests, the `simulate` command and the benchmarks.
+ */
+import { readFileSync } from 'node:fs';
+import { findNodeAtLocation, parseTree, type Node, type ParseError } from 'jsonc-parser';
+import { RolecallError, type ErrorPlace } from '../errors.js';
+import { authorize, compilePolicy } from '../eval/index.js';
+import type { CompiledPolicy, Decision, Explanation, PolicySet } from '../eval/types.js';
+import { parsePolicy } from '../policy/parse.js';
+import type { PolicyIssue, PolicyKind } from '../policy/types.js';
+import type { Scenario, ScenarioPolicies } from './types.js';
+
+export type { Scenario, ScenarioPolicies } from './types.js';
+
+const DECISIONS: readonly Decision[] = ['Allow', 'ExplicitDeny', 'ImplicitDeny'];
+const ASSUME =
+  /^sts:(AssumeRole|AssumeRoleWithSAML|AssumeRoleWithWebIdentity|TagSession|SetSourceIdentity|SetContext)$/i;
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
+  return { line, column: offset - last };
+}
+
+/** Reads a scenario file: `{"cases": [...]}` or a bare array. Throws InvalidScenario with the place. */
+export function loadScenarioFile(file: string): Scenario[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RolecallError(
+      'InvalidFile',
+      `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      { file },
+    );
+  }
+  return parseScenarios(text, file);
+}
+
+export function parseScenarios(text: string, file = '<input>'): Scenario[] {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
+  if (errors.length > 0 || !root) {
+    const at = lineColumn(text, errors[0]?.offset ?? 0);
+    throw new RolecallError('InvalidScenario', 'not valid JSON', { file, ...at, path: '$' });
+  }
+  const place = (node: Node | undefined, path: string): ErrorPlace => ({
+    file,
+    path,
+    ...lineColumn(text, node?.offset ?? 0),
+  });
+  let casesNode: Node | undefined = root;
+  let casesPath = '$';
+  if (root.type === 'object') {
+    casesNode = findNodeAtLocation(root, ['cases']);
+    casesPath = '$.cases';
+  }
+  if (!casesNode || casesNode.type !== 'array') {
+    throw new RolecallError(
+      'InvalidScenario',
+      'expected `{"cases": [...]}` or an array of cases',
+      place(root, '$'),
+    );
+  }
+  const value = JSON.parse(text) as unknown;
+  const cases = (Array.isArray(value) ? value : (value as { cases: unknown[] }).cases) as unknown[];
+  return cases.map((c, i) => {
+    const path = `${casesPath}[${i}]`;
+    const node = casesNode.children?.[i];
+    const at = (sub: (string | number)[], subPath: string) =>
+      place(node && (findNodeAtLocation(node, sub) ?? node), `${path}${subPath}`);
+    if (typeof c !== 'object' || c === null || Array.isArray(c))
+      throw new RolecallError('InvalidScenario', 'a case must be an object', at([], ''));
+    const s = c as Record<string, unknown>;
+    const name = typeof s.name === 'string' ? s.name : `case ${i + 1}`;
+    const fail = (msg: string, sub: (string | number)[], subPath: string): never => {
+      throw new RolecallError('InvalidScenario', `case \`${name}\`: ${msg}`, at(sub, subPath));
+    };
+    if (typeof s.name !== 'string') fail('`name` must be a string', ['name'], '.name');
+    if (typeof s.expect !== 'string' || !DECISIONS.includes(s.expect as Decision)) {
+      fail(
+        `unknown decision \`${String(s.expect)}\`; expected Allow, ExplicitDeny or ImplicitDeny`,
+        ['expect'],
+        '.expect',
+      );
+    }
+    const req = s.request as Record<string, unknown> | undefined;
+    if (typeof req !== 'object' || req === null) fail('`request` must be an object', ['request'], '.request');
+    const r = req as Record<string, unknown>;
+    const principalOk =
+      typeof r.principal === 'string' ||
+      (typeof r.principal === 'object' &&
+        r.principal !== null &&
+        typeof (r.principal as { Service?: unknown }).Service === 'string');
+    if (!principalOk)
+      fail(
+        '`request.principal` must be an ARN or {"Service": "..."}',
+        ['request', 'principal'],
+        '.request.principal',
+      );
+    if (typeof r.action !== 'string')
+      fail('`request.action` must be a string', ['request', 'action'], '.request.action');
+    if (typeof r.resource !== 'string')
+      fail('`request.resource` must be a string', ['request', 'resource'], '.request.resource');
+    if (
+      r.context !== undefined &&
+      (typeof r.context !== 'object' || r.context === null || Array.isArray(r.context))
+    ) {
+      fail('`request.context` must be an object', ['request', 'context'], '.request.context');
+    }
+    const pol = s.policies ?? {};
+    if (typeof pol !== 'object' || pol === null || Array.isArray(pol))
+      fail('`policies` must be an object', ['policies'], '.policies');
+    const p = pol as Record<string, unknown>;
+    if (p.identity !== undefined && !Array.isArray(p.identity))
+      fail('`policies.identity` must be an array', ['policies', 'identity'], '.policies.identity');
+    for (const k of ['scp', 'rcp'] as const) {
+      if (p[k] !== undefined && (!Array.isArray(p[k]) || !(p[k] as unknown[]).every(Array.isArray))) {
+        fail(
+          `\`policies.${k}\` must be an array of levels, each an array of policies`,
+          ['policies', k],
+          `.policies.${k}`,
+        );
+      }
+    }
+    return { ...s, policies: p } as unknown as Scenario;
+  });
+}
+
+export interface BuiltPolicySet {
+  set: PolicySet;
+  /** Problems found in the scenario's policies, with the slot they came from. */
+  issues: (PolicyIssue & { policy: string })[];
+}
+
+/** Parses and compiles every policy of a case with its kind. */
+export function buildPolicySet(policies: ScenarioPolicies, action = ''): BuiltPolicySet {
+  const issues: BuiltPolicySet['issues'] = [];
+  const compile = (doc: unknown, kind: PolicyKind, name: string): CompiledPolicy | undefined => {
+    const parsed = parsePolicy(doc, { kind });
+    for (const i of parsed.issues) if (i.severity === 'error') issues.push({ ...i, policy: name });
+    return parsed.document ? compilePolicy(parsed.document, { kind, name }) : undefined;
+  };
+  const defined = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+  const set: PolicySet = {
+    identity: defined((policies.identity ?? []).map((d, i) => compile(d, 'identity', `identity[${i}]`))),
+  };
+  if (policies.resource !== undefined) {
+    const r = compile(policies.resource, ASSUME.test(action) ? 'trust' : 'resource', 'resource');
+    if (r) set.resource = r;
+  }
+  if (policies.boundary !== undefined) {
+    const b = compile(policies.boundary, 'boundary', 'boundary');
+    if (b) set.boundary = b;
+  }
+  if (policies.session !== undefined) {
+    const s = compile(policies.session, 'session', 'session');
+    if (s) set.session = [s];
+  }
+  if (policies.scp)
+    set.scp = policies.scp.map((lvl, l) => defined(lvl.map((d, i) => compile(d, 'scp', `scp[${l}][${i}]`))));
+  if (policies.rcp)
+    set.rcp = policies.rcp.map((lvl, l) => defined(lvl.map((d, i) => compile(d, 'rcp', `rcp[${l}][${i}]`))));
+  return { set, issues };
+}
+
+export interface ScenarioResult {
+  name: string;
+  decision: Decision;
+  expect: Decision;
+  pass: boolean;
+  explanation?: Explanation;
+  invalidPolicies?: (PolicyIssue & { policy: string })[];
+}
+
+/** Decides one case. A case whose policies do not parse is reported with its issues and never passes. */
+export function runScenario(s: Scenario, opts: { explain?: boolean; now?: number } = {}): ScenarioResult {
+  const { set, issues } = buildPolicySet(s.policies, s.request.action);
+  const result = authorize(s.request, set, {
+    now: opts.now ?? Date.UTC(2026, 0, 1),
+    explain: opts.explain ?? false,
+  });
+  const out: ScenarioResult = {
+    name: s.name,
+    decision: result.decision,
+    expect: s.expect,
+    pass: issues.length === 0 && result.decision === s.expect,
+  };
+  if (result.explanation) out.explanation = result.explanation;
+  if (issues.length > 0) out.invalidPolicies = issues;
+  return out;
+}
