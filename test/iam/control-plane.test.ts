@@ -322,7 +322,13 @@ describe('organization and resources', () => {
     assert.equal((await cp.resources.get('arn:aws:s3:::bucket')).tags.length, 2);
     assert.equal(await code(cp.resources.put({ arn: 'arn:aws:s3:::nobody' })), 'InvalidInput');
     assert.equal(await code(cp.resources.put({ arn: 'not an arn' })), 'InvalidInput');
-    const k = await cp.resources.put({ arn: `arn:aws:kms:us-east-1:${ACCT}:key/1234`, policy: doc('kms:*') });
+    const keyPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCT}:root` }, Action: 'kms:*', Resource: '*' },
+      ],
+    });
+    const k = await cp.resources.put({ arn: `arn:aws:kms:us-east-1:${ACCT}:key/1234`, policy: keyPolicy });
     assert.equal(k.type, 'kms-key');
     assert.equal(
       await code(
