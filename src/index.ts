@@ -3,6 +3,9 @@
  * AWS IAM would. See README.md for an example.
  */
 export * from './errors.js';
+export { parsePolicy, parseArn, formatArn } from './policy/index.js';
 export type * from './policy/types.js';
+export { compilePolicy, authorize } from './eval/index.js';
 export type * from './eval/types.js';
+export { loadScenarioFile, parseScenarios, runScenario, buildPolicySet } from './scenario/index.js';
 export type * from './scenario/types.js';

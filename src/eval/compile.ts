@@ -3,7 +3,7 @@
  * pre-compiled, conditions turned into closures, variables pre-parsed. Compiled once, reused for any
  * number of decisions.
  */
-import { compileArnGlob, compileGlob, type Matcher } from '../policy/wildcard.js';
+import { compileArnPartsGlob, compileGlob, type Matcher } from '../policy/wildcard.js';
 import type { Located, PolicyDocument, Statement } from '../policy/types.js';
 import { compileCondition, type CompiledCondition } from './conditions.js';
 import { compileNotPrincipal, compilePrincipal, Grant, type GrantLevel } from './principal.js';
@@ -39,12 +39,12 @@ function resourceMatcher(patterns: Located[], variables: boolean): (req: Prepare
   const compiled = patterns.map((p) => {
     const t = variables ? parseTemplate(p.value) : undefined;
     if (!t) {
-      const m = compileArnGlob(p.value);
-      return (req: PreparedRequest) => m(req.resource);
+      const m = compileArnPartsGlob(p.value);
+      return (req: PreparedRequest) => m(req.resource, req.resourceParts);
     }
     return (req: PreparedRequest) => {
       const resolved = resolveTemplate(t, req);
-      return resolved !== undefined && compileArnGlob(resolved)(req.resource);
+      return resolved !== undefined && compileArnPartsGlob(resolved)(req.resource, req.resourceParts);
     };
   });
   return compiled.length === 1 ? compiled[0]! : (req) => compiled.some((m) => m(req));

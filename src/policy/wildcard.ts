@@ -61,8 +61,9 @@ export function globMatch(pattern: string, value: string): boolean {
 /** Compiles a pattern into the cheapest matcher: exact, any, prefix, suffix, or general glob. */
 export function compileGlob(pattern: string, ignoreCase = false): Matcher {
   const pat = ignoreCase ? pattern.toLowerCase() : pattern;
-  const fold = ignoreCase ? (s: string) => s.toLowerCase() : (s: string) => s;
-  if (/[\uE000\uE001]/.test(pat)) return (v) => globMatch(pat, fold(v));
+  if (/[\uE000\uE001]/.test(pat)) {
+    return ignoreCase ? (v) => globMatch(pat, v.toLowerCase()) : (v) => globMatch(pat, v);
+  }
   const hasQ = pat.includes('?');
   const firstStar = pat.indexOf('*');
   if (!hasQ && firstStar < 0) {
@@ -71,13 +72,13 @@ export function compileGlob(pattern: string, ignoreCase = false): Matcher {
   if (pat === '*') return () => true;
   if (!hasQ && firstStar === pat.length - 1 && pat.indexOf('*') === pat.lastIndexOf('*')) {
     const prefix = pat.slice(0, -1);
-    return (v) => fold(v).startsWith(prefix);
+    return ignoreCase ? (v) => v.toLowerCase().startsWith(prefix) : (v) => v.startsWith(prefix);
   }
   if (!hasQ && firstStar === 0 && pat.lastIndexOf('*') === 0) {
     const suffix = pat.slice(1);
-    return (v) => fold(v).endsWith(suffix);
+    return ignoreCase ? (v) => v.toLowerCase().endsWith(suffix) : (v) => v.endsWith(suffix);
   }
-  return (v) => globMatch(pat, fold(v));
+  return ignoreCase ? (v) => globMatch(pat, v.toLowerCase()) : (v) => globMatch(pat, v);
 }
 
 /** Splits an ARN-like string into its first five colon-separated parts and the rest. */
@@ -102,14 +103,28 @@ export function splitArnParts(text: string): string[] | undefined {
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
  */
 export function compileArnGlob(pattern: string): Matcher {
+  const m = compileArnPartsGlob(pattern);
+  return (value) => m(value, splitArnParts(value));
+}
+
+/** The same match, given the value and its `splitArnParts` split (undefined when not ARN-shaped). */
+export type PartsMatcher = (value: string, parts: readonly string[] | undefined) => boolean;
+
+export function compileArnPartsGlob(pattern: string): PartsMatcher {
   if (pattern === '*') return () => true;
   const parts = splitArnParts(pattern);
-  if (!parts) return compileGlob(pattern);
-  const matchers = parts.map((p) => compileGlob(p));
-  return (value) => {
-    const vparts = splitArnParts(value);
-    if (!vparts) return false;
-    for (let i = 0; i < 6; i++) if (!matchers[i]!(vparts[i]!)) return false;
-    return true;
-  };
+  if (!parts) {
+    const whole = compileGlob(pattern);
+    return (value) => whole(value);
+  }
+  const [m0, m1, m2, m3, m4, m5] = parts.map((p) => compileGlob(p)) as [
+    Matcher,
+    Matcher,
+    Matcher,
+    Matcher,
+    Matcher,
+    Matcher,
+  ];
+  return (_, v) =>
+    v !== undefined && m0(v[0]!) && m1(v[1]!) && m2(v[2]!) && m3(v[3]!) && m4(v[4]!) && m5(v[5]!);
 }
