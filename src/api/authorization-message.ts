@@ -24,6 +24,10 @@ const SLOT_WORDS: Record<PolicySlot, string> = {
   rcp: 'resource control policy',
 };
 
+function withArticle(words: string): string {
+  return `${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words}`;
+}
+
 /** The slot of the first statement that explicitly denied, from the explanation. */
 function denyingSlot(result: AuthzResult): PolicySlot | undefined {
   for (const p of result.explanation?.policies ?? []) {
@@ -40,7 +44,7 @@ export function accessDeniedMessage(call: DeniedCall, result: AuthzResult): stri
   const head = `User: ${call.principalArn} is not authorized to perform: ${call.action} on resource: ${call.resource}`;
   switch (result.reason) {
     case 'ExplicitDeny':
-      return `${head} with an explicit deny in a ${SLOT_WORDS[denyingSlot(result) ?? 'identity']}`;
+      return `${head} with an explicit deny in ${withArticle(SLOT_WORDS[denyingSlot(result) ?? 'identity'])}`;
     case 'ScpNoAllow':
       return `${head} because no service control policy allows the ${call.action} action`;
     case 'RcpNoAllow':

@@ -37,6 +37,14 @@ function contextValue(type: string, values: string[]): ContextValue {
   return convert(values[0] ?? '');
 }
 
+/** SourcePolicyId is the policy's name: the inline policy's, or the managed policy's from its ARN. */
+function sourceId(name: string): string {
+  const inline = / inline (.+)$/.exec(name);
+  if (inline?.[1]) return inline[1];
+  const managed = /^arn:[^:]+:iam::[^:]*:policy\/(?:.*\/)?([^/ ]+)/.exec(name);
+  return managed?.[1] ?? name;
+}
+
 /** SimulatePrincipalPolicy's SourcePolicyType of a compiled policy, from the name the resolver gave it. */
 function sourceType(name: string, principal: ResolvedPrincipal): string {
   if (name.includes(':aws:policy/')) return 'aws-managed';
@@ -184,7 +192,7 @@ function view(
     p.statements
       .filter((s) => s.applies)
       .map((s) => ({
-        sourcePolicyId: p.name ?? p.slot,
+        sourcePolicyId: sourceId(p.name ?? p.slot),
         sourcePolicyType: types.get(p.name ?? '') ?? (p.slot === 'resource' ? 'resource' : 'none'),
         start: { line: s.pos.line, column: s.pos.column },
         end: { line: s.pos.line, column: s.pos.column },

@@ -336,6 +336,12 @@ describe('IAM with @aws-sdk/client-iam', { skip }, () => {
       principal.EvaluationResults?.map((r) => r.EvalDecision),
       ['allowed', 'implicitDeny'],
     );
+    // The statement that allowed is named by its policy: the role's inline policy `logs`.
+    assert.deepEqual(
+      principal.EvaluationResults?.[0]?.MatchedStatements?.map((m) => [m.SourcePolicyId, m.SourcePolicyType]),
+      [['logs', 'role']],
+    );
+    assert.ok((principal.EvaluationResults?.[0]?.MatchedStatements?.[0]?.StartPosition?.Line ?? 0) >= 1);
     const keys = await client.send(
       new GetContextKeysForCustomPolicyCommand({
         PolicyInputList: [

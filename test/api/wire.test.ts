@@ -176,6 +176,10 @@ test('authorization messages: AWS wording, sealed so only the key holder reads t
     'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::123456789012:role/x because no identity-based policy allows the iam:CreateRole action',
   );
   assert.match(
+    accessDeniedMessage(call, { decision: 'ExplicitDeny', reason: 'ExplicitDeny' }),
+    /on resource: arn:aws:iam::123456789012:role\/x with an explicit deny in an identity-based policy$/,
+  );
+  assert.match(
     accessDeniedMessage(call, { decision: 'ImplicitDeny', reason: 'BoundaryNoAllow' }),
     /because no permissions boundary allows the iam:CreateRole action$/,
   );
