@@ -74,6 +74,18 @@ function jsonPath(path: Path): string {
   );
 }
 
+/** `$.Statement[0].Condition["aws:x"]` into its segments. */
+function jsonPathSegments(p: string): Path {
+  const out: Path = [];
+  const re = /\.([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g;
+  for (const m of p.slice(1).matchAll(re)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(JSON.parse(`"${m[3]}"`) as string);
+  }
+  return out;
+}
+
 /** Text of a document given as a string (verbatim) or as an object (printed with 2-space indentation). */
 function documentText(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
@@ -192,8 +204,18 @@ class Reader {
     try {
       for (const issue of this.checkPolicy(text, kind)) {
         if (issue.severity !== 'error') continue;
-        const where = typeof v === 'string' ? ` (line ${issue.line}:${issue.column} of the text)` : '';
-        this.problem(path, `MalformedPolicyDocument: ${issue.path}${where}: ${issue.message}`);
+        if (typeof v === 'string') {
+          this.problem(
+            path,
+            `MalformedPolicyDocument: ${issue.path} (line ${issue.line}:${issue.column} of the text): ${issue.message}`,
+          );
+        } else {
+          // A document written as YAML/JSON structure: the issue's JSON path continues the file's path.
+          this.problem(
+            [...path, ...jsonPathSegments(issue.path)],
+            `MalformedPolicyDocument: ${issue.message}`,
+          );
+        }
       }
     } catch (e) {
       if (e instanceof RolecallError) this.problem(path, `${e.code}: ${e.message}`);

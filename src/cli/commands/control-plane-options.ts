@@ -53,6 +53,25 @@ export function readTextFile(file: string): string {
   }
 }
 
+/** Runs `fn` with the text of `file`; a policy error it raises is reported at that file's line:column. */
+export async function withPolicyFile<T>(file: string, fn: (text: string) => Promise<T>): Promise<T> {
+  const text = readTextFile(file);
+  try {
+    return await fn(text);
+  } catch (e) {
+    if (e instanceof RolecallError && e.code === 'MalformedPolicyDocument' && e.place.file === undefined) {
+      const shown = file === '-' ? '<stdin>' : file;
+      throw new RolecallError(
+        e.code,
+        e.message,
+        { ...e.place, file: shown },
+        e.details.map((d) => ({ ...d, place: { ...d.place, file: shown } })),
+      );
+    }
+    throw e;
+  }
+}
+
 /** `key=value` pairs into tags. */
 export function parseTags(pairs: readonly string[] = []): Tag[] {
   return pairs.map((p) => {

@@ -6,7 +6,7 @@ import {
   accountOf,
   parseTags,
   print,
-  readTextFile,
+  withPolicyFile,
   storeOptions,
   withControlPlane,
   type StoreOptions,
@@ -18,7 +18,9 @@ export function addIdentityCommands(group: Command, kind: IdentityKind, ctx: Com
   storeOptions(group.command('put-policy <name> <policy-name> <file>'))
     .description(`add or replace an inline policy of the ${kind} (file: JSON policy, \`-\` for stdin)`)
     .action((name: string, policyName: string, file: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.iam.putInlinePolicy(ref(opts, name), policyName, readTextFile(file))),
+      withControlPlane(opts, (cp) =>
+        withPolicyFile(file, (text) => cp.iam.putInlinePolicy(ref(opts, name), policyName, text)),
+      ),
     );
 
   storeOptions(group.command('get-policy <name> <policy-name>'))

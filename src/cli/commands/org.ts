@@ -5,7 +5,7 @@ import type { OrgPolicyType } from '../../iam/index.js';
 import type { CommandContext } from '../context.js';
 import {
   print,
-  readTextFile,
+  withPolicyFile,
   storeOptions,
   withControlPlane,
   type StoreOptions,
@@ -94,12 +94,14 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(
       (name: string, file: string, opts: StoreOptions & { type: OrgPolicyType; description?: string }) =>
         withControlPlane(opts, async (cp) => {
-          const p = await cp.org.createPolicy({
-            type: opts.type,
-            name,
-            document: readTextFile(file),
-            ...(opts.description !== undefined ? { description: opts.description } : {}),
-          });
+          const p = await withPolicyFile(file, (document) =>
+            cp.org.createPolicy({
+              type: opts.type,
+              name,
+              document,
+              ...(opts.description !== undefined ? { description: opts.description } : {}),
+            }),
+          );
           ctx.out(`created ${p.id}\n`);
         }),
     );

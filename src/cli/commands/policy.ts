@@ -11,7 +11,7 @@ import {
   parseTags,
   print,
   printRecord,
-  readTextFile,
+  withPolicyFile,
   storeOptions,
   withControlPlane,
   type StoreOptions,
@@ -81,14 +81,16 @@ export function register(program: Command, ctx: CommandContext): void {
         opts: StoreOptions & { path?: string; description?: string; tag?: string[] },
       ) =>
         withControlPlane(opts, async (cp) => {
-          const p = await cp.iam.createPolicy({
-            account: accountOf(opts),
-            name,
-            document: readTextFile(file),
-            ...(opts.path !== undefined ? { path: opts.path } : {}),
-            ...(opts.description !== undefined ? { description: opts.description } : {}),
-            tags: parseTags(opts.tag),
-          });
+          const p = await withPolicyFile(file, (document) =>
+            cp.iam.createPolicy({
+              account: accountOf(opts),
+              name,
+              document,
+              ...(opts.path !== undefined ? { path: opts.path } : {}),
+              ...(opts.description !== undefined ? { description: opts.description } : {}),
+              tags: parseTags(opts.tag),
+            }),
+          );
           if (opts.json) print(ctx, opts, p);
           else ctx.out(`created ${p.arn} (${p.id})\n`);
         }),
@@ -147,10 +149,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print JSON')
     .action((nameOrArn: string, file: string, opts: StoreOptions & { setDefault?: boolean }) =>
       withControlPlane(opts, async (cp) => {
-        const v = await cp.iam.createPolicyVersion(
-          await policyArnOf(cp, opts, nameOrArn),
-          readTextFile(file),
-          opts.setDefault === true,
+        const arn = await policyArnOf(cp, opts, nameOrArn);
+        const v = await withPolicyFile(file, (document) =>
+          cp.iam.createPolicyVersion(arn, document, opts.setDefault === true),
         );
         if (opts.json) print(ctx, opts, v);
         else ctx.out(`created version ${v.versionId}${v.isDefault ? ' (default)' : ''}\n`);

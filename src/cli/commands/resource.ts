@@ -7,7 +7,7 @@ import {
   parseTags,
   print,
   printRecord,
-  readTextFile,
+  withPolicyFile,
   storeOptions,
   withControlPlane,
   type StoreOptions,
@@ -27,13 +27,16 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--attr <key=value>', 'attribute such as vpcId=vpc-1 (repeatable)', collect)
     .action((arn: string, opts: StoreOptions & { policy?: string; tag?: string[]; attr?: string[] }) =>
       withControlPlane(opts, async (cp) => {
-        const r = await cp.resources.put({
+        const input = {
           arn,
           ...(opts.account !== undefined ? { account: opts.account } : {}),
-          ...(opts.policy !== undefined ? { policy: readTextFile(opts.policy) } : {}),
           tags: parseTags(opts.tag),
           attributes: Object.fromEntries(parseTags(opts.attr).map((t) => [t.key, t.value])),
-        });
+        };
+        const r =
+          opts.policy !== undefined
+            ? await withPolicyFile(opts.policy, (policy) => cp.resources.put({ ...input, policy }))
+            : await cp.resources.put(input);
         ctx.out(`registered ${r.type} ${r.arn}\n`);
       }),
     );
@@ -97,7 +100,9 @@ export function register(program: Command, ctx: CommandContext): void {
       withControlPlane(
         opts,
         async (cp) =>
-          void (await cp.resources.setPolicy(arn, file !== undefined ? readTextFile(file) : undefined)),
+          void (file !== undefined
+            ? await withPolicyFile(file, (text) => cp.resources.setPolicy(arn, text))
+            : await cp.resources.setPolicy(arn, undefined)),
       ),
     );
 }

@@ -9,7 +9,7 @@ import {
   parseTags,
   print,
   printRecord,
-  readTextFile,
+  withPolicyFile,
   storeOptions,
   withControlPlane,
   type StoreOptions,
@@ -39,16 +39,18 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print JSON')
     .action((name: string, opts: CreateOptions) =>
       withControlPlane(opts, async (cp) => {
-        const r = await cp.iam.createRole({
-          account: accountOf(opts),
-          name,
-          trustPolicy: readTextFile(opts.trustPolicy),
-          ...(opts.path !== undefined ? { path: opts.path } : {}),
-          ...(opts.description !== undefined ? { description: opts.description } : {}),
-          ...(opts.maxSessionDuration !== undefined ? { maxSessionDuration: opts.maxSessionDuration } : {}),
-          ...(opts.boundary !== undefined ? { permissionsBoundary: opts.boundary } : {}),
-          tags: parseTags(opts.tag),
-        });
+        const r = await withPolicyFile(opts.trustPolicy, (trustPolicy) =>
+          cp.iam.createRole({
+            account: accountOf(opts),
+            name,
+            trustPolicy,
+            ...(opts.path !== undefined ? { path: opts.path } : {}),
+            ...(opts.description !== undefined ? { description: opts.description } : {}),
+            ...(opts.maxSessionDuration !== undefined ? { maxSessionDuration: opts.maxSessionDuration } : {}),
+            ...(opts.boundary !== undefined ? { permissionsBoundary: opts.boundary } : {}),
+            tags: parseTags(opts.tag),
+          }),
+        );
         if (opts.json) print(ctx, opts, r);
         else ctx.out(`created ${r.arn} (${r.id})\n`);
       }),
@@ -111,8 +113,10 @@ export function register(program: Command, ctx: CommandContext): void {
                   : {}),
               });
             }
-            if (opts.trustPolicy !== undefined)
-              await cp.iam.updateTrustPolicy(account, name, readTextFile(opts.trustPolicy));
+            const trust = opts.trustPolicy;
+            if (trust !== undefined) {
+              await withPolicyFile(trust, (text) => cp.iam.updateTrustPolicy(account, name, text));
+            }
           }),
         ),
     );
