@@ -728,6 +728,40 @@ describe('STS with @aws-sdk/client-sts', { skip }, () => {
     assert.match(getDenied.message, /because no session policy allows the iam:GetRole action/);
   });
 
+  // A trust policy naming the user is enough on its own; naming the account delegates to the account's
+  // identity policies (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html)
+  test('trust naming the user allows alone; trust naming the account root needs an identity allow', async () => {
+    const client = iam(server.admin);
+    const user = await client.send(new CreateUserCommand({ UserName: 'noperm' }));
+    const key = await client.send(new CreateAccessKeyCommand({ UserName: 'noperm' }));
+    const creds = {
+      accessKeyId: key.AccessKey?.AccessKeyId ?? '',
+      secretAccessKey: key.AccessKey?.SecretAccessKey ?? '',
+    };
+    const account = (user.User?.Arn ?? '').split(':')[4] ?? '';
+    const byUser = await client.send(
+      new CreateRoleCommand({
+        RoleName: 'trusts-user',
+        AssumeRolePolicyDocument: trustFor({ AWS: user.User?.Arn ?? '' }),
+      }),
+    );
+    const byRoot = await client.send(
+      new CreateRoleCommand({
+        RoleName: 'trusts-account',
+        AssumeRolePolicyDocument: trustFor({ AWS: `arn:aws:iam::${account}:root` }),
+      }),
+    );
+    const ok = await sts(creds).send(
+      new AssumeRoleCommand({ RoleArn: byUser.Role?.Arn, RoleSessionName: 'direct' }),
+    );
+    assert.match(ok.AssumedRoleUser?.Arn ?? '', /assumed-role\/trusts-user\/direct$/);
+    const denied = await failure(
+      sts(creds).send(new AssumeRoleCommand({ RoleArn: byRoot.Role?.Arn, RoleSessionName: 'via-account' })),
+    );
+    assert.equal(denied.name, 'AccessDenied');
+    assert.match(denied.message, /because no identity-based policy allows the sts:AssumeRole action/);
+  });
+
   test('the trust policy change takes effect: UpdateAssumeRolePolicy then AssumeRole is denied', async () => {
     const client = iam(server.admin);
     await client.send(new TagRoleCommand({ RoleName: 'analyst', Tags: [{ Key: 'tier', Value: 'gold' }] }));
