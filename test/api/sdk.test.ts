@@ -781,6 +781,51 @@ describe('STS with @aws-sdk/client-sts', { skip }, () => {
   });
 });
 
+describe('organization policies on API calls', { skip }, () => {
+  // SCPs restrict every principal of a member account, its administrators included, but never the management
+  // account (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)
+  test('an SCP denying iam:CreateRole denies the administrator of a member account, with the SCP named', async () => {
+    const who = await sts(server.admin).send(new GetCallerIdentityCommand({}));
+    const account = who.Account ?? '';
+    const org = server.api.cp.org;
+    const info = await org.create('999999999999');
+    await org.moveAccount(account, info.rootId);
+    const scp = await org.createPolicy({
+      type: 'scp',
+      name: 'no-new-roles',
+      document: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Deny', Action: 'iam:CreateRole', Resource: '*' }],
+      }),
+    });
+    await org.attachPolicy(scp.id, account);
+    try {
+      const denied = await failure(
+        iam(server.admin).send(
+          new CreateRoleCommand({
+            RoleName: 'blocked',
+            AssumeRolePolicyDocument: trustFor({ Service: 'ec2.amazonaws.com' }),
+          }),
+        ),
+      );
+      assert.equal(denied.name, 'AccessDenied');
+      assert.match(denied.message, /with an explicit deny in a service control policy/);
+      // Other calls still pass: the SCP only denies what it names (FullAWSAccess stays attached).
+      assert.ok((await iam(server.admin).send(new ListRolesCommand({}))).Roles);
+    } finally {
+      await org.detachPolicy(scp.id, account);
+      await org.removeAccount(account);
+    }
+    const allowed = await iam(server.admin).send(
+      new CreateRoleCommand({
+        RoleName: 'unblocked',
+        AssumeRolePolicyDocument: trustFor({ Service: 'ec2.amazonaws.com' }),
+      }),
+    );
+    assert.equal(allowed.Role?.RoleName, 'unblocked');
+  });
+});
+
 describe('authentication and input errors on the wire', { skip }, () => {
   test('wrong secret: SignatureDoesNotMatch 403; unknown key: InvalidClientTokenId 403', async () => {
     const wrong = await failure(
