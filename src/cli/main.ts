@@ -12,6 +12,7 @@ type Register = (program: Command, ctx: CommandContext) => void;
 /** Command groups, each a module exporting `register`. Add one line per group. */
 const groups: (() => Promise<{ register: Register }>)[] = [
   () => import('./commands/serve.js'),
+  () => import('./commands/simulate.js'),
   () => import('./commands/role.js'),
   () => import('./commands/user.js'),
   () => import('./commands/group.js'),

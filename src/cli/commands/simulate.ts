@@ -1,0 +1,230 @@
+/**
+ * `rolecall simulate`: run scenario files, or decide one request ad hoc from policy files (or, without
+ * --policy, from the policies in the store). Exit codes: 0 every case passes / Allow, 2 deny,
+ * 3 invalid policy, 1 any other error or a failing case.
+ */
+import type { Command } from 'commander';
+import { RolecallError } from '../../errors.js';
+import { authorize, compilePolicy } from '../../eval/index.js';
+import {
+  DECISION_REASONS,
+  type AuthzResult,
+  type CompiledPolicy,
+  type ContextValue,
+  type Explanation,
+  type PolicySet,
+} from '../../eval/types.js';
+import { parsePolicy } from '../../policy/index.js';
+import type { PolicyIssue, PolicyKind } from '../../policy/types.js';
+import { loadScenarioFile, runScenario } from '../../scenario/index.js';
+import { exitCodes, type CommandContext } from '../context.js';
+import { readTextFile, withControlPlane } from './control-plane-options.js';
+
+interface SimulateOptions {
+  policy?: string[];
+  resourcePolicy?: string;
+  boundary?: string;
+  session?: string[];
+  scp?: string[];
+  principal?: string;
+  action?: string;
+  resource?: string;
+  resourceAccount?: string;
+  context?: string[];
+  explain?: boolean;
+  json?: boolean;
+  store?: string;
+  now?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('simulate')
+    .description('run scenario files, or decide one request from policy files or the store')
+    .argument('[files...]', 'scenario files (format v1)')
+    .option('--policy <file>', 'identity-based policy file (repeatable)', collect)
+    .option('--resource-policy <file>', "the resource's policy (a role's trust policy for sts:AssumeRole)")
+    .option('--boundary <file>', 'permissions boundary policy file')
+    .option('--session <file>', 'session policy file (repeatable)', collect)
+    .option('--scp <file>', 'SCP file, one organization level each, root first (repeatable)', collect)
+    .option(
+      '--principal <arn>',
+      'principal ARN, or a service principal such as elasticmapreduce.amazonaws.com',
+    )
+    .option('--action <action>', 'action, for example s3:GetObject')
+    .option('--resource <arn>', 'resource ARN (default *)')
+    .option('--resource-account <id>', 'account that owns the resource, when its ARN does not say')
+    .option(
+      '--context <key=value>',
+      'request context entry (repeatable; a key given twice is multivalued)',
+      collect,
+    )
+    .option('--explain', 'explain the decision (for files: each failing case)')
+    .option('--json', 'machine-readable output')
+    .option('--store <location>', 'store to decide with when no --policy is given')
+    .option('--now <time>', 'evaluation time, ISO 8601 (default: now)')
+    .action(async (files: string[], opts: SimulateOptions) => {
+      const now = opts.now ? Date.parse(opts.now) : Date.now();
+      if (Number.isNaN(now))
+        throw new RolecallError('UsageError', `--now \`${opts.now}\` is not an ISO 8601 time`);
+      if (files.length > 0) {
+        if (opts.policy || opts.principal)
+          throw new RolecallError('UsageError', 'give scenario files or an ad hoc request, not both');
+        ctx.exitCode = runFiles(files, opts, ctx, now);
+        return;
+      }
+      ctx.exitCode = await runAdHoc(opts, ctx, now);
+    });
+}
+
+function runFiles(files: string[], opts: SimulateOptions, ctx: CommandContext, now: number): number {
+  const results: { name: string; decision: string; expect: string; pass: boolean }[] = [];
+  for (const file of files) {
+    for (const s of loadScenarioFile(file)) {
+      const r = runScenario(s, { explain: opts.explain === true, now });
+      results.push({ name: r.name, decision: r.decision, expect: r.expect, pass: r.pass });
+      if (opts.json) continue;
+      ctx.out(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name}  ${r.decision} (expected ${r.expect})\n`);
+      if (r.invalidPolicies) {
+        for (const i of r.invalidPolicies)
+          ctx.out(
+            `      ${file}: case \`${r.name}\` ${i.policy} ${i.line}:${i.column} ${i.path}: ${i.code}: ${i.message}\n`,
+          );
+      }
+      if (!r.pass && opts.explain && r.explanation) ctx.out(indent(renderExplanation(r.explanation), 6));
+    }
+  }
+  const passed = results.filter((r) => r.pass).length;
+  const failed = results.length - passed;
+  if (opts.json) ctx.out(`${JSON.stringify({ results, passed, failed }, null, 2)}\n`);
+  else ctx.out(`${passed} passed, ${failed} failed\n`);
+  return failed === 0 ? exitCodes.ok : exitCodes.error;
+}
+
+/** Reads and compiles one policy file; every problem is reported with the file and line:column. */
+function loadPolicy(file: string, kind: PolicyKind, problems: string[]): CompiledPolicy | undefined {
+  const parsed = parsePolicy(readTextFile(file), { kind });
+  for (const i of parsed.issues) problems.push(renderIssue(file, i));
+  return parsed.document ? compilePolicy(parsed.document, { kind, name: file }) : undefined;
+}
+
+export function renderIssue(file: string, i: PolicyIssue): string {
+  return `${file}:${i.line}:${i.column}: ${i.path}: ${i.severity === 'warning' ? 'warning: ' : ''}${i.code}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`;
+}
+
+function parseContext(entries: string[] = []): Record<string, ContextValue> {
+  const out: Record<string, string | string[]> = {};
+  for (const e of entries) {
+    const eq = e.indexOf('=');
+    if (eq <= 0) throw new RolecallError('UsageError', `--context \`${e}\` must be key=value`);
+    const k = e.slice(0, eq);
+    const v = e.slice(eq + 1);
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+async function runAdHoc(opts: SimulateOptions, ctx: CommandContext, now: number): Promise<number> {
+  if (!opts.principal || !opts.action) {
+    throw new RolecallError(
+      'UsageError',
+      'give scenario files, or --principal and --action (with --policy files or a store)',
+    );
+  }
+  const principal = /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(opts.principal)
+    ? { Service: opts.principal }
+    : opts.principal;
+  const request = {
+    principal,
+    action: opts.action,
+    resource: opts.resource ?? '*',
+    context: parseContext(opts.context),
+    ...(opts.resourceAccount ? { resourceAccount: opts.resourceAccount } : {}),
+  };
+  let result: AuthzResult;
+  if (opts.policy) {
+    const problems: string[] = [];
+    const assume = /^sts:(AssumeRole\w*|TagSession|SetSourceIdentity|SetContext)$/i.test(opts.action);
+    const set: PolicySet = {
+      identity: opts.policy.map((f) => loadPolicy(f, 'identity', problems)).filter((p) => p !== undefined),
+    };
+    if (opts.resourcePolicy) {
+      const r = loadPolicy(opts.resourcePolicy, assume ? 'trust' : 'resource', problems);
+      if (r) set.resource = r;
+    }
+    if (opts.boundary) {
+      const b = loadPolicy(opts.boundary, 'boundary', problems);
+      if (b) set.boundary = b;
+    }
+    if (opts.session)
+      set.session = opts.session
+        .map((f) => loadPolicy(f, 'session', problems))
+        .filter((p) => p !== undefined);
+    if (opts.scp)
+      set.scp = opts.scp.map((f) => [loadPolicy(f, 'scp', problems)].filter((p) => p !== undefined));
+    const errors = problems.filter((p) => !p.includes(': warning: '));
+    for (const p of problems) ctx.err(`${p}\n`);
+    if (errors.length > 0) {
+      ctx.err(
+        `rolecall: ${errors.length} invalid polic${errors.length === 1 ? 'y' : 'ies'}: nothing decided\n`,
+      );
+      return exitCodes.invalidPolicy;
+    }
+    result = authorize(request, set, { now, explain: true });
+  } else {
+    result = await withControlPlane(
+      { ...(opts.store ? { store: opts.store } : {}) },
+      async (cp) => (await cp.decide(request, { now, explain: true })).result,
+    );
+  }
+  if (opts.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    ctx.out(`${result.decision}: ${reasonText(result)}\n`);
+    if (result.explanation) ctx.out(renderExplanation(result.explanation, opts.explain !== true));
+  }
+  return result.decision === 'Allow' ? exitCodes.ok : exitCodes.deny;
+}
+
+function reasonText(r: AuthzResult): string {
+  return DECISION_REASONS[r.reason];
+}
+
+/** The explanation as text: the steps, then each statement (only the deciding ones unless `full`). */
+export function renderExplanation(e: Explanation, brief = false): string {
+  const lines: string[] = [];
+  for (const s of e.steps) lines.push(`step ${s.step}: ${s.outcome}`);
+  for (const p of e.policies) {
+    const label = `${p.slot}${p.level !== undefined ? ` level ${p.level}` : ''}${p.name ? ` ${p.name}` : ''}`;
+    for (const st of p.statements) {
+      if (brief && !st.applies) continue;
+      const id = st.sid ? `${st.sid}` : `#${st.index}`;
+      lines.push(
+        `${st.applies ? 'applies' : 'no match'}: ${label} statement ${id} (${st.effect}) at ${st.pos.line}:${st.pos.column}`,
+      );
+      if (brief) continue;
+      lines.push(
+        `  ${st.action.element}: ${st.action.matched ? `matched${st.action.matchedBy ? ` by \`${st.action.matchedBy}\`` : ''}` : 'no match'}`,
+      );
+      if (st.resource)
+        lines.push(`  ${st.resource.element}: ${st.resource.matched ? 'matched' : 'no match'}`);
+      if (st.principal)
+        lines.push(`  ${st.principal.element}: ${st.principal.matched ? 'matched' : 'no match'}`);
+      for (const c of st.conditions) {
+        const seen = c.seen === undefined ? 'absent' : JSON.stringify(c.seen);
+        lines.push(
+          `  ${c.operator} ${c.key} ${JSON.stringify(c.values)}: saw ${seen} -> ${c.matched ? 'true' : 'false'}`,
+        );
+      }
+    }
+  }
+  if (e.missingContextKeys.length > 0) lines.push(`missing context keys: ${e.missingContextKeys.join(', ')}`);
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n);
+  return text.replace(/^(?=.)/gm, pad);
+}
