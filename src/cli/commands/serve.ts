@@ -42,8 +42,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--log', 'log each request (method, URL, status; never secrets)')
     .addHelpText(
       'after',
-      '\nOn first start with no IAM user in the store, an administrator access key is created and written to\n' +
-        'the credentials file (mode 0600). Point the aws CLI or an SDK at the printed URL with that profile.',
+      '\nOn first start, when no IAM user in the store has an access key, an administrator key is created and\n' +
+        'written to the credentials file (mode 0600). Point the aws CLI or an SDK at the printed URL with it.',
     )
     .action(async (opts: ServeOptions) => {
       const bodyLimit = Number(opts.bodyLimit);
