@@ -62,7 +62,7 @@ export function usageText(url: string, credentialsFile: string): string {
   return [
     `administrator credentials written to ${file} (profile \`${ADMIN_PROFILE}\`, mode 0600)`,
     'use them with:',
-    `  export AWS_SHARED_CREDENTIALS_FILE=${file} AWS_PROFILE=${ADMIN_PROFILE} AWS_REGION=us-east-1`,
+    `  export AWS_SHARED_CREDENTIALS_FILE=${file} AWS_PROFILE=${ADMIN_PROFILE} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1`,
     `  aws iam list-roles --endpoint-url ${url}`,
     `  aws sts get-caller-identity --endpoint-url ${url}`,
     `  # SDK: new IAMClient({ endpoint: '${url}', region: 'us-east-1' })`,
