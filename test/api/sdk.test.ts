@@ -762,6 +762,29 @@ describe('STS with @aws-sdk/client-sts', { skip }, () => {
     assert.match(denied.message, /because no identity-based policy allows the sts:AssumeRole action/);
   });
 
+  // Passing session tags needs sts:TagSession in the role's trust policy
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required)
+  test('session tags on a role whose trust policy does not allow sts:TagSession are denied', async () => {
+    const role = await iam(server.admin).send(
+      new CreateRoleCommand({ RoleName: 'untaggable', AssumeRolePolicyDocument: trustFor({ AWS: devArn }) }),
+    );
+    const plain = await sts(dev).send(
+      new AssumeRoleCommand({ RoleArn: role.Role?.Arn, RoleSessionName: 'plain' }),
+    );
+    assert.ok(plain.Credentials?.AccessKeyId);
+    const tagged = await failure(
+      sts(dev).send(
+        new AssumeRoleCommand({
+          RoleArn: role.Role?.Arn,
+          RoleSessionName: 'tagged',
+          Tags: [{ Key: 'project', Value: 'emr' }],
+        }),
+      ),
+    );
+    assert.equal(tagged.name, 'AccessDenied');
+    assert.match(tagged.message, /not authorized to perform: sts:TagSession/);
+  });
+
   test('the trust policy change takes effect: UpdateAssumeRolePolicy then AssumeRole is denied', async () => {
     const client = iam(server.admin);
     await client.send(new TagRoleCommand({ RoleName: 'analyst', Tags: [{ Key: 'tier', Value: 'gold' }] }));
