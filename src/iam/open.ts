@@ -17,20 +17,12 @@ export interface OpenedControlPlane extends ControlPlane {
   close(): Promise<void>;
 }
 
-/** Commands that never validate or decide still work when the core cannot load; the others report why. */
-function unavailableEngine(cause: unknown): PolicyEngine {
-  const fail = (): never => {
-    throw cause;
-  };
-  return { checkPolicy: fail, compile: fail, authorize: fail };
-}
-
 /** `location`: a SQLite path, a `postgres://` URL or `memory`; default `ROLECALL_STORE` or `.rolecall/rolecall.db`. */
 export async function openControlPlane(
   location?: string,
   options: { quotas?: Partial<IamQuotas>; now?: () => number } = {},
 ): Promise<OpenedControlPlane> {
-  const engine = await loadPolicyEngine().catch((e: unknown) => unavailableEngine(e));
+  const engine = await loadPolicyEngine();
   const store = await openStore(storeLocation(location));
   const cp = createControlPlane(store, {
     checkPolicy: engine.checkPolicy,

@@ -4,6 +4,7 @@
  * for the last slot) re-runs against the winner's state and fails with the domain error. Commits are
  * announced with NOTIFY so caches in other processes invalidate (LISTEN starts with the first listener).
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
@@ -39,6 +40,8 @@ export class PostgresStore implements Store {
   private listenClient: pg.Client | undefined;
   private readonly config: pg.ClientConfig;
   private readonly maxRetries: number;
+  /** Tags this instance's notifications: its own commits already notified its listeners directly. */
+  private readonly instanceId = randomBytes(8).toString('hex');
 
   private constructor(url: string, options: PostgresOptions) {
     const u = new URL(url);
@@ -159,7 +162,7 @@ export class PostgresStore implements Store {
         const result = await this.current.run(tx, () => fn(tx));
         if (wrote) {
           await client.query('UPDATE revision SET n = n + 1 WHERE id = 1');
-          await client.query('SELECT pg_notify($1, $2)', [CHANNEL, this.schema]);
+          await client.query('SELECT pg_notify($1, $2)', [CHANNEL, `${this.schema} ${this.instanceId}`]);
         }
         await client.query('COMMIT');
         client.release();
@@ -196,7 +199,8 @@ export class PostgresStore implements Store {
       this.listenClient = client;
       client.on('error', () => undefined);
       client.on('notification', (n) => {
-        if (n.payload === this.schema) this.listeners.notify();
+        const [schema, from] = (n.payload ?? '').split(' ');
+        if (schema === this.schema && from !== this.instanceId) this.listeners.notify();
       });
       client
         .connect()

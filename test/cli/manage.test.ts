@@ -12,7 +12,6 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { repoRoot } from '../helpers/paths.js';
-import { engineUnavailable } from '../iam/checker.js';
 
 const ACCT = '111122223333';
 /** tsx resolved from the repository, so the CLI runs with a temporary directory as its working directory. */
@@ -91,11 +90,8 @@ resources:
     attributes: { vpcId: vpc-0123 }
 `;
 
-const needsEngine =
-  engineUnavailable !== undefined ? { skip: `policy parser unavailable: ${engineUnavailable}` } : {};
-
 describe('rolecall apply and export', () => {
-  it('applies a file, and applying it again changes nothing', needsEngine, () => {
+  it('applies a file, and applying it again changes nothing', () => {
     const w = workdir();
     const f = w.file('state.yaml', STATE);
     const dry = runCli(['apply', f, '--dry-run'], { cwd: w.dir });
@@ -121,7 +117,7 @@ describe('rolecall apply and export', () => {
     assert.match(roles[0]!.id, /^AROA/);
   });
 
-  it('export applied to an empty store reproduces the state exactly', needsEngine, () => {
+  it('export applied to an empty store reproduces the state exactly', () => {
     const a = workdir();
     assert.equal(runCli(['apply', a.file('state.yaml', STATE)], { cwd: a.dir }).status, 0);
     const exported = runCli(['export'], { cwd: a.dir });
@@ -137,7 +133,7 @@ describe('rolecall apply and export', () => {
     assert.equal(runCli(['export'], { cwd: c.dir }).stdout, exported.stdout);
   });
 
-  it('reports every problem of a bad file with file:line:column and changes nothing', needsEngine, () => {
+  it('reports every problem of a bad file with file:line:column and changes nothing', () => {
     const w = workdir();
     assert.equal(runCli(['apply', w.file('state.yaml', STATE)], { cwd: w.dir }).status, 0);
     const before = runCli(['export'], { cwd: w.dir }).stdout;
@@ -179,60 +175,56 @@ describe('rolecall apply and export', () => {
     assert.match(syntax.stderr, /broken\.json:\d+:\d+: /);
   });
 
-  it(
-    'keeps the previous state when apply is killed in the middle of its transaction',
-    needsEngine,
-    async () => {
-      const w = workdir();
-      assert.equal(runCli(['apply', w.file('state.yaml', STATE)], { cwd: w.dir }).status, 0);
-      const before = runCli(['export'], { cwd: w.dir }).stdout;
-      const trust =
-        '{ Version: "2012-10-17", Statement: [{ Effect: Allow, Principal: { Service: ec2.amazonaws.com }, Action: "sts:AssumeRole" }] }';
-      const bigFile = w.file(
-        'big2.yaml',
-        STATE.replace(
+  it('keeps the previous state when apply is killed in the middle of its transaction', async () => {
+    const w = workdir();
+    assert.equal(runCli(['apply', w.file('state.yaml', STATE)], { cwd: w.dir }).status, 0);
+    const before = runCli(['export'], { cwd: w.dir }).stdout;
+    const trust =
+      '{ Version: "2012-10-17", Statement: [{ Effect: Allow, Principal: { Service: ec2.amazonaws.com }, Action: "sts:AssumeRole" }] }';
+    const bigFile = w.file(
+      'big2.yaml',
+      STATE.replace(
+        '\ngroups:',
+        '\n' +
+          Array.from(
+            { length: 900 },
+            (_, i) => `  - { account: "222233334444", name: bulk-${i}, trustPolicy: ${trust} }`,
+          ).join('\n') +
           '\ngroups:',
-          '\n' +
-            Array.from(
-              { length: 900 },
-              (_, i) => `  - { account: "222233334444", name: bulk-${i}, trustPolicy: ${trust} }`,
-            ).join('\n') +
-            '\ngroups:',
-        ),
-      );
-      const child = spawn(process.execPath, ['--import', TSX, MAIN, 'apply', bigFile], {
-        cwd: w.dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      // The child is inside its write transaction when the database lock is taken and the plan was printed.
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      let killed = false;
-      const probe = new Database(w.store, { timeout: 0 });
-      for (let i = 0; i < 4000 && !killed; i++) {
-        if (out.includes('plan:')) {
-          try {
-            probe.exec('BEGIN IMMEDIATE');
-            probe.exec('ROLLBACK');
-          } catch {
-            child.kill('SIGKILL');
-            killed = true;
-            break;
-          }
+      ),
+    );
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'apply', bigFile], {
+      cwd: w.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // The child is inside its write transaction when the database lock is taken and the plan was printed.
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let killed = false;
+    const probe = new Database(w.store, { timeout: 0 });
+    for (let i = 0; i < 4000 && !killed; i++) {
+      if (out.includes('plan:')) {
+        try {
+          probe.exec('BEGIN IMMEDIATE');
+          probe.exec('ROLLBACK');
+        } catch {
+          child.kill('SIGKILL');
+          killed = true;
+          break;
         }
-        if (child.exitCode !== null) break;
-        await new Promise((r) => setTimeout(r, 5));
       }
-      probe.close();
-      await exited;
-      assert.equal(killed, true, `apply finished before it could be killed: ${out}`);
-      assert.equal(runCli(['export'], { cwd: w.dir }).stdout, before);
-      const integrity = new Database(w.store, { readonly: true });
-      assert.equal(integrity.pragma('integrity_check', { simple: true }), 'ok');
-      integrity.close();
-    },
-  );
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    probe.close();
+    await exited;
+    assert.equal(killed, true, `apply finished before it could be killed: ${out}`);
+    assert.equal(runCli(['export'], { cwd: w.dir }).stdout, before);
+    const integrity = new Database(w.store, { readonly: true });
+    assert.equal(integrity.pragma('integrity_check', { simple: true }), 'ok');
+    integrity.close();
+  });
 });
 
 describe('rolecall policy versions and diff', () => {
