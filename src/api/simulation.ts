@@ -104,7 +104,7 @@ export function simulation(
 
   return {
     async simulatePrincipal(principalArn, input, now) {
-      const resolved = await cp.resolver.principal(principalArn);
+      const resolved = await principalFor(cp, principalArn);
       const types = new Map(resolved.identity.map((c) => [c.name ?? '', sourceType(c.name ?? '', resolved)]));
       const extra = input.policyInputs.map((text, i) => {
         types.set(`PolicyInputList.${i + 1}`, 'IAM Policy');
@@ -157,6 +157,37 @@ export function simulation(
     contextKeysForCustom(policies) {
       return Promise.resolve(contextKeysOf(policies));
     },
+  };
+}
+
+/**
+ * The resolver's view of a user, role or session; a group (which SimulatePrincipalPolicy also accepts) is
+ * its inline and attached policies. https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
+ */
+async function principalFor(cp: ApiControlPlane, arn: string): Promise<ResolvedPrincipal> {
+  const m = /^arn:[^:]+:iam::(\d{12}):group\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!m?.[1] || !m[2]) return cp.resolver.principal(arn);
+  const ref = { kind: 'group' as const, account: m[1], name: m[2] };
+  const identity = [];
+  for (const p of await cp.iam.listInlinePolicies(ref)) {
+    identity.push(
+      cp.engine.compile(p.document, { kind: 'identity', name: `group ${m[2]} inline ${p.name}` }),
+    );
+  }
+  for (const a of await cp.iam.listAttachedPolicies(ref)) {
+    const doc = await cp.iam.managedPolicyDocument(a.arn);
+    identity.push(
+      cp.engine.compile(doc.document, { kind: 'identity', name: `${doc.arn} (${doc.versionId})` }),
+    );
+  }
+  return {
+    kind: 'user',
+    principal: arn,
+    account: m[1],
+    identity,
+    serviceLinkedRole: false,
+    tags: [],
+    context: {},
   };
 }
 
