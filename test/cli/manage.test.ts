@@ -227,6 +227,82 @@ describe('rolecall apply and export', () => {
   });
 });
 
+describe('rolecall simulate with the store', () => {
+  it('decides with identity, resource tags, trust policies and the SCPs of the store', () => {
+    const w = workdir();
+    assert.equal(runCli(['apply', w.file('state.yaml', STATE)], { cwd: w.dir }).status, 0);
+    const studio = `arn:aws:iam::${ACCT}:role/service-role/EMRStudio_Service_Role`;
+    const sim = (...args: string[]) => runCli(['simulate', ...args], { cwd: w.dir });
+    const tagged = sim(
+      '--principal',
+      studio,
+      '--action',
+      'ec2:CreateNetworkInterface',
+      '--resource',
+      `arn:aws:ec2:us-east-1:${ACCT}:subnet/subnet-0abc`,
+    );
+    assert.equal(tagged.status, 0, tagged.stderr);
+    assert.match(tagged.stdout, /^Allow/);
+    const untagged = sim(
+      '--principal',
+      studio,
+      '--action',
+      'ec2:CreateNetworkInterface',
+      '--resource',
+      `arn:aws:ec2:us-east-1:${ACCT}:subnet/subnet-unknown`,
+    );
+    assert.equal(untagged.status, 2);
+    assert.match(untagged.stdout, /^ImplicitDeny/);
+    const trust = sim(
+      '--principal',
+      'elasticmapreduce.amazonaws.com',
+      '--action',
+      'sts:AssumeRole',
+      '--resource',
+      studio,
+    );
+    assert.equal(trust.status, 0, trust.stderr);
+    // A member account under the root that carries the DenyLeave SCP.
+    const admin = w.file(
+      'admin.json',
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+    );
+    const ec2Trust = w.file(
+      'trust.json',
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+    );
+    assert.equal(
+      runCli(['role', 'create', 'Admin', '--account', '444455556666', '--trust-policy', ec2Trust], {
+        cwd: w.dir,
+      }).status,
+      0,
+    );
+    assert.equal(
+      runCli(['role', 'put-policy', 'Admin', 'all', admin, '--account', '444455556666'], { cwd: w.dir })
+        .status,
+      0,
+    );
+    const leave = sim(
+      '--principal',
+      'arn:aws:iam::444455556666:role/Admin',
+      '--action',
+      'organizations:LeaveOrganization',
+    );
+    assert.equal(leave.status, 2);
+    assert.match(leave.stdout, /^ExplicitDeny/);
+    const other = sim(
+      '--principal',
+      'arn:aws:iam::444455556666:role/Admin',
+      '--action',
+      's3:ListAllMyBuckets',
+    );
+    assert.match(other.stdout, /^Allow/);
+    const unknown = sim('--principal', `arn:aws:iam::${ACCT}:role/Nobody`, '--action', 's3:GetObject');
+    assert.equal(unknown.status, 1);
+    assert.equal(unknown.stderr, 'rolecall: NoSuchEntity: The role with name Nobody cannot be found.\n');
+  });
+});
+
 describe('rolecall policy versions and diff', () => {
   it('lists and diffs the versions of an AWS managed policy', () => {
     const w = workdir();
