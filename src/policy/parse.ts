@@ -149,10 +149,11 @@ export function parsePolicy(input: unknown, opts: ParseOptions = {}): ParseResul
 function parseText(p: Parser, text: string, opts: ParseOptions): ParseResult {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
-  for (const e of errors) {
-    // AWS answers any JSON error with "Syntax errors in policy."
+  const first = errors[0];
+  if (first) {
+    // AWS answers any JSON error with "Syntax errors in policy."; later errors only follow from the first.
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_policies.html
-    p.issue('JsonSyntax', 'Syntax errors in policy.', p.pos(e.offset, '$'), printParseErrorCode(e.error));
+    p.issue('JsonSyntax', 'Syntax errors in policy.', p.pos(first.offset, '$'), printParseErrorCode(first.error));
   }
   if (errors.length > 0 || !root) {
     if (!root && errors.length === 0)

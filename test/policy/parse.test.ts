@@ -1,0 +1,311 @@
+// The policy parser: what AWS accepts, what it rejects (with code, JSON path and line:column), and that
+// it never throws on any input.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parsePolicy } from '../../src/policy/index.js';
+import type { PolicyKind } from '../../src/policy/types.js';
+
+const doc = (statement: unknown, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ Version: '2012-10-17', ...extra, Statement: statement });
+
+describe('accepted documents', () => {
+  const accepted: [string, string, PolicyKind | undefined][] = [
+    [
+      'a single statement object',
+      doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }),
+      'identity',
+    ],
+    [
+      'arrays everywhere',
+      doc([
+        {
+          Sid: 'A1',
+          Effect: 'Deny',
+          Action: ['s3:*', 'ec2:Describe*'],
+          Resource: ['arn:aws:s3:::b', 'arn:aws:s3:::b/*'],
+        },
+      ]),
+      'identity',
+    ],
+    [
+      'NotAction and NotResource',
+      doc([{ Effect: 'Deny', NotAction: 'iam:*', NotResource: 'arn:aws:iam::111122223333:role/*' }]),
+      'identity',
+    ],
+    [
+      'Version 2008-10-17',
+      JSON.stringify({ Version: '2008-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+      'identity',
+    ],
+    [
+      'no Version',
+      JSON.stringify({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+      'identity',
+    ],
+    [
+      'Principal "*"',
+      doc([{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }]),
+      'resource',
+    ],
+    [
+      'a Principal map with every type',
+      doc([
+        {
+          Effect: 'Allow',
+          Principal: {
+            AWS: [
+              '111122223333',
+              'arn:aws:iam::111122223333:root',
+              'arn:aws:sts::111122223333:assumed-role/R/s',
+            ],
+            Service: 'ec2.amazonaws.com',
+            Federated: 'cognito-identity.amazonaws.com',
+            CanonicalUser: 'abc',
+          },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::b/*',
+        },
+      ]),
+      'resource',
+    ],
+    [
+      'a trust policy without Resource',
+      doc([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'elasticmapreduce.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        },
+      ]),
+      'trust',
+    ],
+    [
+      'numbers and booleans as condition values',
+      doc([
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: '*',
+          Condition: { NumericLessThan: { 's3:max-keys': 10 }, Bool: { 'aws:SecureTransport': true } },
+        },
+      ]),
+      'identity',
+    ],
+    [
+      'an empty condition value list',
+      doc([
+        {
+          Effect: 'Allow',
+          Action: 'ec2:CreateTags',
+          Resource: '*',
+          Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [] } },
+        },
+      ]),
+      'identity',
+    ],
+    [
+      'policy variables in Resource',
+      doc([{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/${aws:username}/*' }]),
+      'identity',
+    ],
+  ];
+  for (const [name, text, kind] of accepted) {
+    it(name, () => {
+      const r = parsePolicy(text, kind ? { kind } : {});
+      assert.deepEqual(r.issues, []);
+      assert.ok(r.document);
+    });
+  }
+
+  it('keeps positions and normalises operators', () => {
+    const text =
+      '{\n  "Version": "2012-10-17",\n  "Statement": {\n    "Effect": "Allow",\n    "Action": "ec2:CreateTags",\n    "Resource": "*",\n    "Condition": {"ForAnyValue:StringLikeIfExists": {"AWS:TagKeys": ["a*", 7]}}\n  }\n}';
+    const r = parsePolicy(text, { kind: 'identity' });
+    const s = r.document!.statements[0]!;
+    assert.equal(r.document!.singleStatement, true);
+    assert.deepEqual(s.action![0]!.pos, {
+      line: 5,
+      column: 15,
+      offset: s.action![0]!.pos.offset,
+      path: '$.Statement.Action',
+    });
+    const c = s.conditions[0]!;
+    assert.equal(c.baseOperator, 'StringLike');
+    assert.equal(c.qualifier, 'ForAnyValue');
+    assert.equal(c.ifExists, true);
+    assert.equal(c.keyLower, 'aws:tagkeys');
+    assert.deepEqual(
+      c.values.map((v) => v.value),
+      ['a*', '7'],
+    );
+  });
+});
+
+describe('rejected documents: every problem, with code, path and line:column', () => {
+  /** Where `needle` first starts in `text` (`<end>`: just past the end), as 1-based line and column. */
+  function at(text: string, needle: string): [number, number] {
+    const offset = needle === '<end>' ? text.length : text.indexOf(needle);
+    assert.ok(offset >= 0, `\`${needle}\` not in the text`);
+    const before = text.slice(0, offset).split('\n');
+    return [before.length, before.at(-1)!.length + 1];
+  }
+
+  const rejected: [string, string, PolicyKind | undefined, [string, string, string][]][] = [
+    ['not JSON', '{"Version": "2012-10-17",\n "Statement": [', 'identity', [['JsonSyntax', '$', '<end>']]],
+    [
+      'a trailing comma',
+      '{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",}]}',
+      'identity',
+      [['JsonSyntax', '$', '}]}']],
+    ],
+    [
+      'unknown elements',
+      doc([{ Effect: 'Allow', Action: '*', Resource: '*', Resources: 'x' }], { Foo: 1 }),
+      'identity',
+      [
+        ['UnknownElement', '$.Foo', '"Foo"'],
+        ['UnknownElement', '$.Statement[0].Resources', '"Resources"'],
+      ],
+    ],
+    [
+      'Action with NotAction',
+      doc([{ Effect: 'Allow', Action: '*', NotAction: 's3:*', Resource: '*' }]),
+      'identity',
+      [['ActionAndNotAction', '$.Statement[0].NotAction', '"NotAction"']],
+    ],
+    [
+      'a missing Effect and Action',
+      doc([{ Resource: '*' }]),
+      'identity',
+      [
+        ['MissingEffect', '$.Statement[0]', '{"Resource"'],
+        ['MissingAction', '$.Statement[0]', '{"Resource"'],
+      ],
+    ],
+    [
+      'an invalid Effect',
+      doc([{ Effect: 'allow', Action: '*', Resource: '*' }]),
+      'identity',
+      [['InvalidEffect', '$.Statement[0].Effect', '"allow"']],
+    ],
+    [
+      'duplicate Sids',
+      doc([
+        { Sid: 'A', Effect: 'Allow', Action: '*', Resource: '*' },
+        { Sid: 'A', Effect: 'Deny', Action: '*', Resource: '*' },
+      ]),
+      'identity',
+      [['DuplicateSid', '$.Statement[1].Sid', '"A","Effect":"Deny"']],
+    ],
+    [
+      'an unknown condition operator',
+      doc([
+        { Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringLikee: { 'aws:username': 'a' } } },
+      ]),
+      'identity',
+      [['UnknownConditionOperator', '$.Statement[0].Condition.StringLikee', '"StringLikee"']],
+    ],
+    [
+      'a malformed Resource ARN',
+      doc([{ Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3' }]),
+      'identity',
+      [['MalformedArn', '$.Statement[0].Resource', '"arn:aws:s3"']],
+    ],
+    [
+      'an action without a service',
+      doc([{ Effect: 'Allow', Action: 'GetObject', Resource: '*' }]),
+      'identity',
+      [['InvalidAction', '$.Statement[0].Action', '"GetObject"']],
+    ],
+    [
+      'a principal in an identity policy',
+      doc([{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }]),
+      'identity',
+      [['UnexpectedPrincipal', '$.Statement[0].Principal', '"Principal"']],
+    ],
+    [
+      'a resource policy without a principal',
+      doc([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
+      'resource',
+      [['MissingPrincipal', '$.Statement[0]', '{"Effect"']],
+    ],
+    [
+      'a missing Resource',
+      doc([{ Effect: 'Allow', Action: '*' }]),
+      'identity',
+      [['MissingResource', '$.Statement[0]', '{"Effect"']],
+    ],
+    [
+      'an unsupported Version',
+      JSON.stringify({ Version: '2012-10-18', Statement: [] }),
+      'identity',
+      [
+        ['InvalidVersion', '$.Version', '"2012-10-18"'],
+        ['EmptyArray', '$.Statement', '[]'],
+      ],
+    ],
+    [
+      'duplicate keys',
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Action":"*","Resource":"*"}]}',
+      'identity',
+      [['DuplicateKey', '$.Statement[0].Effect', '"Effect":"Deny"']],
+    ],
+  ];
+  for (const [name, text, kind, expected] of rejected) {
+    it(name, () => {
+      const r = parsePolicy(text, kind ? { kind } : {});
+      assert.equal(r.document, undefined);
+      assert.deepEqual(
+        r.issues.map((i) => [i.code, i.path, i.line, i.column]),
+        expected.map(([code, path, needle]) => [code, path, ...at(text, needle)]),
+      );
+    });
+  }
+
+  it('suggests the operator a typo meant', () => {
+    const r = parsePolicy(
+      doc([{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringLikee: { k: 'v' } } }]),
+    );
+    assert.equal(r.issues[0]!.hint, 'did you mean `StringLike`?');
+  });
+});
+
+describe('the parser never throws', () => {
+  const checkPositions = (text: string) => {
+    const r = parsePolicy(text);
+    const lines = text.split('\n');
+    for (const i of r.issues) {
+      assert.ok(i.line >= 1 && i.line <= lines.length, `line ${i.line} of ${lines.length}`);
+      assert.ok(i.column >= 1 && i.column <= lines[i.line - 1]!.length + 1, `column ${i.column}`);
+    }
+    assert.ok(r.document !== undefined || r.issues.some((i) => i.severity === 'error'));
+  };
+  it('on arbitrary text', () =>
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), checkPositions), { numRuns: 3000 }));
+  it('on arbitrary JSON text', () =>
+    fc.assert(fc.property(fc.json({ maxDepth: 4 }), checkPositions), { numRuns: 3000 }));
+  it('on arbitrary JSON values', () =>
+    fc.assert(
+      fc.property(fc.anything({ maxDepth: 4 }), (v) => {
+        parsePolicy(v);
+      }),
+      { numRuns: 3000 },
+    ));
+  it('on policy-shaped JSON with random elements', () =>
+    fc.assert(
+      fc.property(
+        fc.record({
+          Version: fc.oneof(fc.constant('2012-10-17'), fc.jsonValue()),
+          Statement: fc.array(
+            fc.dictionary(
+              fc.constantFrom('Effect', 'Action', 'Resource', 'Principal', 'Condition', 'Sid', 'NotAction'),
+              fc.jsonValue({ maxDepth: 3 }),
+            ),
+          ),
+        }),
+        (v) => checkPositions(JSON.stringify(v, null, 2)),
+      ),
+      { numRuns: 3000 },
+    ));
+});
