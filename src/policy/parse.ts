@@ -153,7 +153,12 @@ function parseText(p: Parser, text: string, opts: ParseOptions): ParseResult {
   if (first) {
     // AWS answers any JSON error with "Syntax errors in policy."; later errors only follow from the first.
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_policies.html
-    p.issue('JsonSyntax', 'Syntax errors in policy.', p.pos(first.offset, '$'), printParseErrorCode(first.error));
+    p.issue(
+      'JsonSyntax',
+      'Syntax errors in policy.',
+      p.pos(first.offset, '$'),
+      printParseErrorCode(first.error),
+    );
   }
   if (errors.length > 0 || !root) {
     if (!root && errors.length === 0)
