@@ -29,8 +29,12 @@ const ESCAPES: Record<string, string> = {
   '\r': '&#13;',
 };
 
+/** Characters XML 1.0 cannot carry at all (even escaped); echoed user input may hold them. */
+// eslint-disable-next-line no-control-regex -- these control characters are exactly what must be replaced
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"'\r]/g, (c) => ESCAPES[c] ?? c);
+  return s.replace(/[&<>"'\r]/g, (c) => ESCAPES[c] ?? c).replace(NOT_XML, '\uFFFD');
 }
 
 /** AWS timestamps: ISO-8601 in UTC without milliseconds. */

@@ -91,6 +91,10 @@ test('XML: envelope with namespace and request id, members, maps, escaping, time
     none,
     '<DeleteRoleResponse xmlns="ns"><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DeleteRoleResponse>',
   );
+  assert.equal(
+    renderResponse('GetUser', 'ns', 'r', { UserName: 'a\u0001b' }),
+    '<GetUserResponse xmlns="ns"><GetUserResult><UserName>a\uFFFDb</UserName></GetUserResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetUserResponse>',
+  );
   const err = renderError({ status: 404, code: 'NoSuchEntity', type: 'Sender', message: 'x <y>' }, 'ns', 'r');
   assert.equal(
     err,
