@@ -106,6 +106,31 @@ export function register(program: Command, ctx: CommandContext): void {
         }),
     );
 
+  storeOptions(org.command('update-policy <policy> [file]'))
+    .description('replace the document (and/or description) of an SCP or RCP (id or name)')
+    .option('--description <text>', 'description')
+    .action((policy: string, file: string | undefined, opts: StoreOptions & { description?: string }) =>
+      withControlPlane(opts, async (cp) => {
+        const id = (await cp.org.getPolicy(policy)).id;
+        const change = opts.description !== undefined ? { description: opts.description } : {};
+        if (file !== undefined) {
+          await withPolicyFile(file, (document) => cp.org.updatePolicy(id, { ...change, document }));
+        } else await cp.org.updatePolicy(id, change);
+      }),
+    );
+
+  storeOptions(org.command('delete-policy <policy>'))
+    .description('delete a detached SCP or RCP (id or name)')
+    .action((policy: string, opts: StoreOptions) =>
+      withControlPlane(opts, async (cp) => cp.org.deletePolicy((await cp.org.getPolicy(policy)).id)),
+    );
+
+  storeOptions(org.command('remove-account <account>'))
+    .description('take a member account out of the organization')
+    .action((account: string, opts: StoreOptions) =>
+      withControlPlane(opts, (cp) => cp.org.removeAccount(account)),
+    );
+
   storeOptions(org.command('policies'))
     .description('list SCPs and RCPs')
     .option('--json', 'print JSON')
