@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RolecallError } from '../../src/errors.js';
-import { createControlPlane, type ControlPlane } from '../../src/iam/index.js';
+import { createControlPlane, resolveQuotas, type ControlPlane } from '../../src/iam/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { checkPolicy } from './checker.js';
 
@@ -336,5 +336,23 @@ describe('organization and resources', () => {
       ),
       'InvalidInput',
     );
+  });
+});
+
+describe('quotas', () => {
+  it("default to AWS's and are overridden by ROLECALL_QUOTAS, then by options", () => {
+    assert.equal(resolveQuotas({}, {}).versionsPerPolicy, 5);
+    assert.equal(resolveQuotas({}, {}).managedPoliciesPerRole, 10);
+    const q = resolveQuotas(
+      { rolesPerAccount: 7 },
+      { ROLECALL_QUOTAS: '{"managedPoliciesPerRole": 20, "rolesPerAccount": 3}' },
+    );
+    assert.equal(q.managedPoliciesPerRole, 20);
+    assert.equal(q.rolesPerAccount, 7);
+    assert.throws(() => resolveQuotas({}, { ROLECALL_QUOTAS: '{"nope": 1}' }), { code: 'UsageError' });
+    assert.throws(() => resolveQuotas({}, { ROLECALL_QUOTAS: '{"rolesPerAccount": -1}' }), {
+      code: 'UsageError',
+    });
+    assert.throws(() => resolveQuotas({}, { ROLECALL_QUOTAS: 'not json' }), { code: 'UsageError' });
   });
 });
