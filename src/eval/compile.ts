@@ -40,11 +40,11 @@ function resourceMatcher(patterns: Located[], variables: boolean): (req: Prepare
     const t = variables ? parseTemplate(p.value) : undefined;
     if (!t) {
       const m = compileArnPartsGlob(p.value);
-      return (req: PreparedRequest) => m(req.resource, req.resourceParts);
+      return (req: PreparedRequest) => m(req.resource, req.resourceColons);
     }
     return (req: PreparedRequest) => {
       const resolved = resolveTemplate(t, req);
-      return resolved !== undefined && compileArnPartsGlob(resolved)(req.resource, req.resourceParts);
+      return resolved !== undefined && compileArnPartsGlob(resolved)(req.resource, req.resourceColons);
     };
   });
   return compiled.length === 1 ? compiled[0]! : (req) => compiled.some((m) => m(req));

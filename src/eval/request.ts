@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html).
  */
 import { parseArn } from '../policy/arn.js';
-import { splitArnParts } from '../policy/wildcard.js';
+import { arnColons } from '../policy/wildcard.js';
 import type { AuthzEnv, AuthzRequest, ContextValue, RequestPrincipal } from './types.js';
 
 export type PrincipalKind = 'user' | 'role' | 'session' | 'root' | 'federated' | 'service' | 'other';
@@ -74,7 +74,7 @@ export class PreparedRequest {
   readonly resource: string;
   readonly principal: PrincipalInfo;
   private readonly explicitResourceAccount: string | undefined;
-  private parts: readonly string[] | undefined | null = null;
+  private colons: readonly number[] | undefined | null = null;
   private readonly ctx: Readonly<Record<string, ContextValue>> | undefined;
   private readonly now: number;
   private cache: Map<string, Values | undefined> | undefined;
@@ -91,17 +91,20 @@ export class PreparedRequest {
     this.explicitResourceAccount = req.resourceAccount;
   }
 
-  /** The resource ARN split into its six parts (undefined when it is not ARN-shaped), computed once. */
-  get resourceParts(): readonly string[] | undefined {
-    if (this.parts === null) this.parts = splitArnParts(this.resource);
-    return this.parts;
+  /** Offsets of the first five colons of the resource ARN (undefined when it is not ARN-shaped), found once. */
+  get resourceColons(): readonly number[] | undefined {
+    if (this.colons === null) this.colons = arnColons(this.resource);
+    return this.colons;
   }
 
   /** The resource's account: as given, else from its ARN, else the principal's (scenario-format.md). */
   get resourceAccount(): string | undefined {
     if (this.explicitResourceAccount !== undefined) return this.explicitResourceAccount;
-    const parts = this.resourceParts;
-    return parts && parts[0] === 'arn' && parts[4] ? parts[4] : this.principal.account;
+    const c = this.resourceColons;
+    const r = this.resource;
+    return c && c[0] === 3 && r.startsWith('arn') && c[4]! > c[3]! + 1
+      ? r.slice(c[3]! + 1, c[4])
+      : this.principal.account;
   }
 
   /** The values of a context key (lower-cased name), or undefined when the request does not carry it. */

@@ -104,11 +104,38 @@ export function splitArnParts(text: string): string[] | undefined {
  */
 export function compileArnGlob(pattern: string): Matcher {
   const m = compileArnPartsGlob(pattern);
-  return (value) => m(value, splitArnParts(value));
+  return (value) => m(value, arnColons(value));
 }
 
-/** The same match, given the value and its `splitArnParts` split (undefined when not ARN-shaped). */
-export type PartsMatcher = (value: string, parts: readonly string[] | undefined) => boolean;
+/** Offsets of the first five colons of an ARN-shaped value (undefined when it has fewer). */
+export function arnColons(value: string): readonly number[] | undefined {
+  const out: number[] = [];
+  let from = 0;
+  for (let i = 0; i < 5; i++) {
+    const c = value.indexOf(':', from);
+    if (c < 0) return undefined;
+    out.push(c);
+    from = c + 1;
+  }
+  return out;
+}
+
+/** The same match, given the value and its `arnColons` (undefined when not ARN-shaped). */
+export type PartsMatcher = (value: string, colons: readonly number[] | undefined) => boolean;
+
+/** Matches the characters of `value` from `start` to `end` (one ARN part) without copying them. */
+type PartTest = (value: string, start: number, end: number) => boolean;
+
+function compilePart(part: string): PartTest {
+  if (part === '*') return () => true;
+  const star = part.indexOf('*');
+  if (part.includes('?') || /[\uE000\uE001]/.test(part) || (star >= 0 && star !== part.length - 1)) {
+    return (v, s, e) => globMatch(part, v.slice(s, e));
+  }
+  if (star < 0) return (v, s, e) => e - s === part.length && v.startsWith(part, s);
+  const prefix = part.slice(0, -1);
+  return (v, s, e) => e - s >= prefix.length && v.startsWith(prefix, s);
+}
 
 export function compileArnPartsGlob(pattern: string): PartsMatcher {
   if (pattern === '*') return () => true;
@@ -117,14 +144,20 @@ export function compileArnPartsGlob(pattern: string): PartsMatcher {
     const whole = compileGlob(pattern);
     return (value) => whole(value);
   }
-  const [m0, m1, m2, m3, m4, m5] = parts.map((p) => compileGlob(p)) as [
-    Matcher,
-    Matcher,
-    Matcher,
-    Matcher,
-    Matcher,
-    Matcher,
+  const [p0, p1, p2, p3, p4, p5] = parts.map(compilePart) as [
+    PartTest,
+    PartTest,
+    PartTest,
+    PartTest,
+    PartTest,
+    PartTest,
   ];
-  return (_, v) =>
-    v !== undefined && m0(v[0]!) && m1(v[1]!) && m2(v[2]!) && m3(v[3]!) && m4(v[4]!) && m5(v[5]!);
+  return (v, c) =>
+    c !== undefined &&
+    p0(v, 0, c[0]!) &&
+    p1(v, c[0]! + 1, c[1]!) &&
+    p2(v, c[1]! + 1, c[2]!) &&
+    p3(v, c[2]! + 1, c[3]!) &&
+    p4(v, c[3]! + 1, c[4]!) &&
+    p5(v, c[4]! + 1, v.length);
 }
