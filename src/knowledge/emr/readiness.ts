@@ -49,7 +49,12 @@ function nearest(res: AuthzResult): { statement?: string; failed?: ConditionExpl
   return {};
 }
 
-function fixFor(call: EmrCall, env: EmrEnvironment, failed: ConditionExplanation | undefined): EmrFix {
+function fixFor(
+  call: EmrCall,
+  env: EmrEnvironment,
+  failed: ConditionExplanation | undefined,
+  keyBlocks: boolean,
+): EmrFix {
   if (call.subject === 'trust')
     return { kind: 'trust-service', service: (call.principal as { Service: string }).Service };
   if (call.subject === 'submitter')
@@ -66,7 +71,7 @@ function fixFor(call: EmrCall, env: EmrEnvironment, failed: ConditionExplanation
       key: failed.key.slice('aws:ResourceTag/'.length),
       value: failed.values[0] ?? EMR_TAG_VALUE,
     };
-  if (call.subject === 'key' && env.key?.policy !== undefined)
+  if (call.subject === 'key' && keyBlocks)
     return {
       kind: 'key-policy-allow',
       key: call.resource,
@@ -101,15 +106,31 @@ export function checkReadiness(
       { now, explain: true },
     );
     if (res.decision === 'Allow') return { call, decision: res.decision };
-    let n = nearest(res);
-    // A key policy that does not name the role: the fix belongs in the key policy even if IAM allows.
-    if (call.subject === 'key' && key && res.reason === 'KeyPolicyRequired') n = {};
+    const n = nearest(res);
+    // Would the call pass if the role's policies allowed it? If not, the key policy is what blocks it.
+    let keyBlocks = false;
+    if (call.subject === 'key' && key) {
+      const grant = compile(
+        {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: call.action, Resource: call.resource }],
+        },
+        'identity',
+        'what-if',
+      );
+      const whatIf = authorize(
+        { principal: call.principal, action: call.action, resource: call.resource, context: call.context },
+        { ...set, identity: [...identity, grant] },
+        { now },
+      );
+      keyBlocks = whatIf.decision !== 'Allow';
+    }
     return {
       call,
       decision: res.decision,
       ...(n.statement ? { statement: n.statement } : {}),
       ...(n.failed ? { failedCondition: n.failed } : {}),
-      fix: fixFor(call, env, n.failed),
+      fix: fixFor(call, env, n.failed, keyBlocks),
     };
   });
 }

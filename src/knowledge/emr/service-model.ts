@@ -154,12 +154,14 @@ function networkCalls(env: EmrEnvironment, p: string, src: string, tagged: boole
   calls.push(call('ec2:CreateSecurityGroup', `${base}:security-group/*`, reqTag));
   // EC2 authorizes tags applied at creation as ec2:CreateTags with ec2:CreateAction set.
   // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html
-  calls.push(
-    call('ec2:CreateTags', `${base}:security-group/sg-new`, {
-      ...reqTag,
-      'ec2:CreateAction': 'CreateSecurityGroup',
-    }),
-  );
+  // Notebooks tag only their ENIs: AmazonElasticMapReduceEditorsRole allows CreateTags on network-interface only.
+  if (tagged)
+    calls.push(
+      call('ec2:CreateTags', `${base}:security-group/sg-new`, {
+        ...reqTag,
+        'ec2:CreateAction': 'CreateSecurityGroup',
+      }),
+    );
   calls.push(
     call(
       'ec2:CreateTags',
@@ -241,10 +243,12 @@ export const TRUST: Record<
   EmrKind,
   { service: string; sendsSource: boolean; sourceArnPattern: (a: string, r: string) => string }
 > = {
-  // The Studio page's trust policy has no confused-deputy condition; EMR's Studio service role page is the source.
+  // The Studio seed's trust policy has no condition, but Studio assumes the role through the same EMR
+  // principal that the Notebooks page shows sending aws:SourceAccount / aws:SourceArn.
+  // https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-managed-notebooks-service-role.html
   studio: {
     service: 'elasticmapreduce.amazonaws.com',
-    sendsSource: false,
+    sendsSource: true,
     sourceArnPattern: (a, r) => `arn:aws:elasticmapreduce:${r}:${a}:*`,
   },
   notebooks: {
@@ -264,7 +268,12 @@ export function emrCalls(kind: EmrKind, env: EmrEnvironment): EmrCall[] {
   if (kind === 'studio') {
     const p = session(env, 'studio');
     return [
-      trustCall(env, TRUST.studio.service, undefined, STUDIO_SRC),
+      trustCall(
+        env,
+        TRUST.studio.service,
+        `arn:aws:elasticmapreduce:${env.region}:${env.account}:studio/es-EXAMPLE`,
+        STUDIO_SRC,
+      ),
       ...emrReadCalls(env, p, STUDIO_SRC),
       ...networkCalls(env, p, STUDIO_SRC, true),
       ...secretCalls(env, p, STUDIO_SRC),

@@ -228,10 +228,12 @@ function network(kind: EmrKind): Statement[] {
       Sid: 'TagOnCreate',
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
-      Resource: [`${ec2}:security-group/*`, `${ec2}:network-interface/*`],
+      Resource: `${ec2}:network-interface/*`,
       Condition: {
-        StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateNetworkInterface'] },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [EMR_TAG_KEY, 'aws:elasticmapreduce:editor-id'] },
+        StringEquals: { 'ec2:CreateAction': 'CreateNetworkInterface' },
+        'ForAllValues:StringEquals': {
+          'aws:TagKeys': ['aws:elasticmapreduce:editor-id', 'aws:elasticmapreduce:job-flow-id'],
+        },
       },
     },
   ];
