@@ -22,6 +22,7 @@ const groups: (() => Promise<{ register: Register }>)[] = [
   () => import('./commands/resource.js'),
   () => import('./commands/apply.js'),
   () => import('./commands/export.js'),
+  () => import('./commands/emr.js'),
 ];
 
 export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {

@@ -1,0 +1,373 @@
+/**
+ * `rolecall emr`: least-privilege templates for the EMR roles, readiness checks of a role against an
+ * environment, EMR lint (text or SARIF), and the EMR-related AWS managed policies with their versions.
+ * Exit codes: 0 ready / no findings, 2 a call is denied or a finding was reported, 1 any other error.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import {
+  EMR_LINT_RULES,
+  lintEmrPolicy,
+  toSarif,
+  type EmrLintKind,
+  type Finding,
+} from '../../analyze/index.js';
+import { RolecallError } from '../../errors.js';
+import {
+  checkReadiness,
+  describeFix,
+  emrTemplate,
+  SEED_DISCREPANCIES,
+  type EmrEnvironment,
+  type EmrKind,
+  type RolePolicies,
+} from '../../knowledge/emr/index.js';
+import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
+import { parsePolicy } from '../../policy/index.js';
+import { exitCodes, type CommandContext } from '../context.js';
+import {
+  accountOf,
+  readTextFile,
+  storeOptions,
+  withControlPlane,
+  type StoreOptions,
+} from './control-plane-options.js';
+
+const KINDS: readonly EmrKind[] = ['studio', 'notebooks', 'serverless'];
+const DEFAULT_NAMES: Record<EmrKind, string> = {
+  studio: 'EMRStudio_Service_Role',
+  notebooks: 'EMR_Notebooks_DefaultRole',
+  serverless: 'EMRServerlessJobRuntimeRole',
+};
+
+function kindOf(v: string): EmrKind {
+  if (!(KINDS as readonly string[]).includes(v))
+    throw new RolecallError('UsageError', `unknown EMR role kind \`${v}\``);
+  return v as EmrKind;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function parseJsonOrYaml(file: string): unknown {
+  const text = readTextFile(file);
+  try {
+    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new RolecallError(
+      'InvalidFile',
+      `cannot parse \`${file}\`: ${(e as Error).message.split('\n')[0] ?? ''}`,
+    );
+  }
+}
+
+function loadEnv(file: string): EmrEnvironment {
+  const env = parseJsonOrYaml(file) as Partial<EmrEnvironment> | null;
+  if (!env || typeof env !== 'object')
+    throw new RolecallError('InvalidFile', `\`${file}\` is not an environment object`);
+  for (const k of ['account', 'region'] as const)
+    if (typeof env[k] !== 'string')
+      throw new RolecallError('InvalidFile', `\`${file}\`: \`${k}\` is required`, { file, path: `$.${k}` });
+  return env as EmrEnvironment;
+}
+
+interface TemplateOptions {
+  account?: string;
+  region?: string;
+  bucket?: string;
+  kmsKey?: string;
+  gitSecrets?: boolean;
+  glue?: boolean;
+  name?: string;
+  out?: string;
+  apply?: boolean;
+  store?: string;
+}
+
+interface CheckOptions {
+  role?: string;
+  store?: string;
+  account?: string;
+  policies?: string[];
+  trust?: string;
+  env: string;
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  const emr = program
+    .command('emr')
+    .description('EMR Studio, Notebooks and Serverless roles: templates, checks, lint');
+
+  emr
+    .command('template <kind>')
+    .description('write least-privilege policies for an EMR role (studio, notebooks, serverless)')
+    .option('--account <id>', 'account id', '123456789012')
+    .option('--region <region>', 'region', 'us-east-1')
+    .option('--bucket <name[/prefix]>', 'S3 location for workspaces, notebooks or job data', 'my-emr-bucket')
+    .option('--kms-key <arn>', 'customer managed key of the bucket')
+    .option('--git-secrets', 'allow tagged Git secrets in Secrets Manager')
+    .option('--glue', 'allow the Glue Data Catalog (serverless)')
+    .option('--name <role>', 'role name')
+    .option('--out <dir>', 'write files into this directory instead of stdout')
+    .option('--apply', 'create the role in the store with the trust policy and an inline policy')
+    .option('--store <location>', 'store for --apply')
+    .action(async (k: string, o: TemplateOptions) => {
+      const kind = kindOf(k);
+      const roleName = o.name ?? DEFAULT_NAMES[kind];
+      const account = o.account ?? '123456789012';
+      const t = emrTemplate(kind, {
+        account,
+        region: o.region ?? 'us-east-1',
+        bucket: o.bucket ?? 'my-emr-bucket',
+        roleName,
+        ...(o.kmsKey ? { kmsKeyArn: o.kmsKey } : {}),
+        ...(o.gitSecrets ? { gitSecrets: true } : {}),
+        ...(o.glue ? { glue: true } : {}),
+      });
+      const files: [string, unknown][] = [
+        [`${roleName}-trust.json`, t.trust],
+        [`${roleName}-permissions.json`, t.permissions],
+      ];
+      if (t.keyPolicyStatement) files.push([`${roleName}-key-policy-statement.json`, t.keyPolicyStatement]);
+      if (t.passRole) files.push([`${roleName}-submitter-pass-role.json`, t.passRole]);
+      if (o.apply) {
+        await withControlPlane({ ...(o.store ? { store: o.store } : {}) }, async (cp) =>
+          cp.store.withTransaction(async () => {
+            await cp.iam.createRole({
+              account,
+              name: roleName,
+              trustPolicy: JSON.stringify(t.trust, null, 2),
+            });
+            await cp.iam.putInlinePolicy(
+              { kind: 'role', account, name: roleName },
+              `${roleName}-permissions`,
+              JSON.stringify(t.permissions, null, 2),
+            );
+          }),
+        );
+        ctx.out(`created role ${roleName} in account ${account} with its trust policy and inline policy\n`);
+      }
+      if (o.out) {
+        fs.mkdirSync(o.out, { recursive: true });
+        for (const [name, doc] of files) {
+          fs.writeFileSync(path.join(o.out, name), `${JSON.stringify(doc, null, 2)}\n`);
+          ctx.out(`wrote ${path.join(o.out, name)}\n`);
+        }
+      } else if (!o.apply)
+        for (const [name, doc] of files) ctx.out(`// ${name}\n${JSON.stringify(doc, null, 2)}\n`);
+    });
+
+  storeOptions(
+    emr
+      .command('check <kind>')
+      .description(
+        'decide every call the EMR service makes with a role, and suggest the smallest fix for each denial',
+      ),
+  )
+    .option('--role <name>', 'role in the store (its trust policy, inline and attached policies)')
+    .option('--policies <file>', 'permissions policy file (repeatable)', collect)
+    .option('--trust <file>', 'trust policy file (with --policies)')
+    .requiredOption('--env <file>', 'environment file, YAML or JSON')
+    .option('--json', 'machine-readable output')
+    .action(async (k: string, o: CheckOptions) => {
+      const kind = kindOf(k);
+      const env = loadEnv(o.env);
+      let role: RolePolicies;
+      if (o.role) {
+        const name = o.role;
+        role = await withControlPlane(o as StoreOptions, async (cp) => {
+          const account = o.account ? accountOf(o) : env.account;
+          const r = await cp.iam.getRole(account, name);
+          const ref = { kind: 'role' as const, account, name };
+          const docs: unknown[] = (await cp.iam.listInlinePolicies(ref)).map(
+            (p) => JSON.parse(p.document) as unknown,
+          );
+          for (const a of await cp.iam.listAttachedPolicies(ref)) {
+            const info = await cp.iam.getPolicy(a.arn);
+            const v = await cp.iam.getPolicyVersion(a.arn, info.defaultVersionId);
+            docs.push(JSON.parse(v.document) as unknown);
+          }
+          return { trust: JSON.parse(r.trustPolicy) as unknown, permissions: docs };
+        });
+        env.roleName ??= o.role;
+      } else if (o.policies) {
+        role = {
+          permissions: o.policies.map(parseJsonOrYaml),
+          ...(o.trust ? { trust: parseJsonOrYaml(o.trust) } : {}),
+        };
+        env.roleName ??= DEFAULT_NAMES[kind];
+      } else throw new RolecallError('UsageError', 'give --role NAME or --policies FILE');
+      const results = checkReadiness(kind, role, env, Date.now());
+      const failed = results.filter((r) => r.decision !== 'Allow');
+      if (o.json) {
+        ctx.out(
+          `${JSON.stringify(
+            {
+              ready: failed.length === 0,
+              results: results.map((r) => ({
+                operation: r.call.operation,
+                principal: r.call.principal,
+                action: r.call.action,
+                resource: r.call.resource,
+                context: r.call.context,
+                decision: r.decision,
+                ...(r.statement ? { statement: r.statement } : {}),
+                ...(r.failedCondition
+                  ? {
+                      failedCondition: {
+                        operator: r.failedCondition.operator,
+                        key: r.failedCondition.key,
+                        values: r.failedCondition.values,
+                        seen: r.failedCondition.seen ?? null,
+                      },
+                    }
+                  : {}),
+                ...(r.fix ? { fix: r.fix } : {}),
+                source: r.call.source,
+              })),
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      } else {
+        for (const r of results) {
+          const call = `${r.call.action} on ${r.call.resource}`;
+          if (r.decision === 'Allow') {
+            ctx.out(`OK      ${call}\n`);
+            continue;
+          }
+          ctx.out(`DENIED  ${call} (${r.call.operation})\n`);
+          ctx.out(`        ${r.statement ? `nearest statement ${r.statement}` : 'no statement allows it'}\n`);
+          const c = r.failedCondition;
+          if (c)
+            ctx.out(
+              `        ${c.operator} ${c.key} wants ${c.values.join(', ')}, request had ${c.seen ? c.seen.join(', ') : 'no value'}\n`,
+            );
+          if (r.fix) ctx.out(`        fix: ${describeFix(r.fix)}\n`);
+        }
+        ctx.out(
+          failed.length === 0
+            ? `ready: ${results.length} calls allowed\n`
+            : `not ready: ${failed.length} of ${results.length} calls denied\n`,
+        );
+      }
+      ctx.exitCode = failed.length === 0 ? exitCodes.ok : exitCodes.deny;
+    });
+
+  emr
+    .command('lint <files...>')
+    .description('find risky or broken statements in the policies of EMR roles')
+    .option(
+      '--kind <kind>',
+      'trust or permissions (default: trust when the file allows sts:AssumeRole to a principal)',
+    )
+    .option('--sarif', 'print a SARIF 2.1.0 log')
+    .option('--json', 'print the findings as JSON')
+    .action((files: string[], o: { kind?: string; sarif?: boolean; json?: boolean }) => {
+      if (o.kind !== undefined && o.kind !== 'trust' && o.kind !== 'permissions')
+        throw new RolecallError('UsageError', `unknown policy kind \`${o.kind}\``);
+      const findings: Finding[] = [];
+      for (const file of files) {
+        const text = readTextFile(file);
+        const kind: EmrLintKind =
+          o.kind ?? (/"Principal"/.test(text) && /sts:AssumeRole/i.test(text) ? 'trust' : 'permissions');
+        const r = parsePolicy(text, { kind: kind === 'trust' ? 'trust' : 'identity' });
+        for (const i of r.issues)
+          if (i.severity === 'error')
+            findings.push({
+              code: i.code,
+              severity: 'error',
+              message: i.message,
+              file,
+              path: i.path,
+              line: i.line,
+              column: i.column,
+            });
+        if (r.document) findings.push(...lintEmrPolicy(r.document, kind, file));
+      }
+      if (o.sarif) ctx.out(`${JSON.stringify(toSarif(findings, EMR_LINT_RULES), null, 2)}\n`);
+      else if (o.json) ctx.out(`${JSON.stringify(findings, null, 2)}\n`);
+      else {
+        for (const f of findings)
+          ctx.out(`${f.file ?? ''}:${f.line}:${f.column} ${f.severity} ${f.code} ${f.message} (${f.path})\n`);
+        ctx.out(`${findings.length} finding${findings.length === 1 ? '' : 's'}\n`);
+      }
+      ctx.exitCode = findings.length === 0 ? exitCodes.ok : exitCodes.deny;
+    });
+
+  emr
+    .command('policies')
+    .description('EMR-related AWS managed policies, their versions and what each version added or removed')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const out: {
+        name: string;
+        defaultVersionId: string;
+        versions: { versionId: string; createDate: string; added: string[]; removed: string[] }[];
+      }[] = [];
+      for (const name of EMR_MANAGED_POLICIES) {
+        const p = await getAwsManagedPolicy(name);
+        if (!p) continue;
+        let prev = new Map<string, string>();
+        const versions = p.versions.map((v) => {
+          const actions = actionsOf(v.document);
+          const added = [...actions]
+            .filter(([a]) => !prev.has(a))
+            .map(([, a]) => a)
+            .sort();
+          const removed = [...prev]
+            .filter(([a]) => !actions.has(a))
+            .map(([, a]) => a)
+            .sort();
+          prev = actions;
+          return { versionId: v.versionId, createDate: v.createDate, added, removed };
+        });
+        out.push({ name: p.name, defaultVersionId: p.defaultVersionId, versions });
+      }
+      if (o.json)
+        ctx.out(`${JSON.stringify({ policies: out, seedDiscrepancies: SEED_DISCREPANCIES }, null, 2)}\n`);
+      else {
+        for (const p of out) {
+          ctx.out(`${p.name} (default ${p.defaultVersionId})\n`);
+          for (const v of p.versions) {
+            const first = v === p.versions[0];
+            ctx.out(
+              `  ${v.versionId} ${v.createDate.slice(0, 10)}${first ? ` ${v.added.length} actions` : ''}\n`,
+            );
+            if (!first) {
+              for (const a of v.added) ctx.out(`    + ${a}\n`);
+              for (const a of v.removed) ctx.out(`    - ${a}\n`);
+            }
+          }
+        }
+        ctx.out('seed discrepancies:\n');
+        for (const d of SEED_DISCREPANCIES) ctx.out(`  ${d.note}\n`);
+      }
+    });
+}
+
+/** The managed policies the EMR seed pages name or that EMR roles commonly use. */
+const EMR_MANAGED_POLICIES = [
+  'AmazonElasticMapReduceEditorsRole',
+  'AmazonEMRServicePolicy_v2',
+  'AmazonElasticMapReduceRole',
+  'AmazonElasticMapReduceforEC2Role',
+  'AmazonEMRFullAccessPolicy_v2',
+  'AmazonElasticMapReduceReadOnlyAccess',
+  'AmazonS3FullAccess',
+];
+
+/** The Allow actions of a policy document, keyed lower-cased (action names are case-insensitive). */
+export function actionsOf(document: string): Map<string, string> {
+  const doc = JSON.parse(document) as { Statement?: unknown };
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  const out = new Map<string, string>();
+  for (const s of statements as { Effect?: string; Action?: string | string[] }[]) {
+    if (s.Effect !== 'Allow' || s.Action === undefined) continue;
+    for (const a of Array.isArray(s.Action) ? s.Action : [s.Action]) out.set(a.toLowerCase(), a);
+  }
+  return out;
+}

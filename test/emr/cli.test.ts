@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { getAwsManagedPolicy } from '../../src/knowledge/managed-policies.js';
+import { actionsOf } from '../../src/cli/commands/emr.js';
+import { seedPolicies } from './seed-policies.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-emr-'));
+
+test('studio: template files pass `emr check` and `emr lint`; an untagged subnet fails with a fix', () => {
+  const t = runCli([
+    'emr',
+    'template',
+    'studio',
+    '--account',
+    '111122223333',
+    '--bucket',
+    'studio-backups/ws',
+    '--git-secrets',
+    '--name',
+    'S',
+    '--out',
+    dir,
+  ]);
+  assert.equal(t.status, 0, t.stderr);
+  const env = {
+    account: '111122223333',
+    region: 'us-east-1',
+    roleName: 'S',
+    vpc: { id: 'vpc-1', tags: { 'for-use-with-amazon-emr-managed-policies': 'true' } },
+    subnets: [{ id: 'subnet-1', tags: { 'for-use-with-amazon-emr-managed-policies': 'true' } }],
+    securityGroups: [{ id: 'sg-1', tags: { 'for-use-with-amazon-emr-managed-policies': 'true' } }],
+    s3: { bucket: 'studio-backups', prefix: 'ws' },
+  };
+  const envFile = path.join(dir, 'env.json');
+  fs.writeFileSync(envFile, JSON.stringify(env));
+  const args = [
+    'emr',
+    'check',
+    'studio',
+    '--policies',
+    path.join(dir, 'S-permissions.json'),
+    '--trust',
+    path.join(dir, 'S-trust.json'),
+    '--env',
+    envFile,
+  ];
+  const ok = runCli(args);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^ready: \d+ calls allowed$/m);
+  const lint = runCli(['emr', 'lint', path.join(dir, 'S-trust.json'), path.join(dir, 'S-permissions.json')]);
+  assert.equal(lint.status, 0, lint.stdout);
+
+  fs.writeFileSync(envFile, JSON.stringify({ ...env, subnets: [{ id: 'subnet-9' }] }));
+  const bad = runCli([...args, '--json']);
+  assert.equal(bad.status, 2);
+  const out = JSON.parse(bad.stdout) as {
+    ready: boolean;
+    results: { decision: string; fix?: unknown; failedCondition?: { key: string } }[];
+  };
+  assert.equal(out.ready, false);
+  const denied = out.results.filter((r) => r.decision !== 'Allow');
+  assert.deepEqual(
+    denied.map((d) => d.fix),
+    [
+      {
+        kind: 'tag-resource',
+        resourceKind: 'subnet',
+        id: 'subnet-9',
+        key: 'for-use-with-amazon-emr-managed-policies',
+        value: 'true',
+      },
+    ],
+  );
+  assert.equal(denied[0]?.failedCondition?.key, 'aws:ResourceTag/for-use-with-amazon-emr-managed-policies');
+});
+
+test('emr lint --sarif reports the seed S3FullAccessPolicy', () => {
+  const file = path.join(dir, 's3-full.json');
+  fs.writeFileSync(file, JSON.stringify(seedPolicies('emr-notebooks-service-role.txt')[2], null, 2));
+  const r = runCli(['emr', 'lint', '--sarif', file]);
+  assert.equal(r.status, 2);
+  const log = JSON.parse(r.stdout) as { version: string; runs: { results: { ruleId: string }[] }[] };
+  assert.equal(log.version, '2.1.0');
+  assert.deepEqual(
+    log.runs[0]?.results.map((x) => x.ruleId),
+    ['EMR-S3-FULL-ACCESS'],
+  );
+});
+
+test('the Notebooks page labels the EditorsRole document version 1, but its content is version 2', async () => {
+  const p = await getAwsManagedPolicy('AmazonElasticMapReduceEditorsRole');
+  assert.ok(p, 'AmazonElasticMapReduceEditorsRole is in the managed policy data');
+  const seed = actionsOf(JSON.stringify(seedPolicies('emr-notebooks-service-role.txt')[1]));
+  const v1 = actionsOf(p.versions.find((v) => v.versionId === 'v1')?.document ?? '{}');
+  const v2 = actionsOf(p.versions.find((v) => v.versionId === 'v2')?.document ?? '{}');
+  assert.deepEqual([...seed.keys()].sort(), [...v2.keys()].sort());
+  assert.deepEqual([...v2.keys()].filter((a) => !v1.has(a)).sort(), [
+    'ec2:describevpcs',
+    'elasticmapreduce:liststeps',
+  ]);
+  const r = runCli(['emr', 'policies', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as {
+    policies: { name: string; versions: { versionId: string; added: string[] }[] }[];
+  };
+  const editors = out.policies.find((x) => x.name === 'AmazonElasticMapReduceEditorsRole');
+  assert.deepEqual(editors?.versions.find((v) => v.versionId === 'v2')?.added, [
+    'ec2:DescribeVpcs',
+    'elasticmapreduce:ListSteps',
+  ]);
+});
