@@ -113,3 +113,47 @@ test('the Notebooks page labels the EditorsRole document version 1, but its cont
     'elasticmapreduce:ListSteps',
   ]);
 });
+
+test('template --apply creates the role in the store, and check --role reads it back', () => {
+  const store = path.join(dir, 'store.db');
+  const a = runCli([
+    'emr',
+    'template',
+    'notebooks',
+    '--account',
+    '111122223333',
+    '--bucket',
+    'nb',
+    '--apply',
+    '--store',
+    store,
+  ]);
+  assert.equal(a.status, 0, a.stderr);
+  const tag = { 'for-use-with-amazon-emr-managed-policies': 'true' };
+  const envFile = path.join(dir, 'nb-env.json');
+  const env = {
+    account: '111122223333',
+    region: 'us-east-1',
+    vpc: { id: 'vpc-1', tags: tag },
+    subnets: [{ id: 'subnet-1', tags: tag }],
+    securityGroups: [{ id: 'sg-1', tags: tag }],
+    s3: { bucket: 'nb' },
+  };
+  fs.writeFileSync(envFile, JSON.stringify(env));
+  const args = [
+    'emr',
+    'check',
+    'notebooks',
+    '--role',
+    'EMR_Notebooks_DefaultRole',
+    '--store',
+    store,
+    '--env',
+    envFile,
+  ];
+  assert.equal(runCli(args).status, 0);
+  fs.writeFileSync(envFile, JSON.stringify({ ...env, s3: { bucket: 'elsewhere' } }));
+  const r = runCli(args);
+  assert.equal(r.status, 2);
+  assert.match(r.stdout, /^DENIED {2}s3:ListBucket on arn:aws:s3:::elsewhere /m);
+});

@@ -174,7 +174,13 @@ function networkCalls(env: EmrEnvironment, p: string, src: string, tagged: boole
   const eniTags = tagged ? { [`aws:ResourceTag/${EMR_TAG_KEY}`]: 'true' } : {};
   for (const a of ['ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface'])
     calls.push(call(a, `${base}:network-interface/eni-new`, eniTags));
-  calls.push(call('ec2:ModifyNetworkInterfaceAttribute', `${base}:network-interface/eni-new`));
+  // The Studio page keeps ModifyNetworkInterfaceAttribute on instances, ENIs and security groups, untagged.
+  for (const r of [
+    'network-interface/eni-new',
+    'instance/i-example',
+    ...(env.securityGroups ?? []).map((g) => `security-group/${g.id}`),
+  ])
+    calls.push(call('ec2:ModifyNetworkInterfaceAttribute', `${base}:${r}`));
   for (const a of [
     'ec2:DescribeNetworkInterfaces',
     'ec2:DescribeSecurityGroups',
