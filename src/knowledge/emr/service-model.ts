@@ -76,7 +76,13 @@ function s3Calls(env: EmrEnvironment, p: string, op: string, src: string): EmrCa
       source: src,
     })),
   ];
-  const key = env.key?.arn ?? env.s3.kmsKeyArn;
+  calls.push(...kmsCalls(env, p, src));
+  return calls;
+}
+
+function kmsCalls(env: EmrEnvironment, p: string, src: string): EmrCall[] {
+  const key = env.key?.arn ?? env.s3?.kmsKeyArn;
+  const calls: EmrCall[] = [];
   if (key) {
     // S3 calls KMS on the caller's behalf, so the request carries kms:ViaService.
     // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
@@ -346,6 +352,7 @@ export function emrCalls(kind: EmrKind, env: EmrEnvironment): EmrCall[] {
       source: SERVERLESS_SRC,
     });
   }
+  calls.push(...kmsCalls(env, p, SERVERLESS_SRC));
   if (env.glue)
     for (const action of ['glue:GetDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:GetPartitions'])
       calls.push({
