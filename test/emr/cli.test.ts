@@ -152,8 +152,12 @@ test('template --apply creates the role in the store, and check --role reads it 
     envFile,
   ];
   assert.equal(runCli(args).status, 0);
-  fs.writeFileSync(envFile, JSON.stringify({ ...env, s3: { bucket: 'elsewhere' } }));
+  fs.writeFileSync(
+    envFile,
+    JSON.stringify({ ...env, s3: { bucket: 'elsewhere' }, securityGroups: [{ id: 'sg-2' }] }),
+  );
   const r = runCli(args);
   assert.equal(r.status, 2);
   assert.match(r.stdout, /^DENIED {2}s3:ListBucket on arn:aws:s3:::elsewhere /m);
+  assert.match(r.stdout, /nearest statement EMR_Notebooks_DefaultRole-permissions#TaggedSecurityGroups/);
 });

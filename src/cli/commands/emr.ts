@@ -181,15 +181,16 @@ export function register(program: Command, ctx: CommandContext): void {
           const account = o.account ? accountOf(o) : env.account;
           const r = await cp.iam.getRole(account, name);
           const ref = { kind: 'role' as const, account, name };
-          const docs: unknown[] = (await cp.iam.listInlinePolicies(ref)).map(
-            (p) => JSON.parse(p.document) as unknown,
-          );
+          const inline = await cp.iam.listInlinePolicies(ref);
+          const names = inline.map((p) => p.name);
+          const docs: unknown[] = inline.map((p) => JSON.parse(p.document) as unknown);
           for (const a of await cp.iam.listAttachedPolicies(ref)) {
             const info = await cp.iam.getPolicy(a.arn);
             const v = await cp.iam.getPolicyVersion(a.arn, info.defaultVersionId);
             docs.push(JSON.parse(v.document) as unknown);
+            names.push(a.name);
           }
-          return { trust: JSON.parse(r.trustPolicy) as unknown, permissions: docs };
+          return { trust: JSON.parse(r.trustPolicy) as unknown, permissions: docs, permissionNames: names };
         });
         env.roleName ??= o.role;
       } else if (o.policies) {

@@ -25,6 +25,8 @@ export interface CallResult {
 export interface RolePolicies {
   trust?: unknown;
   permissions: unknown[];
+  /** Names of the permissions policies, shown in explanations (default `permissions-N`). */
+  permissionNames?: string[];
 }
 
 function compile(doc: unknown, kind: 'identity' | 'resource' | 'trust', name: string): CompiledPolicy {
@@ -88,7 +90,9 @@ export function checkReadiness(
   env: EmrEnvironment,
   now = 0,
 ): CallResult[] {
-  const identity = role.permissions.map((p, i) => compile(p, 'identity', `permissions-${i + 1}`));
+  const identity = role.permissions.map((p, i) =>
+    compile(p, 'identity', role.permissionNames?.[i] ?? `permissions-${i + 1}`),
+  );
   const trust = role.trust === undefined ? undefined : compile(role.trust, 'trust', 'trust');
   const key = env.key?.policy === undefined ? undefined : compile(env.key.policy, 'resource', 'key-policy');
   const submitter = (env.submitter?.policies ?? []).map((p, i) =>
