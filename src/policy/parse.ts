@@ -22,6 +22,10 @@ import {
   type Statement,
 } from './types.js';
 
+/** AWS's answer to most structural problems; the issue's hint says which one it was. */
+const SYNTAX = 'Syntax errors in policy.';
+const NO_ACTIONS = 'Policy statement must contain actions.';
+const NO_RESOURCES = 'Policy statement must contain resources.';
 const TOP_LEVEL = new Set(['Version', 'Id', 'Statement']);
 const STATEMENT_ELEMENTS = new Set([
   'Sid',
@@ -95,19 +99,26 @@ class Parser {
     element: string,
     scalars = false,
     allowEmpty = false,
+    emptyMessage = SYNTAX,
   ): Located[] | undefined {
     const one = (n: Node, p: string): Located | undefined => {
       if (n.type === 'string') return { value: n.value as string, pos: this.pos(n.offset, p) };
       if (scalars && (n.type === 'number' || n.type === 'boolean')) {
         return { value: String(n.value), pos: this.pos(n.offset, p) };
       }
-      this.issue('InvalidType', `${element} must be a string or an array of strings`, this.pos(n.offset, p));
+      // AWS answers a wrongly typed element with its generic syntax error; the hint says which.
+      this.issue(
+        'InvalidType',
+        SYNTAX,
+        this.pos(n.offset, p),
+        `${element} must be a string or an array of strings`,
+      );
       return undefined;
     };
     if (node.type === 'array') {
       const items = node.children ?? [];
       if (items.length === 0 && !allowEmpty) {
-        this.issue('EmptyArray', `${element} must not be an empty array`, this.pos(node.offset, path));
+        this.issue('EmptyArray', emptyMessage, this.pos(node.offset, path), `${element} must not be empty`);
         return undefined;
       }
       const out: Located[] = [];
@@ -166,18 +177,13 @@ function parseText(p: Parser, text: string, opts: ParseOptions): ParseResult {
     return { issues: p.issues };
   }
   if (root.type !== 'object') {
-    p.issue('InvalidType', 'Syntax errors in policy.', p.pos(root.offset, '$'), 'a policy is a JSON object');
+    p.issue('InvalidType', SYNTAX, p.pos(root.offset, '$'), 'a policy is a JSON object');
     return { issues: p.issues };
   }
   const top = p.props(root, '$');
   for (const [name, { key, path }] of top) {
     if (!TOP_LEVEL.has(name)) {
-      p.issue(
-        'UnknownElement',
-        `Syntax errors in policy.`,
-        p.pos(key.offset, path),
-        `unknown element \`${name}\``,
-      );
+      p.issue('UnknownElement', SYNTAX, p.pos(key.offset, path), `unknown element \`${name}\``);
     }
   }
   const doc: PolicyDocument = { statements: [], singleStatement: false };
@@ -194,15 +200,25 @@ function parseText(p: Parser, text: string, opts: ParseOptions): ParseResult {
       );
     } else doc.version = v;
   }
+  if (opts.kind === 'rcp' && doc.version !== '2012-10-17' && !(version && !doc.version)) {
+    // Every RCP must say Version 2012-10-17.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html
+    p.issue(
+      'InvalidVersion',
+      'The policy must contain a valid version string',
+      version ? p.pos(version.value.offset, version.path) : p.pos(root.offset, '$'),
+      'a resource control policy needs `"Version": "2012-10-17"`',
+    );
+  }
   const id = top.get('Id');
   if (id) {
     if (id.value.type === 'string')
       doc.id = { value: id.value.value as string, pos: p.pos(id.value.offset, id.path) };
-    else p.issue('InvalidType', 'Id must be a string', p.pos(id.value.offset, id.path));
+    else p.issue('InvalidType', SYNTAX, p.pos(id.value.offset, id.path), 'Id must be a string');
   }
   const stmt = top.get('Statement');
   if (!stmt) {
-    p.issue('MissingStatement', 'Missing required field Statement', p.pos(root.offset, '$'));
+    p.issue('MissingStatement', SYNTAX, p.pos(root.offset, '$'), 'a policy needs a Statement');
     return { issues: p.issues };
   }
   let nodes: { node: Node; path: string }[];
@@ -212,12 +228,13 @@ function parseText(p: Parser, text: string, opts: ParseOptions): ParseResult {
   } else if (stmt.value.type === 'array') {
     nodes = (stmt.value.children ?? []).map((node, i) => ({ node, path: `${stmt.path}[${i}]` }));
     if (nodes.length === 0)
-      p.issue('EmptyArray', 'Statement must not be empty', p.pos(stmt.value.offset, stmt.path));
+      p.issue('EmptyArray', SYNTAX, p.pos(stmt.value.offset, stmt.path), 'Statement must not be empty');
   } else {
     p.issue(
       'InvalidType',
-      'Statement must be an object or an array of objects',
+      SYNTAX,
       p.pos(stmt.value.offset, stmt.path),
+      'Statement must be an object or an array of objects',
     );
     nodes = [];
   }
@@ -228,7 +245,7 @@ function parseText(p: Parser, text: string, opts: ParseOptions): ParseResult {
     if (s.sid) {
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html
       if (sids.has(s.sid.value)) {
-        p.issue('DuplicateSid', 'Statement IDs (SID) in a single policy must be unique', s.sid.pos);
+        p.issue('DuplicateSid', 'Statement IDs (SID) in a single policy must be unique.', s.sid.pos);
       } else sids.set(s.sid.value, s.sid.pos);
     }
     doc.statements.push(s);
@@ -247,45 +264,45 @@ function parseStatement(
 ): Statement | undefined {
   const at = p.pos(node.offset, path);
   if (node.type !== 'object') {
-    p.issue('InvalidType', 'Syntax errors in policy.', at, 'each statement is a JSON object');
+    p.issue('InvalidType', SYNTAX, at, 'each statement is a JSON object');
     return undefined;
   }
   const props = p.props(node, path);
   for (const [name, { key, path: kp }] of props) {
     if (!STATEMENT_ELEMENTS.has(name)) {
-      p.issue(
-        'UnknownElement',
-        'Syntax errors in policy.',
-        p.pos(key.offset, kp),
-        `unknown element \`${name}\``,
-      );
+      p.issue('UnknownElement', SYNTAX, p.pos(key.offset, kp), `unknown element \`${name}\``);
     }
   }
   const stmt: Statement = { index, effect: 'Allow', conditions: [], pos: at };
   const sid = props.get('Sid');
   if (sid) {
     if (sid.value.type !== 'string')
-      p.issue('InvalidType', 'Sid must be a string', p.pos(sid.value.offset, sid.path));
+      p.issue('InvalidType', SYNTAX, p.pos(sid.value.offset, sid.path), 'Sid must be a string');
     else {
       const value = sid.value.value as string;
       stmt.sid = { value, pos: p.pos(sid.value.offset, sid.path) };
       // IAM policies accept only ASCII letters and digits in Sid; other policy kinds are looser.
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html
       if ((kind === 'identity' || kind === 'boundary') && !/^[A-Za-z0-9]*$/.test(value)) {
-        p.issue('InvalidSid', 'Statement IDs (SID) must be alpha-numeric', stmt.sid.pos);
+        p.issue(
+          'InvalidSid',
+          'Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*',
+          stmt.sid.pos,
+        );
       }
     }
   }
   const effect = props.get('Effect');
-  if (!effect) p.issue('MissingEffect', 'Missing required field Effect', at);
+  if (!effect) p.issue('MissingEffect', SYNTAX, at, 'a statement needs an Effect');
   else if (
     effect.value.type !== 'string' ||
     (effect.value.value !== 'Allow' && effect.value.value !== 'Deny')
   ) {
     p.issue(
       'InvalidEffect',
-      'Invalid effect: must be Allow or Deny',
+      SYNTAX,
       p.pos(effect.value.offset, effect.path),
+      'Effect is `Allow` or `Deny` (case-sensitive)',
     );
   } else stmt.effect = effect.value.value as Effect;
 
@@ -297,21 +314,23 @@ function parseStatement(
   ): void => {
     const a = props.get(pos);
     const n = props.get(neg);
+    const empty = k === 'action' ? NO_ACTIONS : NO_RESOURCES;
     if (a && n)
       p.issue(
         `${pos}And${neg}`,
-        `Statement must not contain both ${pos} and ${neg}`,
+        SYNTAX,
         p.pos(n.key.offset, n.path),
+        `a statement has ${pos} or ${neg}, not both`,
       );
     if (a) {
-      const l = p.stringList(a.value, a.path, pos);
+      const l = p.stringList(a.value, a.path, pos, false, false, empty);
       if (l) {
         l.forEach(check);
         stmt[k] = l;
       }
     }
     if (n) {
-      const l = p.stringList(n.value, n.path, neg);
+      const l = p.stringList(n.value, n.path, neg, false, false, empty);
       if (l) {
         l.forEach(check);
         if (k === 'action') stmt.notAction = l;
@@ -319,15 +338,17 @@ function parseStatement(
       }
     }
   };
-  pair('action', 'Action', 'NotAction', (v) => checkAction(p, v));
+  pair('action', 'Action', 'NotAction', (v) => {
+    checkAction(p, v);
+    if (kind === 'trust') checkTrustAction(p, v);
+  });
   pair('resource', 'Resource', 'NotResource', (v) => checkResource(p, v));
-  if (!props.has('Action') && !props.has('NotAction'))
-    p.issue('MissingAction', 'Missing required field Action', at);
+  if (!props.has('Action') && !props.has('NotAction')) p.issue('MissingAction', NO_ACTIONS, at);
   if (!props.has('Resource') && !props.has('NotResource')) {
     // Trust policies name no resource (the role is the resource); every other kind must.
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
     if (kind !== 'trust' && kind !== undefined) {
-      p.issue('MissingResource', 'Policy statement must contain resources.', at);
+      p.issue('MissingResource', NO_RESOURCES, at);
     }
   } else if (kind === 'trust') {
     const r = props.get('Resource') ?? props.get('NotResource');
@@ -344,8 +365,9 @@ function parseStatement(
   if (principal && notPrincipal) {
     p.issue(
       'PrincipalAndNotPrincipal',
-      'Statement must not contain both Principal and NotPrincipal',
+      SYNTAX,
       p.pos(notPrincipal.key.offset, notPrincipal.path),
+      'a statement has Principal or NotPrincipal, not both',
     );
   }
   for (const [entry, name] of [
@@ -370,14 +392,25 @@ function parseStatement(
   if ((kind === 'resource' || kind === 'trust' || kind === 'rcp') && !principal && !notPrincipal) {
     p.issue('MissingPrincipal', 'Missing required field Principal', at);
   }
-  if (kind === 'rcp' && notPrincipal) {
-    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html
+  if (notPrincipal && (kind === 'rcp' || kind === 'trust')) {
+    // Neither RCPs nor role trust policies take NotPrincipal.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
     p.issue(
       'UnsupportedElement',
-      'NotPrincipal is not supported in resource control policies',
+      `\`NotPrincipal\` is not supported in a ${kind === 'rcp' ? 'resource control' : 'role trust'} policy`,
+      p.pos(notPrincipal.key.offset, notPrincipal.path),
+      'use `Principal` with an `aws:PrincipalArn` condition',
+    );
+  } else if (notPrincipal && stmt.effect === 'Allow' && effect) {
+    // NotPrincipal is only supported with Deny; an Allow would grant everyone not listed.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    p.issue(
+      'NotPrincipalWithAllow',
+      '`NotPrincipal` is only supported with `"Effect": "Deny"`',
       p.pos(notPrincipal.key.offset, notPrincipal.path),
     );
   }
+  if (kind === 'rcp') checkRcpStatement(p, stmt, props, at);
 
   const cond = props.get('Condition');
   if (cond) parseConditions(p, cond.value, cond.path, stmt.conditions);
@@ -396,16 +429,95 @@ function checkAction(p: Parser, v: Located): void {
       `\`${v.value}\` is not \`service:action\``,
     );
   } else if (v.value.indexOf(':', colon + 1) >= 0) {
-    p.issue('InvalidAction', `Action \`${v.value}\` has more than one colon`, v.pos);
+    p.issue('InvalidAction', 'Actions/Condition can contain only one colon.', v.pos, `in \`${v.value}\``);
+  }
+}
+
+/**
+ * A role trust policy governs only how the role is assumed: its actions are STS's (AssumeRole*,
+ * TagSession, SetSourceIdentity, SetContext), which act on the role.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html
+ */
+function checkTrustAction(p: Parser, v: Located): void {
+  if (v.value === '*') return;
+  const colon = v.value.indexOf(':');
+  if (colon <= 0 || v.value.slice(0, colon).toLowerCase() === 'sts') return;
+  p.issue(
+    'InvalidTrustAction',
+    'AssumeRole policy may only specify STS AssumeRole actions.',
+    v.pos,
+    `\`${v.value}\` belongs in a permissions policy`,
+  );
+}
+
+/**
+ * RCP rules: Principal is always `"*"` (conditions narrow it), NotAction is not an RCP element, and
+ * Allow is only supported in the RCPFullAWSAccess policy that AWS attaches.
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html
+ */
+function checkRcpStatement(
+  p: Parser,
+  stmt: Statement,
+  props: Map<string, { key: Node; value: Node; path: string }>,
+  at: SourcePos,
+): void {
+  const principal = props.get('Principal');
+  if (principal && stmt.principal && !stmt.principal.wildcard) {
+    p.issue(
+      'InvalidPrincipal',
+      'Invalid principal in policy: a resource control policy names `"Principal": "*"`',
+      p.pos(principal.value.offset, principal.path),
+      'restrict principals with conditions such as `aws:PrincipalArn`',
+    );
+  }
+  const notAction = props.get('NotAction');
+  if (notAction) {
+    p.issue(
+      'UnsupportedElement',
+      '`NotAction` is not supported in a resource control policy',
+      p.pos(notAction.key.offset, notAction.path),
+    );
+  }
+  const everything = (l: Located[] | undefined) => l?.length === 1 && l[0]!.value === '*';
+  if (
+    stmt.effect === 'Allow' &&
+    props.has('Effect') &&
+    !(everything(stmt.action) && everything(stmt.resource) && stmt.conditions.length === 0)
+  ) {
+    p.issue(
+      'RcpAllow',
+      '`Allow` in a resource control policy is only supported in `RCPFullAWSAccess`',
+      at,
+      'write RCPs as Deny statements',
+      'warning',
+    );
   }
 }
 
 function checkResource(p: Parser, v: Located): void {
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
   if (v.value === '*') return;
-  const arn = parseArn(v.value);
-  if (!arn || arn.partition === '' || arn.service === '') {
+  if (!v.value.startsWith('arn:')) {
     p.issue('MalformedArn', `Resource ${v.value} must be in ARN format or "*".`, v.pos);
+    return;
+  }
+  const arn = parseArn(v.value);
+  const parts = v.value.split(':').length;
+  if (parts < 3 || /[*?]/.test(v.value.split(':')[2]!) || (arn && arn.service === '')) {
+    // `arn:aws` and `arn:aws:s3*:...` name no service.
+    p.issue('MalformedArn', 'Resource vendor must be fully qualified and cannot contain regexes.', v.pos);
+  } else if (!arn || arn.partition === '') {
+    // Fewer than six parts (`arn:aws:s3::bucket`): AWS reports this one without detail.
+    p.issue(
+      'MalformedArn',
+      'The policy failed legacy parsing',
+      v.pos,
+      `\`${v.value}\` is not \`arn:partition:service:region:account:resource\``,
+    );
+  } else if (arn.service === 'iam' && arn.region !== '' && !/[*?]|\$\{/.test(arn.region)) {
+    // IAM is global: its ARNs have an empty region.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+    p.issue('MalformedArn', `IAM resource ${v.value} cannot contain region information.`, v.pos);
   }
 }
 
@@ -506,7 +618,7 @@ export function splitOperator(
 
 function parseConditions(p: Parser, node: Node, path: string, out: ConditionClause[]): void {
   if (node.type !== 'object') {
-    p.issue('InvalidType', 'Condition must be an object', p.pos(node.offset, path));
+    p.issue('InvalidType', SYNTAX, p.pos(node.offset, path), 'Condition must be an object');
     return;
   }
   for (const [op, { key, value, path: opPath }] of p.props(node, path)) {
@@ -526,8 +638,9 @@ function parseConditions(p: Parser, node: Node, path: string, out: ConditionClau
     if (value.type !== 'object') {
       p.issue(
         'InvalidType',
-        `condition operator \`${op}\` must map keys to values`,
+        SYNTAX,
         p.pos(value.offset, opPath),
+        `condition operator \`${op}\` must map keys to values`,
       );
       continue;
     }
@@ -537,7 +650,7 @@ function parseConditions(p: Parser, node: Node, path: string, out: ConditionClau
       const values = p.stringList(vnode, kp, `condition key \`${ckey}\``, true, true);
       if (!values) continue;
       if (ckey === '')
-        p.issue('InvalidConditionKey', 'condition key must not be empty', p.pos(knode.offset, kp));
+        p.issue('InvalidConditionKey', SYNTAX, p.pos(knode.offset, kp), 'a condition key must not be empty');
       if (split.base === 'Null') {
         for (const v of values) {
           if (v.value !== 'true' && v.value !== 'false') {

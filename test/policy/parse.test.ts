@@ -81,6 +81,41 @@ describe('accepted documents', () => {
       'trust',
     ],
     [
+      'a trust policy with the session actions that go with AssumeRole',
+      doc([
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+          Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity', 'sts:SetContext'],
+        },
+        {
+          Effect: 'Allow',
+          Principal: { Federated: 'arn:aws:iam::111122223333:saml-provider/idp' },
+          Action: 'sts:AssumeRoleWithSAML',
+        },
+      ]),
+      'trust',
+    ],
+    [
+      'the RCPFullAWSAccess policy and an RCP perimeter deny',
+      doc([
+        { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-1' } },
+        },
+      ]),
+      'rcp',
+    ],
+    [
+      'NotPrincipal with Deny in a resource policy',
+      doc([{ Effect: 'Deny', NotPrincipal: { AWS: '111122223333' }, Action: 's3:*', Resource: '*' }]),
+      'resource',
+    ],
+    [
       'numbers and booleans as condition values',
       doc([
         {
@@ -246,6 +281,116 @@ describe('rejected documents: every problem, with code, path and line:column', (
       ],
     ],
     [
+      'Resource with NotResource, Principal with NotPrincipal',
+      doc([
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          NotPrincipal: { AWS: '111122223333' },
+          Action: 's3:*',
+          Resource: '*',
+          NotResource: 'arn:aws:s3:::b',
+        },
+      ]),
+      'resource',
+      [
+        ['ResourceAndNotResource', '$.Statement[0].NotResource', '"NotResource"'],
+        ['PrincipalAndNotPrincipal', '$.Statement[0].NotPrincipal', '"NotPrincipal"'],
+      ],
+    ],
+    [
+      'empty Action and Resource arrays',
+      doc([{ Effect: 'Allow', Action: [], Resource: [] }]),
+      'identity',
+      [
+        ['EmptyArray', '$.Statement[0].Action', '[],'],
+        ['EmptyArray', '$.Statement[0].Resource', '[]}'],
+      ],
+    ],
+    [
+      'wrong JSON types',
+      doc({ Sid: 7, Effect: 'Allow', Action: { a: 1 }, Resource: ['*', 3], Condition: [] }, { Id: [] }),
+      undefined,
+      [
+        ['InvalidType', '$.Id', '[]'],
+        ['InvalidType', '$.Statement.Sid', '7,"Effect"'],
+        ['InvalidType', '$.Statement.Action', '{"a":1}'],
+        ['InvalidType', '$.Statement.Resource[1]', '3]'],
+        ['InvalidType', '$.Statement.Condition', '[]}'],
+      ],
+    ],
+    [
+      'a Null condition with a value other than true or false',
+      doc([
+        { Effect: 'Allow', Action: '*', Resource: '*', Condition: { Null: { 'aws:TokenIssueTime': 'yes' } } },
+      ]),
+      'identity',
+      [['InvalidConditionValue', '$.Statement[0].Condition.Null.aws:TokenIssueTime', '"yes"']],
+    ],
+    [
+      'an action with two colons and a resource without a service',
+      doc([{ Effect: 'Allow', Action: 's3:Get:Object', Resource: ['arn:aws', 'arn:aws:s3::b'] }]),
+      'identity',
+      [
+        ['InvalidAction', '$.Statement[0].Action', '"s3:Get:Object"'],
+        ['MalformedArn', '$.Statement[0].Resource[0]', '"arn:aws"'],
+        ['MalformedArn', '$.Statement[0].Resource[1]', '"arn:aws:s3::b"'],
+      ],
+    ],
+    [
+      'an IAM resource with a region',
+      doc([
+        { Effect: 'Allow', Action: 'iam:GetRole', Resource: 'arn:aws:iam:us-east-1:111122223333:role/r' },
+      ]),
+      'identity',
+      [['MalformedArn', '$.Statement[0].Resource', '"arn:aws:iam:us-east-1']],
+    ],
+    [
+      'a trust policy with a permissions action, a Resource and NotPrincipal',
+      doc([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'elasticmapreduce.amazonaws.com' },
+          Action: ['sts:AssumeRole', 's3:GetObject'],
+          Resource: '*',
+        },
+        { Effect: 'Deny', NotPrincipal: { AWS: '111122223333' }, Action: 'sts:AssumeRole' },
+      ]),
+      'trust',
+      [
+        ['InvalidTrustAction', '$.Statement[0].Action[1]', '"s3:GetObject"'],
+        ['ProhibitedResource', '$.Statement[0].Resource', '"Resource"'],
+        ['UnsupportedElement', '$.Statement[1].NotPrincipal', '"NotPrincipal"'],
+      ],
+    ],
+    [
+      'NotPrincipal with Allow',
+      doc([{ Effect: 'Allow', NotPrincipal: { AWS: '111122223333' }, Action: 's3:*', Resource: '*' }]),
+      'resource',
+      [['NotPrincipalWithAllow', '$.Statement[0].NotPrincipal', '"NotPrincipal"']],
+    ],
+    [
+      'an RCP naming a principal, with NotAction, without Version 2012-10-17',
+      JSON.stringify({
+        Version: '2008-10-17',
+        Statement: [
+          { Effect: 'Deny', Principal: { AWS: '111122223333' }, NotAction: 's3:Get*', Resource: '*' },
+        ],
+      }),
+      'rcp',
+      [
+        ['InvalidVersion', '$.Version', '"2008-10-17"'],
+        ['InvalidPrincipal', '$.Statement[0].Principal', '{"AWS"'],
+        ['UnsupportedElement', '$.Statement[0].NotAction', '"NotAction"'],
+      ],
+    ],
+    [
+      'a principal in an SCP, a permissions boundary and a session policy',
+      doc([{ Effect: 'Deny', NotPrincipal: { AWS: '111122223333' }, Action: '*', Resource: '*' }]),
+      'scp',
+      [['UnexpectedPrincipal', '$.Statement[0].NotPrincipal', '"NotPrincipal"']],
+    ],
+    [
       'duplicate keys',
       '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Action":"*","Resource":"*"}]}',
       'identity',
@@ -262,6 +407,60 @@ describe('rejected documents: every problem, with code, path and line:column', (
       );
     });
   }
+
+  it("uses AWS's MalformedPolicyDocument wording, with the detail in the hint", () => {
+    const messages = (text: string, kind?: PolicyKind) =>
+      parsePolicy(text, kind ? { kind } : {}).issues.map((i) => i.message);
+    assert.deepEqual(messages(doc({ Effect: 'Allow', Resource: '*' }), 'identity'), [
+      'Policy statement must contain actions.',
+    ]);
+    assert.deepEqual(messages(doc({ Effect: 'Allow', Action: 's3:*' }), 'identity'), [
+      'Policy statement must contain resources.',
+    ]);
+    assert.deepEqual(messages(doc({ Effect: 'Allow', Action: 's3:*', Resource: 'bucket' })), [
+      'Resource bucket must be in ARN format or "*".',
+    ]);
+    assert.deepEqual(
+      messages(doc({ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }), 'identity'),
+      ['Policy document should not specify a principal.'],
+    );
+    assert.deepEqual(messages(doc({ Effect: 'Allow', Action: 'GetObject', Resource: '*' })), [
+      'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.',
+    ]);
+    const unknown = parsePolicy(doc({ Effect: 'Allow', Action: '*', Resource: '*', Foo: 1 })).issues;
+    assert.deepEqual(
+      unknown.map((i) => [i.message, i.hint]),
+      [['Syntax errors in policy.', 'unknown element `Foo`']],
+    );
+    assert.deepEqual(
+      messages(
+        doc([
+          { Sid: 'A', Effect: 'Allow', Action: '*', Resource: '*' },
+          { Sid: 'A', Effect: 'Allow', Action: '*', Resource: '*' },
+        ]),
+      ),
+      ['Statement IDs (SID) in a single policy must be unique.'],
+    );
+    assert.deepEqual(
+      messages(doc({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'iam:PassRole' }), 'trust'),
+      ['AssumeRole policy may only specify STS AssumeRole actions.'],
+    );
+    assert.deepEqual(
+      messages(doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEqual: { k: 'v' } } })),
+      ['Invalid Condition type : StringEqual'],
+    );
+  });
+
+  it('warns, without rejecting, about an RCP that allows less than everything', () => {
+    const r = parsePolicy(doc([{ Effect: 'Allow', Principal: '*', Action: 'sqs:*', Resource: '*' }]), {
+      kind: 'rcp',
+    });
+    assert.ok(r.document);
+    assert.deepEqual(
+      r.issues.map((i) => [i.code, i.severity, i.path]),
+      [['RcpAllow', 'warning', '$.Statement[0]']],
+    );
+  });
 
   it('suggests the operator a typo meant', () => {
     const r = parsePolicy(
