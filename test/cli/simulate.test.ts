@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -38,14 +38,69 @@ const adHoc = [
 
 describe('rolecall simulate FILE', () => {
   it('runs the shared conformance scenarios, one line each and a summary, exit 0', () => {
-    const files = ['aws-docs-sample.json', 'emr-roles.json'].map((f) =>
-      path.join(sharedDir, 'conformance', f),
-    );
+    const conformance = path.join(sharedDir, 'conformance');
+    const files = readdirSync(conformance)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(conformance, f));
+    const names = files.flatMap((f) => {
+      const v = JSON.parse(readFileSync(f, 'utf8')) as { cases?: { name: string }[] } | { name: string }[];
+      return (Array.isArray(v) ? v : (v.cases ?? [])).map((c) => c.name);
+    });
+    assert.ok(names.length >= 87, `only ${names.length} conformance cases found`);
     const r = runCli(['simulate', ...files]);
     const lines = r.stdout.trim().split('\n');
-    assert.equal(lines.at(-1), '87 passed, 0 failed');
-    assert.equal(lines.length, 88);
+    assert.equal(lines.at(-1), `${names.length} passed, 0 failed`);
+    assert.deepEqual(
+      lines
+        .slice(0, -1)
+        .map((l) => /^PASS {2}(\S+) {2}(Allow|ExplicitDeny|ImplicitDeny) \(expected \2\)$/.exec(l)?.[1]),
+      names,
+    );
     assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('reports a case whose policy is invalid with the file and the case, and fails it', () => {
+    const f = file('invalid-policy.json', {
+      cases: [
+        {
+          name: 'typo-in-operator',
+          policies: {
+            identity: [
+              {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: 's3:GetObject',
+                    Resource: '*',
+                    Condition: { StringEqualz: { a: 'b' } },
+                  },
+                ],
+              },
+            ],
+          },
+          request: { principal: 'arn:aws:iam::111122223333:user/a', action: 's3:GetObject', resource: '*' },
+          expect: 'Allow',
+        },
+      ],
+    });
+    const r = runCli(['simulate', f]);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /^FAIL {2}typo-in-operator {2}ImplicitDeny \(expected Allow\)$/m);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `${f.replaceAll('.', '\\.')}: case \`typo-in-operator\` .*\\d+:\\d+ \\$\\.Statement\\[0\\]\\.Condition\\.StringEqualz: UnknownConditionOperator`,
+      ),
+    );
+    assert.match(r.stdout, /0 passed, 1 failed\n$/);
+    const json = runCli(['simulate', '--json', f]);
+    assert.equal(json.status, 1);
+    assert.equal((JSON.parse(json.stdout) as { failed: number }).failed, 1);
+    assert.match(
+      json.stderr,
+      /case `typo-in-operator` .*UnknownConditionOperator: .*did you mean `StringEquals`/,
+    );
   });
 
   it('exits 1 when a case does not match, and --json gives the documented shape', () => {
@@ -155,6 +210,83 @@ describe('rolecall simulate --policy (ad hoc)', () => {
     assert.equal((JSON.parse(ok.stdout) as { decision: string }).decision, 'Allow');
     const extra = runCli([...base, '--context', 'aws:TagKeys=a', '--context', 'aws:TagKeys=c']);
     assert.equal(extra.status, 2);
+  });
+
+  it('takes the trust policy as the resource policy of sts:AssumeRole', () => {
+    const caller = file('caller.json', {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::111122223333:role/R' },
+      ],
+    });
+    const trust = (user: string) =>
+      file(`trust-${user}.json`, {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::111122223333:user/${user}` },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      });
+    const args = (t: string) => [
+      'simulate',
+      '--policy',
+      caller,
+      '--resource-policy',
+      t,
+      '--principal',
+      'arn:aws:iam::111122223333:user/a',
+      '--action',
+      'sts:AssumeRole',
+      '--resource',
+      'arn:aws:iam::111122223333:role/R',
+    ];
+    const ok = runCli(args(trust('a')));
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    const other = runCli(args(trust('b')));
+    assert.equal(other.status, 2, other.stdout + other.stderr);
+    assert.match(other.stdout, /^ImplicitDeny: /);
+    // A trust policy with a permissions action is rejected as IAM rejects it: exit 3.
+    const bad = file('trust-bad.json', {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: ['sts:AssumeRole', 's3:*'] },
+      ],
+    });
+    const invalid = runCli(args(bad));
+    assert.equal(invalid.status, 3);
+    assert.match(
+      invalid.stderr,
+      /trust-bad\.json:\d+:\d+: \$\.Statement\[0\]\.Action\[1\]: InvalidTrustAction: AssumeRole policy may only specify STS AssumeRole actions\./,
+    );
+  });
+
+  it('applies each --scp as one organization level, and a boundary, with an explicit deny exiting 2', () => {
+    const all = file('scp-all.json', {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+    });
+    const ec2Only = file('scp-ec2.json', {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }],
+    });
+    const denyS3 = file('boundary-deny.json', {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: '*', Resource: '*' },
+        { Effect: 'Deny', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' },
+      ],
+    });
+    const withTag = [...adHoc, '--context', 'aws:PrincipalTag/team=data'];
+    assert.equal(runCli([...withTag, '--scp', all]).status, 0);
+    const level = runCli([...withTag, '--scp', all, '--scp', ec2Only, '--explain']);
+    assert.equal(level.status, 2, level.stdout + level.stderr);
+    assert.match(level.stdout, /^ImplicitDeny: /);
+    const denied = runCli([...withTag, '--boundary', denyS3, '--json']);
+    assert.equal(denied.status, 2, denied.stdout + denied.stderr);
+    assert.equal((JSON.parse(denied.stdout) as { decision: string }).decision, 'ExplicitDeny');
   });
 
   it('rejects usage errors with exit 1', () => {

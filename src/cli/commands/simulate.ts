@@ -85,14 +85,15 @@ function runFiles(files: string[], opts: SimulateOptions, ctx: CommandContext, n
     for (const s of loadScenarioFile(file)) {
       const r = runScenario(s, { explain: opts.explain === true, now });
       results.push({ name: r.name, decision: r.decision, expect: r.expect, pass: r.pass });
-      if (opts.json) continue;
-      ctx.out(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name}  ${r.decision} (expected ${r.expect})\n`);
-      if (r.invalidPolicies) {
-        for (const i of r.invalidPolicies)
-          ctx.out(
-            `      ${file}: case \`${r.name}\` ${i.policy} ${i.line}:${i.column} ${i.path}: ${i.code}: ${i.message}\n`,
-          );
+      // With --json, stdout keeps the documented shape; the policy problems still reach the user.
+      const say = opts.json ? ctx.err : ctx.out;
+      if (!opts.json) say(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name}  ${r.decision} (expected ${r.expect})\n`);
+      for (const i of r.invalidPolicies ?? []) {
+        say(
+          `      ${file}: case \`${r.name}\` ${i.policy} ${i.line}:${i.column} ${i.path}: ${i.code}: ${i.message}${i.hint ? ` (${i.hint})` : ''}\n`,
+        );
       }
+      if (opts.json) continue;
       if (!r.pass && opts.explain && r.explanation) ctx.out(indent(renderExplanation(r.explanation), 6));
     }
   }
