@@ -24,6 +24,8 @@ for (const file of files) {
           s.expect,
           `${JSON.stringify(s.source)}\n${JSON.stringify(r.explanation, null, 1)}`,
         );
+        // The hot path (no explanation) must reach the same decision.
+        assert.equal(runScenario(s).decision, s.expect, 'decision without explanation');
       });
     }
   });

@@ -2,6 +2,8 @@
  * The decision: AWS's policy evaluation flow, one named step each.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+ * With explanations off a decision allocates nothing: one prepared request is reused, policy flags are
+ * numbers, and the result is one of a fixed set of frozen objects.
  */
 import { RCP_SERVICES } from '../knowledge/rcp-services.js';
 import { explainStatement, internalsOf, statementApplies, type CompiledStatement } from './compile.js';
@@ -12,6 +14,7 @@ import type {
   AuthzRequest,
   AuthzResult,
   CompiledPolicy,
+  Decision,
   DecisionReason,
   Explanation,
   PolicySet,
@@ -36,9 +39,9 @@ function scan(
   level?: number,
 ): number {
   const p = internalsOf(policy);
-  let flags = 0;
-  let grant = 0;
   if (rec) {
+    let flags = 0;
+    let grant = 0;
     const statements = p.statements.map((st) => {
       const { grant: g, explanation } = explainStatement(st, req, rec.missing);
       if (g !== Grant.None) {
@@ -58,11 +61,10 @@ function scan(
   }
   const svc = p.byService.get(req.service);
   const a = svc ? visit(svc, req) : 0;
-  const b = visit(p.anyService, req);
-  return combine(a, b);
+  return combine(a, visit(p.anyService, req));
 }
 
-/** Flags of the applying statements of one list (no closures: this is the hot path). */
+/** Flags of the applying statements of one list (the hot path: no closures, no arrays). */
 function visit(list: readonly CompiledStatement[], req: PreparedRequest): number {
   let flags = 0;
   let grant = 0;
@@ -96,36 +98,56 @@ function combine(a: number, b: number): number {
   return ((a | b) & 3) | (Math.max(a >> GRANT_SHIFT, b >> GRANT_SHIFT) << GRANT_SHIFT);
 }
 
-function done(
-  rec: Recorder | undefined,
-  decision: AuthzResult['decision'],
-  reason: DecisionReason,
-): AuthzResult {
-  if (!rec) return { decision, reason };
-  rec.explanation.missingContextKeys = [...rec.missing];
-  return { decision, reason, explanation: rec.explanation };
-}
-
-function step(rec: Recorder | undefined, name: string, outcome: string): void {
-  rec?.explanation.steps.push({ step: name, outcome });
-}
-
-const NONE: readonly number[] = [];
-
+/**
+ * Organization levels (SCPs or RCPs): DENY when any level denies, ALLOW only when every level allows.
+ * Every level is scanned, since a deny at any level makes the decision an explicit deny.
+ */
 function levels(
   lvls: readonly (readonly CompiledPolicy[])[],
   req: PreparedRequest,
   rec: Recorder | undefined,
   slot: PolicySlot,
-): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < lvls.length; i++) out.push(scanAll(lvls[i]!, req, rec, slot, i));
-  return out;
+): number {
+  let deny = 0;
+  let every = ALLOW;
+  for (let i = 0; i < lvls.length; i++) {
+    const f = scanAll(lvls[i]!, req, rec, slot, i);
+    deny |= f & DENY;
+    if (!(f & ALLOW)) every = 0;
+  }
+  return deny | every;
 }
 
-function everyAllows(flags: readonly number[]): boolean {
-  for (let i = 0; i < flags.length; i++) if (!(flags[i]! & ALLOW)) return false;
-  return true;
+/** The results a decision without explanation can have, built once. */
+const RESULTS = new Map<string, AuthzResult>();
+function result(decision: Decision, reason: DecisionReason): AuthzResult {
+  const k = `${decision}/${reason}`;
+  let r = RESULTS.get(k);
+  if (!r) {
+    r = Object.freeze({ decision, reason });
+    RESULTS.set(k, r);
+  }
+  return r;
+}
+const EXPLICIT_DENY = result('ExplicitDeny', 'ExplicitDeny');
+const RCP_NO_ALLOW = result('ImplicitDeny', 'RcpNoAllow');
+const SCP_NO_ALLOW = result('ImplicitDeny', 'ScpNoAllow');
+const NO_ALLOW = result('ImplicitDeny', 'NoAllow');
+const CROSS_ACCOUNT = result('ImplicitDeny', 'CrossAccountNeedsBoth');
+const BOUNDARY_NO_ALLOW = result('ImplicitDeny', 'BoundaryNoAllow');
+const SESSION_NO_ALLOW = result('ImplicitDeny', 'SessionNoAllow');
+const KEY_POLICY = result('ImplicitDeny', 'KeyPolicyRequired');
+const TRUST_POLICY = result('ImplicitDeny', 'TrustPolicyRequired');
+const ALLOWED = result('Allow', 'Allowed');
+
+function done(rec: Recorder | undefined, r: AuthzResult): AuthzResult {
+  if (!rec) return r;
+  rec.explanation.missingContextKeys = [...rec.missing];
+  return { decision: r.decision, reason: r.reason, explanation: rec.explanation };
+}
+
+function step(rec: Recorder | undefined, name: string, outcome: string): void {
+  rec?.explanation.steps.push({ step: name, outcome });
 }
 
 /** sts actions that assume a role (or act on the assumption) and so need the role's trust policy. */
@@ -138,90 +160,109 @@ const ASSUME_ACTIONS = new Set([
   'sts:setcontext',
 ]);
 
+/** Service-linked roles live under this path. https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html */
+const SERVICE_LINKED_PATH = '/aws-service-role/';
+const SERVICE_LINKED_ROLE = ':role/aws-service-role/';
+
+/** The one request the hot path prepares in place: decisions are synchronous and never nest. */
+const scratch = new PreparedRequest();
+
 export function authorize(request: AuthzRequest, set: PolicySet, env: AuthzEnv): AuthzResult {
-  const req = new PreparedRequest(request, env);
   const rec: Recorder | undefined = env.explain
     ? { explanation: { steps: [], policies: [], missingContextKeys: [] }, missing: new Set() }
     : undefined;
+  const req = rec ? new PreparedRequest(request, env) : scratch.reset(request, env);
+  req.hasBoundary = set.boundary !== undefined;
   const p = req.principal;
+  const isAssume = ASSUME_ACTIONS.has(req.actionLower);
 
-  // SCPs restrict IAM principals of member accounts, never service principals or service-linked roles.
-  // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+  // SCPs restrict the IAM users and roles of member accounts: never service principals, never
+  // service-linked roles. https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
   const serviceLinked =
-    set.serviceLinkedRole === true || (p.kind === 'role' && (p.path ?? '').startsWith('/aws-service-role/'));
+    set.serviceLinkedRole === true ||
+    (p.kind === 'role' && p.path !== undefined && p.path.startsWith(SERVICE_LINKED_PATH));
   const scpLevels = set.scp && p.kind !== 'service' && !serviceLinked ? set.scp : undefined;
-  // RCPs govern only the services that support them, and not service-linked roles.
-  // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
-  const rcpLevels = set.rcp && RCP_SERVICES.has(req.service) && !serviceLinked ? set.rcp : undefined;
+  // RCPs govern only the services that support them; they do not restrict service-linked roles, a
+  // service assuming its service-linked role, or kms:RetireGrant.
+  // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#actions-not-restricted-by-rcps
+  const rcpLevels =
+    set.rcp &&
+    RCP_SERVICES.has(req.service) &&
+    !serviceLinked &&
+    req.actionLower !== 'kms:retiregrant' &&
+    !(isAssume && req.resource.includes(SERVICE_LINKED_ROLE))
+      ? set.rcp
+      : undefined;
 
   const identity = scanAll(set.identity, req, rec, 'identity');
   const resource = set.resource ? scan(set.resource, req, rec, 'resource') : 0;
   const boundary = set.boundary ? scan(set.boundary, req, rec, 'boundary') : ALLOW;
   const session = set.session && set.session.length > 0 ? scanAll(set.session, req, rec, 'session') : ALLOW;
-  const scp = scpLevels ? levels(scpLevels, req, rec, 'scp') : NONE;
-  const rcp = rcpLevels ? levels(rcpLevels, req, rec, 'rcp') : NONE;
+  const scp = scpLevels ? levels(scpLevels, req, rec, 'scp') : ALLOW;
+  const rcp = rcpLevels ? levels(rcpLevels, req, rec, 'rcp') : ALLOW;
 
   // 1. An explicit deny in any applicable policy ends the evaluation.
-  let any = identity | resource | boundary | session;
-  for (let i = 0; i < scp.length; i++) any |= scp[i]!;
-  for (let i = 0; i < rcp.length; i++) any |= rcp[i]!;
-  if (any & DENY) {
+  if ((identity | resource | boundary | session | scp | rcp) & DENY) {
     step(rec, 'explicit-deny', 'a Deny statement applies');
-    return done(rec, 'ExplicitDeny', 'ExplicitDeny');
+    return done(rec, EXPLICIT_DENY);
   }
   step(rec, 'explicit-deny', 'no Deny statement applies');
 
   // 2. Every RCP level of the resource's account must allow.
   // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html
-  if (!everyAllows(rcp)) {
+  if (!(rcp & ALLOW)) {
     step(rec, 'resource-control-policies', 'a level allows nothing for this request');
-    return done(rec, 'ImplicitDeny', 'RcpNoAllow');
+    return done(rec, RCP_NO_ALLOW);
   }
   if (rcpLevels) step(rec, 'resource-control-policies', 'every level allows');
 
   // 3. Every SCP level of the principal's account must allow.
   // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
-  if (!everyAllows(scp)) {
+  if (!(scp & ALLOW)) {
     step(rec, 'service-control-policies', 'a level allows nothing for this request');
-    return done(rec, 'ImplicitDeny', 'ScpNoAllow');
+    return done(rec, SCP_NO_ALLOW);
   }
   if (scpLevels) step(rec, 'service-control-policies', 'every level allows');
 
   // 4. Resource-based and identity-based policies.
   const identityAllows = (identity & ALLOW) !== 0;
   const grant = resource & ALLOW ? resource >> GRANT_SHIFT : Grant.None;
-  const sameAccount = p.kind === 'service' || p.account === undefined || p.account === req.resourceAccount;
+  const sameAccount = p.kind === 'service' || p.account === undefined || req.isResourceAccount(p.account);
   const isKmsKey = req.service === 'kms' && req.resource.includes(':key/');
-  const isAssume = ASSUME_ACTIONS.has(req.actionLower);
 
   if (isKmsKey || isAssume) {
     // A KMS key is reachable only through its key policy, and a role only through its trust policy; a
     // statement naming the account delegates to the account's identity-based policies.
     // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
-    const reason: DecisionReason = isKmsKey ? 'KeyPolicyRequired' : 'TrustPolicyRequired';
+    const name = isKmsKey ? 'key-policy' : 'trust-policy';
     if (!set.resource) {
-      step(rec, isKmsKey ? 'key-policy' : 'trust-policy', 'no key or trust policy');
-      return done(rec, 'ImplicitDeny', reason);
+      step(rec, name, 'no key or trust policy');
+      return done(rec, isKmsKey ? KEY_POLICY : TRUST_POLICY);
     }
     const ok = sameAccount
       ? grant >= Grant.Direct || (grant === Grant.Account && identityAllows)
       : grant !== Grant.None && identityAllows;
     if (!ok) {
-      step(rec, isKmsKey ? 'key-policy' : 'trust-policy', 'does not allow this principal');
+      step(rec, name, 'does not allow this principal');
       return done(
         rec,
-        'ImplicitDeny',
-        grant === Grant.None ? reason : sameAccount ? 'NoAllow' : 'CrossAccountNeedsBoth',
+        grant === Grant.None
+          ? isKmsKey
+            ? KEY_POLICY
+            : TRUST_POLICY
+          : sameAccount
+            ? NO_ALLOW
+            : CROSS_ACCOUNT,
       );
     }
-    step(rec, isKmsKey ? 'key-policy' : 'trust-policy', 'allows');
+    step(rec, name, 'allows');
   } else if (sameAccount) {
     // Same account: an allow in either an identity-based or a resource-based policy suffices; a resource
     // policy that names only the account delegates to identity-based policies.
     if (!identityAllows && grant < Grant.Direct) {
       step(rec, 'identity-and-resource-policies', 'nothing allows the request');
-      return done(rec, 'ImplicitDeny', 'NoAllow');
+      return done(rec, NO_ALLOW);
     }
     step(
       rec,
@@ -232,40 +273,36 @@ export function authorize(request: AuthzRequest, set: PolicySet, env: AuthzEnv):
     // Cross-account: both the identity-based policy and the resource-based policy must allow.
     if (!identityAllows || grant === Grant.None) {
       step(rec, 'identity-and-resource-policies', 'cross-account request lacks an allow on one side');
-      return done(
-        rec,
-        'ImplicitDeny',
-        identityAllows || grant !== Grant.None ? 'CrossAccountNeedsBoth' : 'NoAllow',
-      );
+      return done(rec, identityAllows || grant !== Grant.None ? CROSS_ACCOUNT : NO_ALLOW);
     }
     step(rec, 'identity-and-resource-policies', 'both sides allow');
   }
 
   // 5. Permissions boundary and session policies cap identity-based permissions; a same-account
-  // resource-based policy that names the user ARN or the session ARN itself is not capped by their
-  // implicit deny, one naming the role ARN is.
+  // resource-based policy that grants to the requester itself (its user ARN, its session ARN, or `*`)
+  // is not capped by their implicit deny, one naming the role ARN is.
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session
   const exempt = sameAccount && grant === Grant.Exact;
   if (!(boundary & ALLOW) && !exempt) {
     step(rec, 'permissions-boundary', 'does not allow the request');
-    return done(rec, 'ImplicitDeny', 'BoundaryNoAllow');
+    return done(rec, BOUNDARY_NO_ALLOW);
   }
   if (set.boundary)
     step(
       rec,
       'permissions-boundary',
-      boundary & ALLOW ? 'allows' : 'resource-based policy names the principal itself',
+      boundary & ALLOW ? 'allows' : 'resource-based policy grants to the principal itself',
     );
   if (!(session & ALLOW) && !exempt) {
     step(rec, 'session-policy', 'does not allow the request');
-    return done(rec, 'ImplicitDeny', 'SessionNoAllow');
+    return done(rec, SESSION_NO_ALLOW);
   }
   if (set.session?.length)
     step(
       rec,
       'session-policy',
-      session & ALLOW ? 'allows' : 'resource-based policy names the session itself',
+      session & ALLOW ? 'allows' : 'resource-based policy grants to the session itself',
     );
-  return done(rec, 'Allow', 'Allowed');
+  return done(rec, ALLOWED);
 }

@@ -3,7 +3,7 @@
  * pre-compiled, conditions turned into closures, variables pre-parsed. Compiled once, reused for any
  * number of decisions.
  */
-import { compileArnPartsGlob, compileGlob, type Matcher } from '../policy/wildcard.js';
+import { compileArnPartsGlob, compileGlob, matchArnPattern, type Matcher } from '../policy/wildcard.js';
 import type { Located, PolicyDocument, Statement } from '../policy/types.js';
 import { compileCondition, type CompiledCondition } from './conditions.js';
 import { compileNotPrincipal, compilePrincipal, Grant, type GrantLevel } from './principal.js';
@@ -31,7 +31,11 @@ export interface PolicyInternals {
 
 function actionMatcher(patterns: Located[]): Matcher {
   const ms = patterns.map((p) => compileGlob(p.value.toLowerCase()));
-  return ms.length === 1 ? ms[0]! : (a) => ms.some((m) => m(a));
+  if (ms.length === 1) return ms[0]!;
+  return (a) => {
+    for (let i = 0; i < ms.length; i++) if (ms[i]!(a)) return true;
+    return false;
+  };
 }
 
 /** Matches request resources against Resource patterns, with policy variables where the version allows. */
@@ -42,12 +46,18 @@ function resourceMatcher(patterns: Located[], variables: boolean): (req: Prepare
       const m = compileArnPartsGlob(p.value);
       return (req: PreparedRequest) => m(req.resource, req.resourceColons);
     }
+    // A variable with no value matches no resource (so it excludes none under NotResource).
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
     return (req: PreparedRequest) => {
-      const resolved = resolveTemplate(t, req);
-      return resolved !== undefined && compileArnPartsGlob(resolved)(req.resource, req.resourceColons);
+      const resolved = resolveTemplate(t, req, true);
+      return resolved !== undefined && matchArnPattern(resolved, req.resource, req.resourceColons);
     };
   });
-  return compiled.length === 1 ? compiled[0]! : (req) => compiled.some((m) => m(req));
+  if (compiled.length === 1) return compiled[0]!;
+  return (req) => {
+    for (let i = 0; i < compiled.length; i++) if (compiled[i]!(req)) return true;
+    return false;
+  };
 }
 
 function compileStatement(s: Statement, variables: boolean): CompiledStatement {
@@ -73,7 +83,12 @@ function compileStatement(s: Statement, variables: boolean): CompiledStatement {
     grant = (req) => g(req.principal);
   } else if (s.notPrincipal) {
     const n = compileNotPrincipal(s.notPrincipal);
-    grant = (req) => (n(req.principal) ? Grant.Direct : Grant.None);
+    // A Deny with NotPrincipal denies every principal that has a permissions boundary, whatever it lists.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+    grant =
+      s.effect === 'Deny'
+        ? (req) => (req.hasBoundary || n(req.principal) ? Grant.Direct : Grant.None)
+        : (req) => (n(req.principal) ? Grant.Direct : Grant.None);
   } else grant = () => Grant.Direct;
 
   return {

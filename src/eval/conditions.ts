@@ -3,46 +3,68 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ * A compiled condition's test allocates nothing per decision unless its values hold policy variables.
  */
-import { compileArnGlob, compileGlob, type Matcher } from '../policy/wildcard.js';
+import { compileArnGlob, compileGlob, globMatch, matchArnPattern, type Matcher } from '../policy/wildcard.js';
 import type { ConditionClause, ConditionOperator } from '../policy/types.js';
+import { parseDate, parseNumber } from './values.js';
 import { cidrContains, parseCidr, parseIp, type Cidr } from './ip.js';
-import type { PreparedRequest, Values } from './request.js';
-import type { ConditionExplanation } from './types.js';
+import { equalsLower, valueAt, valueCount, type PreparedRequest } from './request.js';
+import type { ConditionExplanation, ContextValue } from './types.js';
 import { parseTemplate, resolveTemplate, unescapeLiteral, type Template } from './variables.js';
 
 interface OperatorDef<P> {
   /** A negated operator matches when no policy value matches (NOR), and when the key is absent. */
   negated: boolean;
+  /** The policy value in the form `test` wants; undefined when AWS cannot read it as the operator's type. */
   prep(policyValue: string): P | undefined;
   test(contextValue: string, p: P): boolean;
+  /**
+   * Only String, Bool and ARN operators substitute policy variables; under the others `${...}` is text.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+   */
+  variables: boolean;
+  /** Whether a resolved variable value is a pattern (its own `*` and `?` must then stay literal). */
+  wildcards: boolean;
+  /** Tests a value resolved at decision time, without compiling it (no closure per decision). */
+  testResolved?: (contextValue: string, resolved: string) => boolean;
 }
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-function parseNumber(s: string): number | undefined {
-  return NUMBER.test(s.trim()) ? Number(s) : undefined;
+function str(negated: boolean): OperatorDef<string> {
+  return {
+    negated,
+    variables: true,
+    wildcards: false,
+    prep: (v) => v,
+    test: (c, p) => c === p,
+    testResolved: (c, p) => c === p,
+  };
 }
-
-/** ISO 8601 date/time, or epoch seconds. */
-function parseDate(s: string): number | undefined {
-  const t = s.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return undefined;
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-function str(negated: boolean, fold = false): OperatorDef<string> {
-  return fold
-    ? { negated, prep: (v) => unescapeLiteral(v).toLowerCase(), test: (c, p) => c.toLowerCase() === p }
-    : { negated, prep: (v) => unescapeLiteral(v), test: (c, p) => c === p };
+function strFold(negated: boolean): OperatorDef<string> {
+  return {
+    negated,
+    variables: true,
+    wildcards: false,
+    prep: (v) => v.toLowerCase(),
+    test: (c, p) => equalsLower(c, p),
+    testResolved: (c, p) => equalsLower(c, p.toLowerCase()),
+  };
 }
 function like(negated: boolean): OperatorDef<Matcher> {
-  return { negated, prep: (v) => compileGlob(v), test: (c, m) => m(c) };
+  return {
+    negated,
+    variables: true,
+    wildcards: true,
+    prep: (v) => compileGlob(v),
+    test: (c, m) => m(c),
+    testResolved: (c, p) => globMatch(p, c),
+  };
 }
 function num(negated: boolean, rel: (c: number, p: number) => boolean): OperatorDef<number> {
   return {
     negated,
+    variables: false,
+    wildcards: false,
     prep: parseNumber,
     test: (c, p) => {
       const n = parseNumber(c);
@@ -53,6 +75,8 @@ function num(negated: boolean, rel: (c: number, p: number) => boolean): Operator
 function date(negated: boolean, rel: (c: number, p: number) => boolean): OperatorDef<number> {
   return {
     negated,
+    variables: false,
+    wildcards: false,
     prep: parseDate,
     test: (c, p) => {
       const n = parseDate(c);
@@ -63,7 +87,9 @@ function date(negated: boolean, rel: (c: number, p: number) => boolean): Operato
 function ip(negated: boolean): OperatorDef<Cidr> {
   return {
     negated,
-    prep: parseCidr,
+    variables: false,
+    wildcards: false,
+    prep: (v) => parseCidr(v.trim()),
     test: (c, p) => {
       const v = parseIp(c.trim());
       return v !== undefined && cidrContains(p, v);
@@ -71,8 +97,28 @@ function ip(negated: boolean): OperatorDef<Cidr> {
   };
 }
 function arn(negated: boolean): OperatorDef<Matcher> {
-  // ArnEquals and ArnLike behave the same: part-by-part, wildcards allowed.
-  return { negated, prep: (v) => compileArnGlob(v), test: (c, m) => m(c) };
+  // ArnEquals and ArnLike behave the same: part by part, wildcards allowed.
+  return {
+    negated,
+    variables: true,
+    wildcards: true,
+    prep: (v) => compileArnGlob(v),
+    test: (c, m) => m(c),
+    testResolved: (c, p) => matchArnPattern(p, c, colonsOf(c)),
+  };
+}
+
+const colonScratch: number[] = [0, 0, 0, 0, 0];
+/** Offsets of the first five colons of `v` in a shared buffer (read before the next call). */
+function colonsOf(v: string): readonly number[] | undefined {
+  let from = 0;
+  for (let i = 0; i < 5; i++) {
+    const c = v.indexOf(':', from);
+    if (c < 0) return undefined;
+    colonScratch[i] = c;
+    from = c + 1;
+  }
+  return colonScratch;
 }
 
 const eq = (a: number, b: number) => a === b;
@@ -84,8 +130,8 @@ const ge = (a: number, b: number) => a >= b;
 const OPERATORS: Record<Exclude<ConditionOperator, 'Null'>, OperatorDef<never>> = {
   StringEquals: str(false),
   StringNotEquals: str(true),
-  StringEqualsIgnoreCase: str(false, true),
-  StringNotEqualsIgnoreCase: str(true, true),
+  StringEqualsIgnoreCase: strFold(false),
+  StringNotEqualsIgnoreCase: strFold(true),
   StringLike: like(false),
   StringNotLike: like(true),
   NumericEquals: num(false, eq),
@@ -101,8 +147,8 @@ const OPERATORS: Record<Exclude<ConditionOperator, 'Null'>, OperatorDef<never>> 
   DateGreaterThan: date(false, gt),
   DateGreaterThanEquals: date(false, ge),
   // Bool compares the strings true/false without regard to case.
-  Bool: str(false, true),
-  BinaryEquals: str(false),
+  Bool: strFold(false),
+  BinaryEquals: { ...str(false), variables: false },
   IpAddress: ip(false),
   NotIpAddress: ip(true),
   ArnEquals: arn(false),
@@ -117,6 +163,10 @@ export interface CompiledCondition {
   explain(req: PreparedRequest, missing: Set<string>): ConditionExplanation;
 }
 
+function absent(v: ContextValue | undefined): boolean {
+  return v === undefined || valueCount(v) === 0;
+}
+
 export function compileCondition(clause: ConditionClause, variables: boolean): CompiledCondition {
   const key = clause.keyLower;
   const raw = clause.values.map((v) => v.value);
@@ -124,12 +174,9 @@ export function compileCondition(clause: ConditionClause, variables: boolean): C
   if (clause.baseOperator === 'Null') {
     // Null: true matches an absent key, false a present one; several values are ORed.
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
-    const wantAbsent = raw.map((v) => v.toLowerCase() === 'true');
-    const test = (req: PreparedRequest) => {
-      const v = req.get(key);
-      const absent = v === undefined || v.length === 0;
-      return wantAbsent.some((w) => w === absent);
-    };
+    const wantsAbsent = raw.some((v) => v.toLowerCase() === 'true');
+    const wantsPresent = raw.some((v) => v.toLowerCase() !== 'true');
+    const test = (req: PreparedRequest) => (absent(req.get(key)) ? wantsAbsent : wantsPresent);
     return {
       clause,
       test,
@@ -142,64 +189,65 @@ export function compileCondition(clause: ConditionClause, variables: boolean): C
   }
 
   const def = OPERATORS[clause.baseOperator] as OperatorDef<unknown>;
-  const templates: (Template | undefined)[] = variables ? raw.map(parseTemplate) : raw.map(() => undefined);
-  const hasTemplates = templates.some((t) => t !== undefined);
+  const neg = def.negated;
+  const qualifier = clause.qualifier;
+  const ifExists = clause.ifExists;
+  const templates: (Template | undefined)[] =
+    variables && def.variables ? raw.map(parseTemplate) : raw.map(() => undefined);
+  const dynamic = templates.some((t) => t !== undefined);
   // Values prepared once; a value AWS cannot read as the operator's type never matches.
-  const fixed = hasTemplates ? undefined : raw.map((v) => def.prep(v));
+  const fixed: unknown[] = raw.map((v, i) => (templates[i] ? undefined : def.prep(v)));
+  // Values resolved for the current decision (decisions are synchronous: one buffer per condition).
+  const resolved: (string | undefined)[] = raw.map(() => undefined);
+  const testResolved = def.testResolved;
 
-  /** Policy values for this request; undefined when a variable cannot be resolved (the statement is then invalid). */
-  const policyValues = (req: PreparedRequest): unknown[] | undefined => {
-    if (fixed) return fixed;
-    const out: unknown[] = [];
-    for (let i = 0; i < raw.length; i++) {
+  const resolve = (req: PreparedRequest): void => {
+    for (let i = 0; i < templates.length; i++) {
       const t = templates[i];
-      if (!t) {
-        out.push(def.prep(raw[i]!));
-        continue;
-      }
-      const resolved = resolveTemplate(t, req);
-      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html (unresolvable variable)
-      if (resolved === undefined) return undefined;
-      out.push(def.prep(resolved));
+      // A variable with no value makes that policy value null: it equals and is like nothing.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
+      if (t) resolved[i] = resolveTemplate(t, req, def.wildcards);
     }
-    return out;
   };
 
-  const matchesAny = (cv: string, pvs: unknown[]): boolean => {
-    for (let i = 0; i < pvs.length; i++) {
-      const p = pvs[i];
-      if (p !== undefined && def.test(cv, p)) return true;
+  /** Whether one context value matches any policy value (before negation). */
+  const matchesAny = (cv: string): boolean => {
+    for (let i = 0; i < fixed.length; i++) {
+      const p = fixed[i];
+      if (p !== undefined) {
+        if (def.test(cv, p)) return true;
+      } else if (dynamic && testResolved) {
+        const r = resolved[i];
+        if (r !== undefined && testResolved(cv, r)) return true;
+      }
     }
     return false;
   };
 
   const test = (req: PreparedRequest): boolean => {
-    const cvs = req.get(key);
-    if (cvs === undefined || cvs.length === 0) {
-      // IfExists: no key, no test. ForAllValues over nothing is true, ForAnyValue false.
-      // A missing key does not match; a negated operator is then true.
-      if (clause.ifExists) return true;
-      if (clause.qualifier === 'ForAllValues') return true;
-      if (clause.qualifier === 'ForAnyValue') return false;
-      return def.negated;
+    const v = req.get(key);
+    const n = v === undefined ? 0 : valueCount(v);
+    if (n === 0) {
+      // IfExists: no key, no test. ForAllValues over nothing is true, ForAnyValue false. Otherwise a
+      // missing key does not match, so a negated operator is true.
+      if (ifExists) return true;
+      if (qualifier === 'ForAllValues') return true;
+      if (qualifier === 'ForAnyValue') return false;
+      return neg;
     }
-    const pvs = policyValues(req);
-    if (!pvs) return false;
-    const neg = def.negated;
-    if (clause.qualifier === 'ForAllValues') {
-      for (const cv of cvs) if (matchesAny(cv, pvs) === neg) return false;
+    if (dynamic) resolve(req);
+    if (qualifier === 'ForAllValues') {
+      for (let i = 0; i < n; i++) if (matchesAny(valueAt(v!, i)) === neg) return false;
       return true;
     }
-    if (clause.qualifier === 'ForAnyValue') {
-      for (const cv of cvs) if (matchesAny(cv, pvs) !== neg) return true;
+    if (qualifier === 'ForAnyValue') {
+      for (let i = 0; i < n; i++) if (matchesAny(valueAt(v!, i)) !== neg) return true;
       return false;
     }
-    if (neg) {
-      for (const cv of cvs) if (matchesAny(cv, pvs)) return false;
-      return true;
-    }
-    for (const cv of cvs) if (matchesAny(cv, pvs)) return true;
-    return false;
+    // A single-valued operator over several values: any value matching satisfies a positive operator;
+    // a negated one requires that none matches.
+    for (let i = 0; i < n; i++) if (matchesAny(valueAt(v!, i))) return !neg;
+    return neg;
   };
 
   return {
@@ -210,10 +258,12 @@ export function compileCondition(clause: ConditionClause, variables: boolean): C
       if (v === undefined) missing.add(clause.key);
       for (const t of templates)
         if (t) for (const k of t.keys) if (req.get(k.toLowerCase()) === undefined) missing.add(k);
-      const shown = hasTemplates
+      const shown = dynamic
         ? raw.map((r, i) => {
             const t = templates[i];
-            return t ? unescapeLiteral(resolveTemplate(t, req) ?? r) : r;
+            if (!t) return r;
+            const value = resolveTemplate(t, req, def.wildcards);
+            return value === undefined ? `${r} (no value)` : unescapeLiteral(value);
           })
         : raw;
       return explanation(clause, shown, v, test(req));
@@ -224,7 +274,7 @@ export function compileCondition(clause: ConditionClause, variables: boolean): C
 function explanation(
   clause: ConditionClause,
   values: string[],
-  seen: Values | undefined,
+  seen: ContextValue | undefined,
   matched: boolean,
 ): ConditionExplanation {
   const e: ConditionExplanation = {
@@ -234,6 +284,10 @@ function explanation(
     matched,
     pos: clause.pos,
   };
-  if (seen !== undefined) e.seen = [...seen];
+  if (seen !== undefined) {
+    const out: string[] = [];
+    for (let i = 0; i < valueCount(seen); i++) out.push(valueAt(seen, i));
+    e.seen = out;
+  }
   return e;
 }

@@ -10,9 +10,12 @@ import type { PrincipalInfo } from './request.js';
 /**
  * How a statement's Principal names the requester; the flow needs the difference:
  * - Account: the account (id or root ARN) — a delegation to the account's identity policies;
- * - Direct: everyone (`*`), a role ARN (any of its sessions), a service or federated principal;
- * - Exact: the IAM user ARN of a user or the session ARN of a role session — not limited by an implicit
- *   deny in a permissions boundary or session policy (access_policies_boundaries.html).
+ * - Direct: a role ARN (any of its sessions), a service or federated principal;
+ * - Exact: the IAM user ARN of a user, the session ARN of a role session, or everyone (`*`) — a grant to
+ *   the requester itself, not limited by an implicit deny in a permissions boundary or session policy.
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
+ *   (a wildcard Principal, with or without an aws:PrincipalArn condition, is not limited by them:
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles)
  */
 export const Grant = { None: 0, Account: 1, Direct: 2, Exact: 3 } as const;
 export type GrantLevel = (typeof Grant)[keyof typeof Grant];
@@ -20,7 +23,7 @@ export type GrantLevel = (typeof Grant)[keyof typeof Grant];
 type EntryTest = (p: PrincipalInfo) => GrantLevel;
 
 function awsEntry(value: string): EntryTest {
-  if (value === '*') return (p) => (p.kind === 'service' ? Grant.Direct : Grant.Direct);
+  if (value === '*') return () => Grant.Exact;
   if (/^\d{12}$/.test(value))
     return (p) => (p.account === value && p.kind !== 'service' ? Grant.Account : Grant.None);
   const arn = parseArn(value);
@@ -62,14 +65,14 @@ function entryTest(type: string, value: string): EntryTest {
     case 'Federated':
       return (p) => (p.arn === value || p.service === value ? Grant.Direct : Grant.None);
     default:
-      // CanonicalUser names S3 canonical ids, which a request principal here never is.
-      return () => Grant.None;
+      // CanonicalUser names an S3 canonical user id, which a request can only carry as a bare string.
+      return (p) => (p.kind === 'other' && p.arn === value ? Grant.Exact : Grant.None);
   }
 }
 
 /** The strongest way the block names the requester, or None. */
 export function compilePrincipal(block: PrincipalBlock): (p: PrincipalInfo) => GrantLevel {
-  if (block.wildcard) return () => Grant.Direct;
+  if (block.wildcard) return () => Grant.Exact;
   const tests: EntryTest[] = [];
   for (const e of block.entries) for (const v of e.values) tests.push(entryTest(e.type, v.value));
   return (p) => {

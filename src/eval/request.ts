@@ -1,10 +1,11 @@
 /**
- * A request prepared once per decision: the action split into service and name, the principal parsed,
+ * A request prepared for one decision: the action split into service and name, the principal parsed,
  * and case-insensitive context lookup (context key names are case-insensitive:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html).
+ * Preparing allocates nothing once the action and principal have been seen: both are cached, and context
+ * keys are looked up in place.
  */
 import { parseArn } from '../policy/arn.js';
-import { arnColons } from '../policy/wildcard.js';
 import type { AuthzEnv, AuthzRequest, ContextValue, RequestPrincipal } from './types.js';
 
 export type PrincipalKind = 'user' | 'role' | 'session' | 'root' | 'federated' | 'service' | 'other';
@@ -25,19 +26,25 @@ export interface PrincipalInfo {
   path?: string;
 }
 
-const principalCache = new Map<string, PrincipalInfo>();
-const PRINCIPAL_CACHE_SIZE = 10_000;
+const CACHE_SIZE = 10_000;
 
 /** Parsed principals are kept: the same few principals make most requests. */
-function cachedPrincipal(p: RequestPrincipal): PrincipalInfo {
-  if (typeof p !== 'string') return { kind: 'service', service: p.Service };
-  let info = principalCache.get(p);
-  if (!info) {
-    if (principalCache.size >= PRINCIPAL_CACHE_SIZE) principalCache.clear();
-    info = principalInfo(p);
-    principalCache.set(p, info);
+const principalCache = new Map<string, PrincipalInfo>();
+const servicePrincipalCache = new Map<string, PrincipalInfo>();
+
+function remember<V>(cache: Map<string, V>, key: string, make: (k: string) => V): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    v = make(key);
+    cache.set(key, v);
   }
-  return info;
+  return v;
+}
+
+function cachedPrincipal(p: RequestPrincipal): PrincipalInfo {
+  if (typeof p === 'string') return remember(principalCache, p, principalInfo);
+  return remember(servicePrincipalCache, p.Service, (service) => ({ kind: 'service', service }));
 }
 
 export function principalInfo(p: RequestPrincipal): PrincipalInfo {
@@ -64,36 +71,103 @@ export function principalInfo(p: RequestPrincipal): PrincipalInfo {
   return { kind: 'other', ...base };
 }
 
-/** Values of one context key, as strings. */
-export type Values = readonly string[];
+interface ActionInfo {
+  lower: string;
+  service: string;
+}
+const actionCache = new Map<string, ActionInfo>();
+function actionInfo(action: string): ActionInfo {
+  const lower = action.toLowerCase();
+  const colon = lower.indexOf(':');
+  return { lower, service: colon < 0 ? lower : lower.slice(0, colon) };
+}
+
+/** Number of values a context value holds (an array may hold none: then the key counts as absent). */
+export function valueCount(v: ContextValue): number {
+  return typeof v === 'object' ? v.length : 1;
+}
+
+/** The i-th value of a context value, as a string. */
+export function valueAt(v: ContextValue, i: number): string {
+  const x = typeof v === 'object' ? v[i]! : v;
+  return typeof x === 'string' ? x : String(x);
+}
+
+/** Whether `a` equals `lower` (already lower-case) without regard to ASCII case, without allocating. */
+export function equalsLower(a: string, lower: string): boolean {
+  const n = a.length;
+  if (n !== lower.length) return false;
+  for (let i = 0; i < n; i++) {
+    let c = a.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    else if (c > 127) return a.toLowerCase() === lower;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** aws:CurrentTime of the last `now` seen, so a steady clock does not format a date per decision. */
+let lastNow = Number.NaN;
+let lastCurrentTime = '';
+let lastEpochTime = '';
+function clockValues(now: number): void {
+  if (now === lastNow) return;
+  lastNow = now;
+  lastCurrentTime = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  lastEpochTime = String(Math.floor(now / 1000));
+}
 
 export class PreparedRequest {
-  readonly action: string;
-  readonly actionLower: string;
-  readonly service: string;
-  readonly resource: string;
-  readonly principal: PrincipalInfo;
-  private readonly explicitResourceAccount: string | undefined;
+  action = '';
+  actionLower = '';
+  service = '';
+  resource = '';
+  principal: PrincipalInfo = { kind: 'other' };
+  /** The principal has a permissions boundary (NotPrincipal in a Deny then excludes nobody). */
+  hasBoundary = false;
+  private explicitResourceAccount: string | undefined = undefined;
   private colons: readonly number[] | undefined | null = null;
-  private readonly ctx: Readonly<Record<string, ContextValue>> | undefined;
-  private readonly now: number;
-  private cache: Map<string, Values | undefined> | undefined;
+  private colonsBuffer: number[] = [0, 0, 0, 0, 0];
+  private ctx: Readonly<Record<string, ContextValue>> | undefined = undefined;
+  private now = 0;
 
-  constructor(req: AuthzRequest, env: AuthzEnv, principal: PrincipalInfo = cachedPrincipal(req.principal)) {
+  constructor(req?: AuthzRequest, env?: AuthzEnv) {
+    if (req && env) this.reset(req, env);
+  }
+
+  /** Prepares this instance for another request (the hot path reuses one instance). */
+  reset(req: AuthzRequest, env: AuthzEnv): this {
     this.action = req.action;
-    this.actionLower = req.action.toLowerCase();
-    const colon = this.actionLower.indexOf(':');
-    this.service = colon < 0 ? this.actionLower : this.actionLower.slice(0, colon);
+    const a = remember(actionCache, req.action, actionInfo);
+    this.actionLower = a.lower;
+    this.service = a.service;
     this.resource = req.resource;
-    this.principal = principal;
+    this.principal = cachedPrincipal(req.principal);
     this.ctx = req.context;
     this.now = env.now;
     this.explicitResourceAccount = req.resourceAccount;
+    this.colons = null;
+    return this;
   }
 
   /** Offsets of the first five colons of the resource ARN (undefined when it is not ARN-shaped), found once. */
   get resourceColons(): readonly number[] | undefined {
-    if (this.colons === null) this.colons = arnColons(this.resource);
+    if (this.colons === null) {
+      const r = this.resource;
+      const out = this.colonsBuffer;
+      let from = 0;
+      let ok = true;
+      for (let i = 0; i < 5; i++) {
+        const c = r.indexOf(':', from);
+        if (c < 0) {
+          ok = false;
+          break;
+        }
+        out[i] = c;
+        from = c + 1;
+      }
+      this.colons = ok ? out : undefined;
+    }
     return this.colons;
   }
 
@@ -107,61 +181,76 @@ export class PreparedRequest {
       : this.principal.account;
   }
 
-  /** The values of a context key (lower-cased name), or undefined when the request does not carry it. */
-  get(keyLower: string): Values | undefined {
-    let cache = this.cache;
-    if (!cache) {
-      // Key names are folded once per request, on the first lookup.
-      cache = this.cache = new Map();
-      const ctx = this.ctx;
-      if (ctx) for (const k in ctx) cache.set(k.toLowerCase(), toValues(ctx[k]!));
+  /** Whether the resource belongs to `account`: the same answer as `resourceAccount`, without copying. */
+  isResourceAccount(account: string | undefined): boolean {
+    if (account === undefined) return false;
+    if (this.explicitResourceAccount !== undefined) return this.explicitResourceAccount === account;
+    const c = this.resourceColons;
+    const r = this.resource;
+    if (c && c[0] === 3 && r.startsWith('arn') && c[4]! > c[3]! + 1) {
+      return c[4]! - c[3]! - 1 === account.length && r.startsWith(account, c[3]! + 1);
     }
-    if (cache.has(keyLower)) return cache.get(keyLower);
-    const v = this.derived(keyLower);
-    cache.set(keyLower, v);
-    return v;
+    return this.principal.account === account;
   }
 
-  /** Keys AWS always puts in the request context, derived from the principal and the clock when not given. */
-  private derived(keyLower: string): Values | undefined {
+  /**
+   * The value of a context key (lower-cased name) as the request carries it, or a value AWS always puts
+   * in the request context derived from the principal, the resource and the clock; undefined when absent.
+   */
+  get(keyLower: string): ContextValue | undefined {
+    const ctx = this.ctx;
+    if (ctx !== undefined) {
+      for (const k in ctx) if (equalsLower(k, keyLower)) return ctx[k];
+    }
+    return this.derived(keyLower);
+  }
+
+  /** Keys AWS always puts in the request context, derived when the request does not give them. */
+  private derived(keyLower: string): string | undefined {
     const p = this.principal;
     switch (keyLower) {
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-currenttime
       case 'aws:currenttime':
-        return [new Date(this.now).toISOString().replace(/\.\d{3}Z$/, 'Z')];
+        clockValues(this.now);
+        return lastCurrentTime;
       case 'aws:epochtime':
-        return [String(Math.floor(this.now / 1000))];
+        clockValues(this.now);
+        return lastEpochTime;
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalaccount
       case 'aws:principalaccount':
-        return p.account ? [p.account] : undefined;
+        return p.account;
       case 'aws:principalarn':
         if (p.kind === 'user' || p.kind === 'role' || p.kind === 'root' || p.kind === 'federated')
-          return p.arn ? [p.arn] : undefined;
-        // A session's aws:PrincipalArn is its role's ARN; the session ARN does not carry the role path,
-        // so only a role without a path can be derived; otherwise the key must come with the request.
+          return p.arn;
+        // A session's aws:PrincipalArn is its role's ARN, whose path the session ARN does not carry: it
+        // must come with the request.
         return undefined;
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#principaltable
       case 'aws:username':
-        return p.kind === 'user' && p.userName ? [p.userName] : undefined;
+        return p.kind === 'user' ? p.userName : undefined;
+      case 'aws:userid':
+        return p.kind === 'root' ? p.account : undefined;
       case 'aws:principaltype':
         return p.kind === 'user'
-          ? ['User']
+          ? 'User'
           : p.kind === 'session'
-            ? ['AssumedRole']
+            ? 'AssumedRole'
             : p.kind === 'root'
-              ? ['Account']
+              ? 'Account'
               : p.kind === 'federated'
-                ? ['FederatedUser']
+                ? 'FederatedUser'
                 : undefined;
+      // Present in every signed request: true for AWS service principals, false otherwise.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
+      case 'aws:principalisawsservice':
+        return p.kind === 'service' ? 'true' : 'false';
       case 'aws:principalservicename':
-        return p.kind === 'service' && p.service ? [p.service] : undefined;
+        return p.kind === 'service' ? p.service : undefined;
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount
+      case 'aws:resourceaccount':
+        return this.resourceAccount;
       default:
         return undefined;
     }
   }
-}
-
-function toValues(v: ContextValue): Values {
-  if (typeof v === 'string') return [v];
-  if (typeof v === 'number' || typeof v === 'boolean') return [String(v)];
-  return v.map(String);
 }

@@ -3,13 +3,17 @@
  * and the escapes `${*}`, `${?}`, `${$}`. Only policies with Version 2012-10-17 substitute them; otherwise
  * the text is literal. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
-import type { PreparedRequest } from './request.js';
+import { valueAt, valueCount, type PreparedRequest } from './request.js';
 
 /** Stand-ins for literal `*` and `?` inside a pattern (from `${*}`, `${?}` or a variable's value). */
 export const LITERAL_STAR = '\uE000';
 export const LITERAL_QUESTION = '\uE001';
 
-export type TemplatePart = { text: string } | { keyLower: string; key: string; default?: string };
+export type TemplatePart =
+  | { text: string; literal?: undefined }
+  /** `${*}`, `${?}`: a character that is literal even where `*` and `?` are wildcards. */
+  | { literal: '*' | '?'; text?: undefined }
+  | { keyLower: string; key: string; default?: string; text?: undefined; literal?: undefined };
 
 export interface Template {
   parts: TemplatePart[];
@@ -19,8 +23,10 @@ export interface Template {
 
 const VARIABLE = /\$\{([^}]*)\}/g;
 
-function escapeLiteral(s: string): string {
-  return s.replaceAll('*', LITERAL_STAR).replaceAll('?', LITERAL_QUESTION);
+function escapeWildcards(s: string): string {
+  return s.includes('*') || s.includes('?')
+    ? s.replaceAll('*', LITERAL_STAR).replaceAll('?', LITERAL_QUESTION)
+    : s;
 }
 
 /** Undefined when the string has no variable (the common case: match it as it is). */
@@ -33,11 +39,12 @@ export function parseTemplate(text: string): Template | undefined {
     if (m.index > last) parts.push({ text: text.slice(last, m.index) });
     last = m.index + m[0].length;
     const body = m[1]!.trim();
-    if (body === '*') parts.push({ text: LITERAL_STAR });
-    else if (body === '?') parts.push({ text: LITERAL_QUESTION });
+    if (body === '*') parts.push({ literal: '*' });
+    else if (body === '?') parts.push({ literal: '?' });
     else if (body === '$') parts.push({ text: '$' });
     else {
       // `${key, 'default'}`: the default applies when the key is absent.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-default-values
       const def = /^(.*?)\s*,\s*'(.*)'$/.exec(body);
       const key = (def ? def[1]! : body).trim();
       const part: TemplatePart = def
@@ -52,27 +59,39 @@ export function parseTemplate(text: string): Template | undefined {
 }
 
 /**
- * The template with the request's values in place (literal, never wildcards), or undefined when a variable
- * has no value and no default, or is multivalued: then the element it is in cannot match.
+ * The template with the request's values in place, or undefined when a variable has no value and no
+ * default, or is multivalued: such a value is effectively null and matches nothing
+ * (reference_policies_variables.html#policy-vars-no-value). With `wildcards`, the result is a pattern
+ * in which substituted text and `${*}` / `${?}` stand for themselves (escaped), never for wildcards;
+ * without, it is plain text for operators that have no wildcards.
  */
-export function resolveTemplate(t: Template, req: PreparedRequest): string | undefined {
+export function resolveTemplate(t: Template, req: PreparedRequest, wildcards: boolean): string | undefined {
   let out = '';
-  for (const part of t.parts) {
-    if ('text' in part) {
+  const parts = t.parts;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.text !== undefined) {
       out += part.text;
       continue;
     }
+    if (part.literal !== undefined) {
+      out += wildcards ? (part.literal === '*' ? LITERAL_STAR : LITERAL_QUESTION) : part.literal;
+      continue;
+    }
     const v = req.get(part.keyLower);
-    if (v === undefined || v.length === 0) {
+    const n = v === undefined ? 0 : valueCount(v);
+    let text: string;
+    if (n === 0) {
       if (part.default === undefined) return undefined;
-      out += escapeLiteral(part.default);
-    } else if (v.length > 1) return undefined;
-    else out += escapeLiteral(v[0]!);
+      text = part.default;
+    } else if (n > 1) return undefined;
+    else text = valueAt(v!, 0);
+    out += wildcards ? escapeWildcards(text) : text;
   }
   return out;
 }
 
-/** Un-escapes the literal stand-ins, for patterns compared as plain text. */
+/** Un-escapes the literal stand-ins, to show a resolved pattern to a reader. */
 export function unescapeLiteral(s: string): string {
   return s.replaceAll(LITERAL_STAR, '*').replaceAll(LITERAL_QUESTION, '?');
 }

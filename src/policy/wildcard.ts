@@ -28,14 +28,27 @@ export function tokenizeGlob(pattern: string): GlobToken[] {
  * backtracking to the last star only, so it runs in O(|pattern| * |value|) at worst and never explodes.
  */
 export function globMatch(pattern: string, value: string): boolean {
-  let p = 0;
-  let v = 0;
+  return globMatchRange(pattern, 0, pattern.length, value, 0, value.length);
+}
+
+/**
+ * The same match over `pattern[ps, pe)` and `value[vs, ve)`, without copying either: ARN parts are
+ * matched in place.
+ */
+export function globMatchRange(
+  pattern: string,
+  ps: number,
+  pe: number,
+  value: string,
+  vs: number,
+  ve: number,
+): boolean {
+  let p = ps;
+  let v = vs;
   let starP = -1;
   let starV = 0;
-  const pl = pattern.length;
-  const vl = value.length;
-  while (v < vl) {
-    if (p < pl) {
+  while (v < ve) {
+    if (p < pe) {
       const pc = pattern.charCodeAt(p);
       if (pc === 42 /* * */) {
         starP = p++;
@@ -54,8 +67,8 @@ export function globMatch(pattern: string, value: string): boolean {
     p = starP + 1;
     v = ++starV;
   }
-  while (p < pl && pattern.charCodeAt(p) === 42) p++;
-  return p === pl;
+  while (p < pe && pattern.charCodeAt(p) === 42) p++;
+  return p === pe;
 }
 
 /** Compiles a pattern into the cheapest matcher: exact, any, prefix, suffix, or general glob. */
@@ -130,7 +143,7 @@ function compilePart(part: string): PartTest {
   if (part === '*') return () => true;
   const star = part.indexOf('*');
   if (part.includes('?') || /[\uE000\uE001]/.test(part) || (star >= 0 && star !== part.length - 1)) {
-    return (v, s, e) => globMatch(part, v.slice(s, e));
+    return (v, s, e) => globMatchRange(part, 0, part.length, v, s, e);
   }
   if (star < 0) return (v, s, e) => e - s === part.length && v.startsWith(part, s);
   const prefix = part.slice(0, -1);
@@ -160,4 +173,41 @@ export function compileArnPartsGlob(pattern: string): PartsMatcher {
     p3(v, c[2]! + 1, c[3]!) &&
     p4(v, c[3]! + 1, c[4]!) &&
     p5(v, c[4]! + 1, v.length);
+}
+
+/**
+ * ARN matching of a pattern known only at decision time (a Resource with policy variables, an ArnLike
+ * value with variables): the same part-by-part rules as `compileArnPartsGlob`, without compiling
+ * anything, so a decision creates no closures.
+ */
+export function matchArnPattern(
+  pattern: string,
+  value: string,
+  colons: readonly number[] | undefined,
+): boolean {
+  if (pattern === '*') return true;
+  let pc0 = -1;
+  let vc0 = -1;
+  let from = 0;
+  // Walk the five part boundaries of the pattern, matching each part against the value's part.
+  for (let i = 0; i < 5; i++) {
+    const pc = pattern.indexOf(':', from);
+    if (pc < 0) {
+      // Not ARN-shaped: the pattern is matched as one string.
+      return globMatch(pattern, value);
+    }
+    if (colons === undefined) {
+      // Keep scanning: the pattern may still turn out not to be ARN-shaped.
+      from = pc + 1;
+      pc0 = pc;
+      continue;
+    }
+    const vc = colons[i]!;
+    if (!globMatchRange(pattern, pc0 + 1, pc, value, vc0 + 1, vc)) return false;
+    pc0 = pc;
+    vc0 = vc;
+    from = pc + 1;
+  }
+  if (colons === undefined) return false;
+  return globMatchRange(pattern, pc0 + 1, pattern.length, value, vc0 + 1, value.length);
 }

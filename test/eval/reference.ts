@@ -150,11 +150,15 @@ export function referenceDecision(
   if (!allowed) return 'ImplicitDeny';
   if (p.boundary) {
     const boundaryAllows = p.boundary.Statement.some((s) => s.Effect === 'Allow' && applies(s, req) > 0);
-    // A same-account resource-based policy naming the user ARN itself is not limited by the boundary.
+    // A same-account resource-based policy naming the user ARN itself (or everyone) is not limited by
+    // the boundary.
     const namesUser =
       same &&
       (p.resource?.Statement.some(
-        (s) => s.Effect === 'Allow' && applies(s, req) > 0 && s.Principal?.AWS.includes(req.principal),
+        (s) =>
+          s.Effect === 'Allow' &&
+          applies(s, req) > 0 &&
+          (s.Principal?.AWS.includes(req.principal) || s.Principal?.AWS.includes('*')),
       ) ??
         false);
     if (!boundaryAllows && !namesUser) return 'ImplicitDeny';
