@@ -5,8 +5,13 @@
  * With explanations off a decision allocates nothing: one prepared request is reused, policy flags are
  * numbers, and the result is one of a fixed set of frozen objects.
  */
-import { RCP_SERVICES } from '../knowledge/rcp-services.js';
-import { explainStatement, internalsOf, statementApplies, type CompiledStatement } from './compile.js';
+import {
+  appliesBeyondAction,
+  explainStatement,
+  internalsOf,
+  statementApplies,
+  type CompiledStatement,
+} from './compile.js';
 import { Grant } from './principal.js';
 import { PreparedRequest } from './request.js';
 import type {
@@ -59,18 +64,23 @@ function scan(
     rec.explanation.policies.push(pe);
     return flags | (grant << GRANT_SHIFT);
   }
+  const exact = p.byAction.get(req.actionLower);
   const svc = p.byService.get(req.service);
-  const a = svc ? visit(svc, req) : 0;
-  return combine(a, visit(p.anyService, req));
+  let flags = exact ? visit(exact, req, true) : 0;
+  if (svc) flags = combine(flags, visit(svc, req, false));
+  return p.anyService.length > 0 ? combine(flags, visit(p.anyService, req, false)) : flags;
 }
 
-/** Flags of the applying statements of one list (the hot path: no closures, no arrays). */
-function visit(list: readonly CompiledStatement[], req: PreparedRequest): number {
+/**
+ * Flags of the applying statements of one list (the hot path: no closures, no arrays); `actionKnown`
+ * when the list was found by the exact action, so the Action element need not be matched again.
+ */
+function visit(list: readonly CompiledStatement[], req: PreparedRequest, actionKnown: boolean): number {
   let flags = 0;
   let grant = 0;
   for (let i = 0; i < list.length; i++) {
     const st = list[i]!;
-    const g = statementApplies(st, req);
+    const g = actionKnown ? appliesBeyondAction(st, req) : statementApplies(st, req);
     if (g === Grant.None) continue;
     if (st.deny) flags |= DENY;
     else {
@@ -150,16 +160,6 @@ function step(rec: Recorder | undefined, name: string, outcome: string): void {
   rec?.explanation.steps.push({ step: name, outcome });
 }
 
-/** sts actions that assume a role (or act on the assumption) and so need the role's trust policy. */
-const ASSUME_ACTIONS = new Set([
-  'sts:assumerole',
-  'sts:assumerolewithsaml',
-  'sts:assumerolewithwebidentity',
-  'sts:tagsession',
-  'sts:setsourceidentity',
-  'sts:setcontext',
-]);
-
 /** Service-linked roles live under this path. https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html */
 const SERVICE_LINKED_PATH = '/aws-service-role/';
 const SERVICE_LINKED_ROLE = ':role/aws-service-role/';
@@ -174,7 +174,7 @@ export function authorize(request: AuthzRequest, set: PolicySet, env: AuthzEnv):
   const req = rec ? new PreparedRequest(request, env) : scratch.reset(request, env);
   req.hasBoundary = set.boundary !== undefined;
   const p = req.principal;
-  const isAssume = ASSUME_ACTIONS.has(req.actionLower);
+  const isAssume = req.isAssume;
 
   // SCPs restrict the IAM users and roles of member accounts: never service principals, never
   // service-linked roles. https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
@@ -187,7 +187,7 @@ export function authorize(request: AuthzRequest, set: PolicySet, env: AuthzEnv):
   // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#actions-not-restricted-by-rcps
   const rcpLevels =
     set.rcp &&
-    RCP_SERVICES.has(req.service) &&
+    req.rcpService &&
     !serviceLinked &&
     req.actionLower !== 'kms:retiregrant' &&
     !(isAssume && req.resource.includes(SERVICE_LINKED_ROLE))

@@ -23,7 +23,9 @@ export interface CompiledStatement {
 
 export interface PolicyInternals {
   statements: CompiledStatement[];
-  /** Statements whose actions name a service exactly, by lower-case service prefix. */
+  /** Statements by each action they name without wildcards (lower-case): their Action is known to match. */
+  byAction: Map<string, CompiledStatement[]>;
+  /** Statements with an action pattern (wildcards) in a named service, by lower-case service prefix. */
   byService: Map<string, CompiledStatement[]>;
   /** Statements that may match any service (NotAction, `*`, wildcards in the service part). */
   anyService: CompiledStatement[];
@@ -114,22 +116,28 @@ export function compilePolicy(doc: PolicyDocument, opts: CompileOptions = {}): C
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
   const variables = doc.version === '2012-10-17';
   const statements = doc.statements.map((s) => compileStatement(s, variables));
+  const byAction = new Map<string, CompiledStatement[]>();
   const byService = new Map<string, CompiledStatement[]>();
   const anyService: CompiledStatement[] = [];
+  const add = (index: Map<string, CompiledStatement[]>, key: string, st: CompiledStatement) => {
+    const list = index.get(key);
+    if (!list) index.set(key, [st]);
+    else if (list[list.length - 1] !== st) list.push(st);
+  };
   for (const st of statements) {
     const actions = st.source.action;
-    const services = actions?.map((a) => exactService(a.value));
-    if (!services || services.some((s) => s === undefined)) {
+    if (!actions || actions.some((a) => exactService(a.value) === undefined)) {
       anyService.push(st);
       continue;
     }
-    for (const svc of new Set(services as string[])) {
-      const list = byService.get(svc);
-      if (list) list.push(st);
-      else byService.set(svc, [st]);
+    // A statement may sit in both indexes (one exact action, one pattern): visiting it twice for one
+    // request only repeats the same answer.
+    for (const a of actions) {
+      if (/[*?]/.test(a.value)) add(byService, exactService(a.value)!, st);
+      else add(byAction, a.value.toLowerCase(), st);
     }
   }
-  const internals: PolicyInternals = { statements, byService, anyService };
+  const internals: PolicyInternals = { statements, byAction, byService, anyService };
   return { name: opts.name, kind: opts.kind, _compiled: internals };
 }
 
@@ -139,7 +147,12 @@ export function internalsOf(p: CompiledPolicy): PolicyInternals {
 
 /** Whether every element and condition of the statement matches the request. */
 export function statementApplies(st: CompiledStatement, req: PreparedRequest): GrantLevel {
-  if (!st.matchesAction(req) || !st.matchesResource(req)) return Grant.None;
+  return st.matchesAction(req) ? appliesBeyondAction(st, req) : Grant.None;
+}
+
+/** The same, for a statement whose Action is already known to match (found by the exact action). */
+export function appliesBeyondAction(st: CompiledStatement, req: PreparedRequest): GrantLevel {
+  if (!st.matchesResource(req)) return Grant.None;
   const g = st.grant(req);
   if (g === Grant.None) return Grant.None;
   const cs = st.conditions;

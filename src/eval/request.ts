@@ -5,6 +5,7 @@
  * Preparing allocates nothing once the action and principal have been seen: both are cached, and context
  * keys are looked up in place.
  */
+import { RCP_SERVICES } from '../knowledge/rcp-services.js';
 import { parseArn } from '../policy/arn.js';
 import type { AuthzEnv, AuthzRequest, ContextValue, RequestPrincipal } from './types.js';
 
@@ -71,15 +72,28 @@ export function principalInfo(p: RequestPrincipal): PrincipalInfo {
   return { kind: 'other', ...base };
 }
 
+/** sts actions that assume a role (or act on the assumption) and so need the role's trust policy. */
+const ASSUME_ACTIONS = new Set([
+  'sts:assumerole',
+  'sts:assumerolewithsaml',
+  'sts:assumerolewithwebidentity',
+  'sts:tagsession',
+  'sts:setsourceidentity',
+  'sts:setcontext',
+]);
+
 interface ActionInfo {
   lower: string;
   service: string;
+  assume: boolean;
+  rcpService: boolean;
 }
 const actionCache = new Map<string, ActionInfo>();
 function actionInfo(action: string): ActionInfo {
   const lower = action.toLowerCase();
   const colon = lower.indexOf(':');
-  return { lower, service: colon < 0 ? lower : lower.slice(0, colon) };
+  const service = colon < 0 ? lower : lower.slice(0, colon);
+  return { lower, service, assume: ASSUME_ACTIONS.has(lower), rcpService: RCP_SERVICES.has(service) };
 }
 
 /** Number of values a context value holds (an array may hold none: then the key counts as absent). */
@@ -121,6 +135,10 @@ export class PreparedRequest {
   action = '';
   actionLower = '';
   service = '';
+  /** The action assumes a role (sts:AssumeRole*, sts:TagSession...): the trust policy decides. */
+  isAssume = false;
+  /** The action's service is one that resource control policies govern. */
+  rcpService = false;
   resource = '';
   principal: PrincipalInfo = { kind: 'other' };
   /** The principal has a permissions boundary (NotPrincipal in a Deny then excludes nobody). */
@@ -141,6 +159,8 @@ export class PreparedRequest {
     const a = remember(actionCache, req.action, actionInfo);
     this.actionLower = a.lower;
     this.service = a.service;
+    this.isAssume = a.assume;
+    this.rcpService = a.rcpService;
     this.resource = req.resource;
     this.principal = cachedPrincipal(req.principal);
     this.ctx = req.context;

@@ -150,6 +150,9 @@ function compilePart(part: string): PartTest {
   return (v, s, e) => e - s >= prefix.length && v.startsWith(prefix, s);
 }
 
+/** Parts in the order that rejects soonest: service, resource, account, region, partition, prefix. */
+const PART_ORDER = [2, 5, 4, 3, 1, 0] as const;
+
 export function compileArnPartsGlob(pattern: string): PartsMatcher {
   if (pattern === '*') return () => true;
   const parts = splitArnParts(pattern);
@@ -157,22 +160,21 @@ export function compileArnPartsGlob(pattern: string): PartsMatcher {
     const whole = compileGlob(pattern);
     return (value) => whole(value);
   }
-  const [p0, p1, p2, p3, p4, p5] = parts.map(compilePart) as [
-    PartTest,
-    PartTest,
-    PartTest,
-    PartTest,
-    PartTest,
-    PartTest,
-  ];
-  return (v, c) =>
-    c !== undefined &&
-    p0(v, 0, c[0]!) &&
-    p1(v, c[0]! + 1, c[1]!) &&
-    p2(v, c[1]! + 1, c[2]!) &&
-    p3(v, c[2]! + 1, c[3]!) &&
-    p4(v, c[3]! + 1, c[4]!) &&
-    p5(v, c[4]! + 1, v.length);
+  // A part that is only `*` matches anything: it is not checked at all.
+  const checked = PART_ORDER.filter((i) => parts[i] !== '*');
+  const index = checked.map((i) => i);
+  const tests = checked.map((i) => compilePart(parts[i]!));
+  const n = tests.length;
+  return (v, c) => {
+    if (c === undefined) return false;
+    for (let k = 0; k < n; k++) {
+      const i = index[k]!;
+      const start = i === 0 ? 0 : c[i - 1]! + 1;
+      const end = i === 5 ? v.length : c[i]!;
+      if (!tests[k]!(v, start, end)) return false;
+    }
+    return true;
+  };
 }
 
 /**
