@@ -186,10 +186,20 @@ const policy = (where: Where): fc.Arbitrary<RefPolicy> =>
   fc
     .tuple(
       fc.array(statement(where), { minLength: 1, maxLength: 3 }),
-      fc.constantFrom<RefPolicy['Version']>('2012-10-17', '2012-10-17', '2012-10-17', '2008-10-17'),
+      fc.constantFrom<RefPolicy['Version']>(
+        '2012-10-17',
+        '2012-10-17',
+        '2012-10-17',
+        '2008-10-17',
+        undefined,
+      ),
     )
-    // RCPs must be 2012-10-17 (the parser refuses others); the rest may be 2008-10-17, where variables are text.
-    .map(([Statement, Version]) => ({ Version: where === 'rcp' ? '2012-10-17' : Version, Statement }));
+    // RCPs must be 2012-10-17 (the parser refuses others); the rest may be 2008-10-17 or have no Version,
+    // where variables are text.
+    .map(([Statement, Version]): RefPolicy => {
+      const v = where === 'rcp' ? '2012-10-17' : Version;
+      return v ? { Version: v, Statement } : { Statement };
+    });
 
 /** RCP levels always carry RCPFullAWSAccess, as AWS attaches it; sometimes a level lacks it. */
 const FULL_ACCESS: RefPolicy = {
