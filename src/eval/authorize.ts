@@ -148,6 +148,7 @@ const BOUNDARY_NO_ALLOW = result('ImplicitDeny', 'BoundaryNoAllow');
 const SESSION_NO_ALLOW = result('ImplicitDeny', 'SessionNoAllow');
 const KEY_POLICY = result('ImplicitDeny', 'KeyPolicyRequired');
 const TRUST_POLICY = result('ImplicitDeny', 'TrustPolicyRequired');
+const ROOT_ASSUME = result('ImplicitDeny', 'RootCannotAssumeRole');
 const ALLOWED = result('Allow', 'Allowed');
 
 function done(rec: Recorder | undefined, r: AuthzResult): AuthzResult {
@@ -224,8 +225,15 @@ export function authorize(request: AuthzRequest, set: PolicySet, env: AuthzEnv):
   }
   if (scpLevels) step(rec, 'service-control-policies', 'every level allows');
 
-  // 4. Resource-based and identity-based policies.
-  const identityAllows = (identity & ALLOW) !== 0;
+  // 4. Resource-based and identity-based policies. The account root user has every permission an
+  // identity-based policy could give; it cannot assume roles.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
+  // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+  if (p.kind === 'root' && isAssume) {
+    step(rec, 'trust-policy', 'the account root user cannot assume a role');
+    return done(rec, ROOT_ASSUME);
+  }
+  const identityAllows = p.kind === 'root' || (identity & ALLOW) !== 0;
   const grant = resource & ALLOW ? resource >> GRANT_SHIFT : Grant.None;
   const sameAccount = p.kind === 'service' || p.account === undefined || req.isResourceAccount(p.account);
   const isKmsKey = req.service === 'kms' && req.resource.includes(':key/');
@@ -267,7 +275,11 @@ export function authorize(request: AuthzRequest, set: PolicySet, env: AuthzEnv):
     step(
       rec,
       'identity-and-resource-policies',
-      identityAllows ? 'identity-based policy allows' : 'resource-based policy allows',
+      p.kind === 'root'
+        ? 'the account root user has full access'
+        : identityAllows
+          ? 'identity-based policy allows'
+          : 'resource-based policy allows',
     );
   } else {
     // Cross-account: both the identity-based policy and the resource-based policy must allow.

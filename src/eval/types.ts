@@ -77,6 +77,7 @@ export const DECISION_REASONS = {
   KeyPolicyRequired:
     'a KMS key is only accessible when its key policy allows it (directly or by enabling IAM policies)',
   TrustPolicyRequired: 'assuming a role needs its trust policy to allow the principal',
+  RootCannotAssumeRole: 'the account root user cannot assume a role',
   Allowed: 'allowed',
 } as const;
 export type DecisionReason = keyof typeof DECISION_REASONS;

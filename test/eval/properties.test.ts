@@ -359,8 +359,9 @@ describe('engine properties', () => {
           statement(slot === 'resource' ? 'resource' : slot === 'rcp' ? 'rcp' : 'identity'),
         ),
       );
+    // The policy keeps its Version: changing it would change how its variables read.
     const add = (d: RefPolicy | undefined, st: RefStatement): RefPolicy => ({
-      Version: '2012-10-17',
+      ...(d ?? { Version: '2012-10-17' }),
       Statement: [...(d?.Statement ?? []), { ...st, Effect: 'Deny' }],
     });
     fc.assert(

@@ -427,6 +427,9 @@ export function referenceDecision(p: RefPolicies, req: RefRequest, now: number):
   if (rcps.some((s) => !s.allow)) return 'ImplicitDeny';
   if (scps.some((s) => !s.allow)) return 'ImplicitDeny';
 
+  // The root user has full access (as if an identity policy allowed everything) and cannot assume roles.
+  if (w.kind === 'root' && assume) return 'ImplicitDeny';
+  if (w.kind === 'root') identity.allow = true;
   const same = w.kind === 'service' || w.account === '' || w.account === resourceAccountOf(req, w);
   const grant = resource.allow ? resource.level : 0;
   const kmsKey = service === 'kms' && req.resource.includes(':key/');

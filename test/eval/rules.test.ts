@@ -459,6 +459,61 @@ const rows: Row[] = [
     request: { ...getObject('arn:aws:iam::111122223333:root'), resource: `${BUCKET}/111122223333/x` },
     expect: 'Allow',
   },
+  // The account root user.
+  {
+    name: 'the root user has full access to its account without any policy',
+    page: DENYALLOW,
+    policies: { identity: [] },
+    request: getObject('arn:aws:iam::111122223333:root'),
+    expect: 'Allow',
+  },
+  {
+    name: 'an explicit deny still applies to the root user',
+    page: DENYALLOW,
+    policies: {
+      identity: [],
+      resource: doc(deny('s3:GetObject', `${BUCKET}/*`, { Principal: '*' })),
+    },
+    request: getObject('arn:aws:iam::111122223333:root'),
+    expect: 'ExplicitDeny',
+  },
+  {
+    name: 'the root user reaches another account only where its resource policy grants the account',
+    page: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html',
+    policies: {
+      identity: [],
+      resource: doc(allow('s3:GetObject', `${BUCKET}/*`, { Principal: { AWS: '444455556666' } })),
+    },
+    request: getObject('arn:aws:iam::444455556666:root'),
+    expect: 'Allow',
+  },
+  {
+    name: 'the root user of another account without a grant is denied',
+    page: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html',
+    policies: { identity: [] },
+    request: getObject('arn:aws:iam::444455556666:root'),
+    expect: 'ImplicitDeny',
+  },
+  {
+    name: 'the root user cannot assume a role, whatever the trust policy says',
+    page: 'https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html',
+    policies: {
+      identity: [],
+      resource: doc({ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 'sts:AssumeRole' }),
+    },
+    request: { principal: 'arn:aws:iam::111122223333:root', action: 'sts:AssumeRole', resource: ROLE },
+    expect: 'ImplicitDeny',
+  },
+  {
+    name: 'the root user still needs the key policy of a KMS key',
+    page: 'https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html',
+    policies: {
+      identity: [],
+      resource: doc(allow('kms:*', '*', { Principal: { AWS: ALICE } })),
+    },
+    request: { principal: 'arn:aws:iam::111122223333:root', action: 'kms:Decrypt', resource: KEY },
+    expect: 'ImplicitDeny',
+  },
 ];
 
 describe('decision rules from AWS pages', () => {
