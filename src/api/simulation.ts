@@ -56,7 +56,8 @@ function sourceType(name: string, principal: ResolvedPrincipal): string {
 
 export function simulation(
   cp: ApiControlPlane,
-  account: string,
+  // The account no longer names the default caller (see simulateCustom); kept for callers.
+  _account: string,
 ): Pick<
   IamControl,
   'simulatePrincipal' | 'simulateCustom' | 'contextKeysForPrincipal' | 'contextKeysForCustom'
@@ -149,7 +150,9 @@ export function simulation(
             }
           : {}),
       };
-      return run(set, types, input, input.callerArn ?? `arn:aws:iam::${account}:root`, {}, now);
+      // Without CallerArn only the given policies decide: the caller is no principal at all (the account
+      // root would have full access of its own).
+      return run(set, types, input, input.callerArn ?? 'simulated-caller', {}, now);
     },
     async contextKeysForPrincipal(principalArn, extra) {
       return contextKeysOf([...(await principalDocuments(cp, principalArn)), ...extra]);
