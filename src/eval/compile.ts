@@ -6,7 +6,13 @@
 import { compileArnPartsGlob, compileGlob, matchArnPattern, type Matcher } from '../policy/wildcard.js';
 import type { Located, PolicyDocument, Statement } from '../policy/types.js';
 import { compileCondition, type CompiledCondition } from './conditions.js';
-import { compileNotPrincipal, compilePrincipal, Grant, type GrantLevel } from './principal.js';
+import {
+  compileNotPrincipal,
+  compilePrincipal,
+  Grant,
+  principalEntryFor,
+  type GrantLevel,
+} from './principal.js';
 import type { PreparedRequest } from './request.js';
 import type { CompileOptions, CompiledPolicy, MatchExplanation, StatementExplanation } from './types.js';
 import { parseTemplate, resolveTemplate } from './variables.js';
@@ -19,6 +25,8 @@ export interface CompiledStatement {
   /** How the statement's Principal / NotPrincipal names the requester; Direct when it has neither. */
   grant(req: PreparedRequest): GrantLevel;
   conditions: CompiledCondition[];
+  /** The Resource or NotResource entries one by one, for explanations. */
+  resources: ResourceEntry[];
 }
 
 export interface PolicyInternals {
@@ -40,24 +48,39 @@ function actionMatcher(patterns: Located[]): Matcher {
   };
 }
 
-/** Matches request resources against Resource patterns, with policy variables where the version allows. */
-function resourceMatcher(patterns: Located[], variables: boolean): (req: PreparedRequest) => boolean {
-  const compiled = patterns.map((p) => {
+/** One Resource / NotResource entry: its text, the variables it reads, and its test. */
+interface ResourceEntry {
+  pattern: string;
+  keys: string[];
+  test: (req: PreparedRequest) => boolean;
+}
+
+/** Resource patterns, with policy variables where the version allows. */
+function resourceEntries(patterns: Located[], variables: boolean): ResourceEntry[] {
+  return patterns.map((p): ResourceEntry => {
     const t = variables ? parseTemplate(p.value) : undefined;
     if (!t) {
       const m = compileArnPartsGlob(p.value);
-      return (req: PreparedRequest) => m(req.resource, req.resourceColons);
+      return { pattern: p.value, keys: [], test: (req) => m(req.resource, req.resourceColons) };
     }
     // A variable with no value matches no resource (so it excludes none under NotResource).
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
-    return (req: PreparedRequest) => {
-      const resolved = resolveTemplate(t, req, true);
-      return resolved !== undefined && matchArnPattern(resolved, req.resource, req.resourceColons);
+    return {
+      pattern: p.value,
+      keys: t.keys,
+      test: (req) => {
+        const resolved = resolveTemplate(t, req, true);
+        return resolved !== undefined && matchArnPattern(resolved, req.resource, req.resourceColons);
+      },
     };
   });
-  if (compiled.length === 1) return compiled[0]!;
+}
+
+function anyEntry(entries: ResourceEntry[]): (req: PreparedRequest) => boolean {
+  const tests = entries.map((e) => e.test);
+  if (tests.length === 1) return tests[0]!;
   return (req) => {
-    for (let i = 0; i < compiled.length; i++) if (compiled[i]!(req)) return true;
+    for (let i = 0; i < tests.length; i++) if (tests[i]!(req)) return true;
     return false;
   };
 }
@@ -73,9 +96,10 @@ function compileStatement(s: Statement, variables: boolean): CompiledStatement {
   } else matchesAction = () => false;
 
   let matchesResource: (req: PreparedRequest) => boolean;
-  if (s.resource) matchesResource = resourceMatcher(s.resource, variables);
+  const resources = resourceEntries(s.resource ?? s.notResource ?? [], variables);
+  if (s.resource) matchesResource = anyEntry(resources);
   else if (s.notResource) {
-    const m = resourceMatcher(s.notResource, variables);
+    const m = anyEntry(resources);
     matchesResource = (req) => !m(req);
   } else matchesResource = () => true; // trust policies: the role is the resource
 
@@ -100,6 +124,7 @@ function compileStatement(s: Statement, variables: boolean): CompiledStatement {
     matchesResource,
     grant,
     conditions: s.conditions.map((c) => compileCondition(c, variables)),
+    resources,
   };
 }
 
@@ -171,8 +196,10 @@ export function explainStatement(
     element: s.action ? 'Action' : 'NotAction',
     matched: st.matchesAction(req),
   };
-  const matchedAction = s.action?.find((a) => compileGlob(a.value.toLowerCase())(req.actionLower));
-  if (matchedAction) action.matchedBy = matchedAction.value;
+  // The entry that matched the action: for Action the one that grants it, for NotAction the one that
+  // excludes it.
+  const hit = (s.action ?? s.notAction)?.find((a) => compileGlob(a.value.toLowerCase())(req.actionLower));
+  if (hit) action.matchedBy = hit.value;
   const e: StatementExplanation = {
     index: s.index,
     effect: s.effect,
@@ -184,10 +211,17 @@ export function explainStatement(
   if (s.sid) e.sid = s.sid.value;
   if (s.resource || s.notResource) {
     e.resource = { element: s.resource ? 'Resource' : 'NotResource', matched: st.matchesResource(req) };
+    for (const r of st.resources)
+      for (const k of r.keys) if (req.get(k.toLowerCase()) === undefined) missing.add(k);
+    const r = st.resources.find((x) => x.test(req));
+    if (r) e.resource.matchedBy = r.pattern;
   }
   const g = st.grant(req);
-  if (s.principal || s.notPrincipal)
+  if (s.principal || s.notPrincipal) {
     e.principal = { element: s.principal ? 'Principal' : 'NotPrincipal', matched: g !== Grant.None };
+    const by = s.principal ? principalEntryFor(s.principal, req.principal) : undefined;
+    if (by !== undefined) e.principal.matchedBy = by;
+  }
   const applies =
     action.matched &&
     (e.resource?.matched ?? true) &&

@@ -85,6 +85,22 @@ export function compilePrincipal(block: PrincipalBlock): (p: PrincipalInfo) => G
   };
 }
 
+/** The entry of a Principal block that names the requester most strongly (`*` for a wildcard), for explanations. */
+export function principalEntryFor(block: PrincipalBlock, p: PrincipalInfo): string | undefined {
+  if (block.wildcard) return '*';
+  let best: GrantLevel = Grant.None;
+  let by: string | undefined;
+  for (const e of block.entries)
+    for (const v of e.values) {
+      const g = entryTest(e.type, v.value)(p);
+      if (g > best) {
+        best = g;
+        by = e.type === 'AWS' ? v.value : `${e.type}: ${v.value}`;
+      }
+    }
+  return by;
+}
+
 /** The identities a request principal stands for, each of which NotPrincipal must list to exclude it. */
 function identities(
   p: PrincipalInfo,
