@@ -7,9 +7,9 @@
  */
 import {
   appliesBeyondAction,
+  candidatesFor,
   explainStatement,
   internalsOf,
-  statementApplies,
   type CompiledStatement,
 } from './compile.js';
 import { Grant } from './principal.js';
@@ -64,23 +64,19 @@ function scan(
     rec.explanation.policies.push(pe);
     return flags | (grant << GRANT_SHIFT);
   }
-  const exact = p.byAction.get(req.actionLower);
-  const svc = p.byService.get(req.service);
-  let flags = exact ? visit(exact, req, true) : 0;
-  if (svc) flags = combine(flags, visit(svc, req, false));
-  return p.anyService.length > 0 ? combine(flags, visit(p.anyService, req, false)) : flags;
+  return visit(candidatesFor(p, req), req);
 }
 
 /**
- * Flags of the applying statements of one list (the hot path: no closures, no arrays); `actionKnown`
- * when the list was found by the exact action, so the Action element need not be matched again.
+ * Flags of the applying statements among a policy's candidates for the action (whose Action element is
+ * known to match). The hot path: no closures, no arrays.
  */
-function visit(list: readonly CompiledStatement[], req: PreparedRequest, actionKnown: boolean): number {
+function visit(list: readonly CompiledStatement[], req: PreparedRequest): number {
   let flags = 0;
   let grant = 0;
   for (let i = 0; i < list.length; i++) {
     const st = list[i]!;
-    const g = actionKnown ? appliesBeyondAction(st, req) : statementApplies(st, req);
+    const g = appliesBeyondAction(st, req);
     if (g === Grant.None) continue;
     if (st.deny) flags |= DENY;
     else {

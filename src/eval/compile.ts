@@ -37,6 +37,26 @@ export interface PolicyInternals {
   byService: Map<string, CompiledStatement[]>;
   /** Statements that may match any service (NotAction, `*`, wildcards in the service part). */
   anyService: CompiledStatement[];
+  /**
+   * Per action seen (lower-case): the statements whose Action/NotAction matches it, found through the
+   * indexes on first sight and kept, so a decision never matches actions again. Bounded.
+   */
+  candidates: Map<string, readonly CompiledStatement[]>;
+}
+
+const CANDIDATE_CACHE_SIZE = 2048;
+
+/** The statements of a policy whose Action or NotAction element matches the request's action. */
+export function candidatesFor(p: PolicyInternals, req: PreparedRequest): readonly CompiledStatement[] {
+  const hit = p.candidates.get(req.actionLower);
+  if (hit !== undefined) return hit;
+  const out: CompiledStatement[] = [...(p.byAction.get(req.actionLower) ?? [])];
+  for (const st of [...(p.byService.get(req.service) ?? []), ...p.anyService])
+    if (!out.includes(st) && st.matchesAction(req)) out.push(st);
+  out.sort((a, b) => a.source.index - b.source.index);
+  if (p.candidates.size >= CANDIDATE_CACHE_SIZE) p.candidates.clear();
+  p.candidates.set(req.actionLower, out);
+  return out;
 }
 
 function actionMatcher(patterns: Located[]): Matcher {
@@ -162,7 +182,7 @@ export function compilePolicy(doc: PolicyDocument, opts: CompileOptions = {}): C
       else add(byAction, a.value.toLowerCase(), st);
     }
   }
-  const internals: PolicyInternals = { statements, byAction, byService, anyService };
+  const internals: PolicyInternals = { statements, byAction, byService, anyService, candidates: new Map() };
   return { name: opts.name, kind: opts.kind, _compiled: internals };
 }
 
@@ -170,12 +190,7 @@ export function internalsOf(p: CompiledPolicy): PolicyInternals {
   return p._compiled as PolicyInternals;
 }
 
-/** Whether every element and condition of the statement matches the request. */
-export function statementApplies(st: CompiledStatement, req: PreparedRequest): GrantLevel {
-  return st.matchesAction(req) ? appliesBeyondAction(st, req) : Grant.None;
-}
-
-/** The same, for a statement whose Action is already known to match (found by the exact action). */
+/** Whether every element and condition beyond Action matches: the statement is a candidate for the action. */
 export function appliesBeyondAction(st: CompiledStatement, req: PreparedRequest): GrantLevel {
   if (!st.matchesResource(req)) return Grant.None;
   const g = st.grant(req);
