@@ -5,7 +5,5 @@
 export * from './errors.js';
 export { parsePolicy, parseArn, formatArn } from './policy/index.js';
 export type * from './policy/types.js';
-export { compilePolicy, authorize } from './eval/index.js';
-export type * from './eval/types.js';
-export { loadScenarioFile, parseScenarios, runScenario, buildPolicySet } from './scenario/index.js';
-export type * from './scenario/types.js';
+export * from './eval/index.js';
+export * from './scenario/index.js';
