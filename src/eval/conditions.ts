@@ -5,7 +5,14 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  * A compiled condition's test allocates nothing per decision unless its values hold policy variables.
  */
-import { compileArnGlob, compileGlob, globMatch, matchArnPattern, type Matcher } from '../policy/wildcard.js';
+import {
+  arnColons,
+  compileArnGlob,
+  compileGlob,
+  globMatch,
+  matchArnPattern,
+  type Matcher,
+} from '../policy/wildcard.js';
 import type { ConditionClause, ConditionOperator } from '../policy/types.js';
 import { parseDate, parseNumber } from './values.js';
 import { cidrContains, parseCidr, parseIp, type Cidr } from './ip.js';
@@ -104,22 +111,12 @@ function arn(negated: boolean): OperatorDef<Matcher> {
     wildcards: true,
     prep: (v) => compileArnGlob(v),
     test: (c, m) => m(c),
-    testResolved: (c, p) => matchArnPattern(p, c, colonsOf(c)),
+    testResolved: (c, p) => matchArnPattern(p, c, arnColons(c, colonScratch)),
   };
 }
 
+/** Colon offsets of the value being matched (decisions are synchronous: one shared buffer). */
 const colonScratch: number[] = [0, 0, 0, 0, 0];
-/** Offsets of the first five colons of `v` in a shared buffer (read before the next call). */
-function colonsOf(v: string): readonly number[] | undefined {
-  let from = 0;
-  for (let i = 0; i < 5; i++) {
-    const c = v.indexOf(':', from);
-    if (c < 0) return undefined;
-    colonScratch[i] = c;
-    from = c + 1;
-  }
-  return colonScratch;
-}
 
 const eq = (a: number, b: number) => a === b;
 const lt = (a: number, b: number) => a < b;

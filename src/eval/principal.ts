@@ -5,7 +5,7 @@
  */
 import { parseArn } from '../policy/arn.js';
 import type { PrincipalBlock } from '../policy/types.js';
-import type { PrincipalInfo } from './request.js';
+import { equalsLower, type PrincipalInfo } from './request.js';
 
 /**
  * How a statement's Principal names the requester; the flow needs the difference:
@@ -60,7 +60,10 @@ function entryTest(type: string, value: string): EntryTest {
       return awsEntry(value);
     case 'Service': {
       const v = value.toLowerCase();
-      return (p) => (p.kind === 'service' && p.service?.toLowerCase() === v ? Grant.Direct : Grant.None);
+      return (p) =>
+        p.kind === 'service' && p.service !== undefined && equalsLower(p.service, v)
+          ? Grant.Direct
+          : Grant.None;
     }
     case 'Federated':
       return (p) => (p.arn === value || p.service === value ? Grant.Direct : Grant.None);

@@ -117,20 +117,25 @@ export function splitArnParts(text: string): string[] | undefined {
  */
 export function compileArnGlob(pattern: string): Matcher {
   const m = compileArnPartsGlob(pattern);
-  return (value) => m(value, arnColons(value));
+  // Matching is synchronous: one buffer per matcher holds the value's colon offsets, so a match
+  // allocates nothing.
+  const buffer = [0, 0, 0, 0, 0];
+  return (value) => m(value, arnColons(value, buffer));
 }
 
-/** Offsets of the first five colons of an ARN-shaped value (undefined when it has fewer). */
-export function arnColons(value: string): readonly number[] | undefined {
-  const out: number[] = [];
+/**
+ * Offsets of the first five colons of an ARN-shaped value (undefined when it has fewer), written into
+ * `into` when given.
+ */
+export function arnColons(value: string, into: number[] = []): readonly number[] | undefined {
   let from = 0;
   for (let i = 0; i < 5; i++) {
     const c = value.indexOf(':', from);
     if (c < 0) return undefined;
-    out.push(c);
+    into[i] = c;
     from = c + 1;
   }
-  return out;
+  return into;
 }
 
 /** The same match, given the value and its `arnColons` (undefined when not ARN-shaped). */
