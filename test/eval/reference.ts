@@ -41,7 +41,9 @@ export interface RefRequest {
 }
 export type RefDecision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
 
-const list = (v: Json | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
+/** A policy or context value as strings (JSON numbers and booleans are written as text). */
+const list = (v: Json | number | boolean | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
 
 // ---- the principal -------------------------------------------------------------------------------
 
@@ -100,6 +102,14 @@ function lookup(req: RefRequest, now: number, key: string): string[] {
       return w.kind === 'service' ? [] : [w.account];
     case 'aws:principalarn':
       return ['user', 'role', 'root'].includes(w.kind) ? [w.arn] : [];
+    case 'aws:principaltype':
+      return w.kind === 'user'
+        ? ['User']
+        : w.kind === 'session'
+          ? ['AssumedRole']
+          : w.kind === 'root'
+            ? ['Account']
+            : [];
     case 'aws:principalisawsservice':
       return [w.kind === 'service' ? 'true' : 'false'];
     case 'aws:resourceaccount':
