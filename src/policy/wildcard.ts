@@ -193,28 +193,21 @@ export function matchArnPattern(
   colons: readonly number[] | undefined,
 ): boolean {
   if (pattern === '*') return true;
-  let pc0 = -1;
-  let vc0 = -1;
-  let from = 0;
-  // Walk the five part boundaries of the pattern, matching each part against the value's part.
+  // A pattern with fewer than five colons is not ARN-shaped: it is matched as one string.
+  let fifth = -1;
   for (let i = 0; i < 5; i++) {
-    const pc = pattern.indexOf(':', from);
-    if (pc < 0) {
-      // Not ARN-shaped: the pattern is matched as one string.
-      return globMatch(pattern, value);
-    }
-    if (colons === undefined) {
-      // Keep scanning: the pattern may still turn out not to be ARN-shaped.
-      from = pc + 1;
-      pc0 = pc;
-      continue;
-    }
-    const vc = colons[i]!;
-    if (!globMatchRange(pattern, pc0 + 1, pc, value, vc0 + 1, vc)) return false;
-    pc0 = pc;
-    vc0 = vc;
-    from = pc + 1;
+    fifth = pattern.indexOf(':', fifth + 1);
+    if (fifth < 0) return globMatch(pattern, value);
   }
   if (colons === undefined) return false;
-  return globMatchRange(pattern, pc0 + 1, pattern.length, value, vc0 + 1, value.length);
+  let ps = 0;
+  let vs = 0;
+  for (let i = 0; i < 5; i++) {
+    const pe = pattern.indexOf(':', ps);
+    const ve = colons[i]!;
+    if (!globMatchRange(pattern, ps, pe, value, vs, ve)) return false;
+    ps = pe + 1;
+    vs = ve + 1;
+  }
+  return globMatchRange(pattern, ps, pattern.length, value, vs, value.length);
 }

@@ -2,7 +2,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compileArnGlob, compileGlob, globMatch } from '../../src/policy/wildcard.js';
+import {
+  arnColons,
+  compileArnGlob,
+  compileArnPartsGlob,
+  compileGlob,
+  globMatch,
+  matchArnPattern,
+} from '../../src/policy/wildcard.js';
 
 function reference(pattern: string, value: string, flags = ''): boolean {
   const body = pattern
@@ -32,6 +39,38 @@ describe('wildcards', () => {
           `${p} ~ ${v} (${ignoreCase})`,
         ),
       ),
+      { numRuns: 20000 },
+    );
+  });
+
+  /** Part by part with regular expressions: the first five colons split, the rest stays whole. */
+  function arnReference(p: string, v: string): boolean {
+    if (p === '*') return true;
+    const split = (x: string) => {
+      const parts = x.split(':');
+      return parts.length < 6 ? undefined : [...parts.slice(0, 5), parts.slice(5).join(':')];
+    };
+    const ps = split(p);
+    const vs = split(v);
+    if (!ps) return reference(p, v);
+    if (!vs) return false;
+    return ps.every((part, i) => reference(part, vs[i]!));
+  }
+  const arnPattern = fc
+    .array(fc.stringMatching(/^[ab*?/]{0,3}$/), { minLength: 1, maxLength: 7 })
+    .map((parts) => parts.join(':'));
+  const arnValue = fc
+    .array(fc.stringMatching(/^[ab/]{0,3}$/), { minLength: 1, maxLength: 7 })
+    .map((parts) => parts.join(':'));
+
+  it('ARN matching, compiled and at decision time, agrees with a part-by-part regular-expression reference', () => {
+    fc.assert(
+      fc.property(arnPattern, arnValue, (p, v) => {
+        const expected = arnReference(p, v);
+        assert.equal(compileArnGlob(p)(v), expected, `${p} ~ ${v}`);
+        assert.equal(compileArnPartsGlob(p)(v, arnColons(v)), expected, `${p} ~ ${v} (parts)`);
+        assert.equal(matchArnPattern(p, v, arnColons(v)), expected, `${p} ~ ${v} (resolved)`);
+      }),
       { numRuns: 20000 },
     );
   });
