@@ -14,6 +14,34 @@ import type { Scenario, ScenarioPolicies } from './types.js';
 export type { Scenario, ScenarioPolicies } from './types.js';
 
 const DECISIONS: readonly Decision[] = ['Allow', 'ExplicitDeny', 'ImplicitDeny'];
+const POLICY_KINDS: readonly string[] = ['identity', 'resource', 'boundary', 'session', 'scp', 'rcp'];
+const REQUEST_FIELDS: readonly string[] = ['principal', 'action', 'resource', 'resourceAccount', 'context'];
+
+function isContextValue(v: unknown): boolean {
+  const scalar = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+  return scalar(v) || (Array.isArray(v) && v.every(scalar));
+}
+
+/** `; did you mean \`x\`?` for the nearest known name (case-insensitive or one edit away), else nothing. */
+function suggest(name: string, known: readonly string[]): string {
+  const lower = name.toLowerCase();
+  const near = known.find((k) => k.toLowerCase() === lower) ?? known.find((k) => editDistance(k, lower) <= 2);
+  return near === undefined ? '' : `; did you mean \`${near}\`?`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
 const ASSUME =
   /^sts:(AssumeRole|AssumeRoleWithSAML|AssumeRoleWithWebIdentity|TagSession|SetSourceIdentity|SetContext)$/i;
 
@@ -109,16 +137,40 @@ export function parseScenarios(text: string, file = '<input>'): Scenario[] {
       fail('`request.action` must be a string', ['request', 'action'], '.request.action');
     if (typeof r.resource !== 'string')
       fail('`request.resource` must be a string', ['request', 'resource'], '.request.resource');
+    if (r.resourceAccount !== undefined && typeof r.resourceAccount !== 'string')
+      fail(
+        '`request.resourceAccount` must be a string',
+        ['request', 'resourceAccount'],
+        '.request.resourceAccount',
+      );
     if (
       r.context !== undefined &&
       (typeof r.context !== 'object' || r.context === null || Array.isArray(r.context))
     ) {
       fail('`request.context` must be an object', ['request', 'context'], '.request.context');
     }
+    for (const [k, v] of Object.entries((r.context ?? {}) as Record<string, unknown>)) {
+      if (!isContextValue(v))
+        fail(
+          `context key \`${k}\` must be a string, number, boolean or an array of them`,
+          ['request', 'context', k],
+          `.request.context[${JSON.stringify(k)}]`,
+        );
+    }
+    for (const k of Object.keys(r)) {
+      // A misspelt request field would silently change the question: refuse it.
+      if (!REQUEST_FIELDS.includes(k))
+        fail(`unknown request field \`${k}\`${suggest(k, REQUEST_FIELDS)}`, ['request', k], `.request.${k}`);
+    }
     const pol = s.policies ?? {};
     if (typeof pol !== 'object' || pol === null || Array.isArray(pol))
       fail('`policies` must be an object', ['policies'], '.policies');
     const p = pol as Record<string, unknown>;
+    for (const k of Object.keys(p)) {
+      // A misspelt policy kind would silently drop a policy from the decision: refuse it.
+      if (!POLICY_KINDS.includes(k))
+        fail(`unknown policy kind \`${k}\`${suggest(k, POLICY_KINDS)}`, ['policies', k], `.policies.${k}`);
+    }
     if (p.identity !== undefined && !Array.isArray(p.identity))
       fail('`policies.identity` must be an array', ['policies', 'identity'], '.policies.identity');
     for (const k of ['scp', 'rcp'] as const) {
