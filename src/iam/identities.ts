@@ -12,7 +12,7 @@ import {
 } from '../knowledge/managed-policies.js';
 import { parseArn } from '../policy/arn.js';
 import type { StoreTx } from '../store/index.js';
-import { entityKey, isoDate, validatePolicyText, type IamContext } from './context.js';
+import { entityKey, isoDate, validatePolicyText, type IamContext, type Repo } from './context.js';
 import { accessKeyId, awsManagedPolicyId, secretAccessKey, sessionToken, uniqueId } from './ids.js';
 import {
   checkAccountId,
@@ -514,17 +514,7 @@ export class IamService {
     if (input.newPath !== undefined) checkPath(input.newPath, 'newPath');
     return await this.tx(async (tx) => {
       const rec = await this.requireUser(tx, input.account, input.name);
-      const oldKey = entityKey(rec.account, rec.name);
-      if (input.newName !== undefined && input.newName.toLowerCase() !== rec.name.toLowerCase()) {
-        if (await repos.user.get(tx, entityKey(rec.account, input.newName))) {
-          throw new RolecallError('EntityAlreadyExists', `User with name ${input.newName} already exists.`);
-        }
-      }
-      const oldName = rec.name;
-      if (input.newName !== undefined) rec.name = input.newName;
-      if (input.newPath !== undefined) rec.path = input.newPath;
-      await repos.user.delete(tx, oldKey);
-      await repos.user.put(tx, entityKey(rec.account, rec.name), rec);
+      const oldName = await renameEntity(tx, repos.user, 'User', rec, input);
       for (const k of await repos.accessKey.list(tx)) {
         if (k.account === rec.account && k.userName === oldName) {
           k.userName = rec.name;
@@ -647,17 +637,7 @@ export class IamService {
     if (input.newPath !== undefined) checkPath(input.newPath, 'newPath');
     return await this.tx(async (tx) => {
       const rec = await this.requireGroup(tx, input.account, input.name);
-      const oldKey = entityKey(rec.account, rec.name);
-      if (input.newName !== undefined && input.newName.toLowerCase() !== rec.name.toLowerCase()) {
-        if (await repos.group.get(tx, entityKey(rec.account, input.newName))) {
-          throw new RolecallError('EntityAlreadyExists', `Group with name ${input.newName} already exists.`);
-        }
-      }
-      const oldName = rec.name;
-      if (input.newName !== undefined) rec.name = input.newName;
-      if (input.newPath !== undefined) rec.path = input.newPath;
-      await repos.group.delete(tx, oldKey);
-      await repos.group.put(tx, entityKey(rec.account, rec.name), rec);
+      const oldName = await renameEntity(tx, repos.group, 'Group', rec, input);
       for (const u of await repos.user.list(tx, `${rec.account}/`)) {
         const i = u.groups.findIndex((g) => g.toLowerCase() === oldName.toLowerCase());
         if (i >= 0) {
@@ -1464,4 +1444,28 @@ export class IamService {
       ...(s.sourceIdentity !== undefined ? { sourceIdentity: s.sourceIdentity } : {}),
     };
   }
+}
+
+/**
+ * Renames and/or moves a user or group record under its (account, name) key; names are unique without
+ * regard to case. Returns the old name so callers can update what refers to it.
+ */
+async function renameEntity<T extends { account: string; name: string; path: string }>(
+  tx: StoreTx,
+  repo: Repo<T>,
+  label: 'User' | 'Group',
+  rec: T,
+  input: { newName?: string; newPath?: string },
+): Promise<string> {
+  const oldName = rec.name;
+  if (input.newName !== undefined && input.newName.toLowerCase() !== oldName.toLowerCase()) {
+    if (await repo.get(tx, entityKey(rec.account, input.newName))) {
+      throw new RolecallError('EntityAlreadyExists', `${label} with name ${input.newName} already exists.`);
+    }
+  }
+  if (input.newName !== undefined) rec.name = input.newName;
+  if (input.newPath !== undefined) rec.path = input.newPath;
+  await repo.delete(tx, entityKey(rec.account, oldName));
+  await repo.put(tx, entityKey(rec.account, rec.name), rec);
+  return oldName;
 }
