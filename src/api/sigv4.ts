@@ -40,6 +40,9 @@ export interface SignatureClaim {
 /** Clock skew AWS tolerates for IAM and STS (reported as "Signature expired"). */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 
+/** Longest validity of a presigned URL: seven days. */
+export const MAX_PRESIGN_SECONDS = 604800;
+
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
@@ -123,7 +126,17 @@ function readPresigned(req: IncomingSignedRequest): SignatureClaim {
   }
   const expires = queryValue(req, 'X-Amz-Expires');
   const token = queryValue(req, 'X-Amz-Security-Token');
+  // A SigV4 signing key is valid for seven days, so a presigned URL is at most 604800 seconds
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html)
   const expiresIn = expires !== undefined && /^\d{1,6}$/.test(expires) ? Number(expires) : undefined;
+  if (
+    expires !== undefined &&
+    (expiresIn === undefined || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS)
+  ) {
+    throw incomplete(
+      `X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS}, got '${expires}'`,
+    );
+  }
   return {
     ...readCredential(queryValue(req, 'X-Amz-Credential')!),
     signedHeaders: queryValue(req, 'X-Amz-SignedHeaders')!.split(';'),

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { createHash, createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@smithy/core/checksum';
@@ -145,4 +146,56 @@ test('a signature of the wrong length or case-altered signature header does not 
     'Signature=abc',
   );
   assert.equal(await verdict(req), 'SignatureDoesNotMatch');
+});
+
+/** A presigned GET signed by hand, so that X-Amz-Expires can be any value the SDK would refuse to sign. */
+function presignedByHand(expires: string, date: Date): IncomingSignedRequest {
+  const amzDate = date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  const day = amzDate.slice(0, 8);
+  const scope = `${day}/us-east-1/sts/aws4_request`;
+  const query: Record<string, string> = {
+    Action: 'GetCallerIdentity',
+    Version: '2011-06-15',
+    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+    'X-Amz-Credential': `${AKID}/${scope}`,
+    'X-Amz-Date': amzDate,
+    'X-Amz-Expires': expires,
+    'X-Amz-SignedHeaders': 'host',
+  };
+  const enc = (s: string) =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const canonicalQuery = Object.keys(query)
+    .sort()
+    .map((k) => `${enc(k)}=${enc(query[k]!)}`)
+    .join('&');
+  const hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+  const canonical = `GET\n/\n${canonicalQuery}\nhost:127.0.0.1:4599\n\nhost\n${hex('')}`;
+  const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${hex(canonical)}`;
+  let key: Buffer = createHmac('sha256', `AWS4${SECRET}`).update(day).digest();
+  for (const part of ['us-east-1', 'sts', 'aws4_request'])
+    key = createHmac('sha256', key).update(part).digest();
+  query['X-Amz-Signature'] = createHmac('sha256', key).update(toSign).digest('hex');
+  return { method: 'GET', path: '/', query, headers: { host: '127.0.0.1:4599' }, body: Buffer.alloc(0) };
+}
+
+test('presigned URLs: X-Amz-Expires is honoured, and more than 604800 seconds (7 days) is refused', async () => {
+  const now = Date.now();
+  const signedAt = new Date(now - 60_000);
+  // the hand-made signature is right: within its window it verifies
+  assert.equal(await verdict(presignedByHand('120', signedAt), SECRET, now), 'ok');
+  assert.equal(await verdict(presignedByHand('30', signedAt), SECRET, now), 'RequestExpired');
+  // seven days is the longest window; it is honoured up to its last second
+  const weekAgo = new Date(now - 604800_000 + 5_000);
+  assert.equal(await verdict(presignedByHand('604800', weekAgo), SECRET, now), 'ok');
+  assert.equal(await verdict(presignedByHand('604800', weekAgo), SECRET, now + 10_000), 'RequestExpired');
+  for (const bad of ['604801', '999999', '0', '-1', 'abc', '']) {
+    assert.equal(await verdict(presignedByHand(bad, signedAt), SECRET, now), 'IncompleteSignature', bad);
+  }
+  assert.throws(
+    () => readSignatureClaim(presignedByHand('604801', signedAt)),
+    /X-Amz-Expires must be .* 604800, got '604801'/,
+  );
 });
