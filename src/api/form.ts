@@ -14,7 +14,17 @@ function validation(detail: string): RolecallError {
   return new RolecallError('ValidationError', `1 validation error detected: ${detail}`);
 }
 
+const MEMBER = '.member.';
+
+/** One `Name.member.N`: its own value, or the `Name.member.N.Field` values by field. */
+interface Member {
+  value?: string;
+  fields: Map<string, string>;
+}
+
 export class QueryParams {
+  private members: Map<string, Map<number, Member>> | undefined;
+
   constructor(private readonly map: ReadonlyMap<string, string>) {}
 
   /** Parses an `application/x-www-form-urlencoded` body (and/or a query string); the first value of a key wins. */
@@ -77,37 +87,67 @@ export class QueryParams {
     );
   }
 
-  /** Indexes N present under `prefix.member.`, in numeric order. */
-  private indexes(name: string): number[] {
-    const prefix = `${name}.member.`;
-    const found = new Set<number>();
-    for (const key of this.map.keys()) {
-      if (!key.startsWith(prefix)) continue;
-      const rest = key.slice(prefix.length);
+  /**
+   * Every `Name.member.N[.Field]` key grouped by list name and member index, built in one pass over the
+   * parameters on first use: reading a list or its structures never rescans the whole request, so a
+   * request costs time linear in its size however many members it carries.
+   */
+  private lists(): Map<string, Map<number, Member>> {
+    if (this.members !== undefined) return this.members;
+    const lists = new Map<string, Map<number, Member>>();
+    for (const [key, value] of this.map) {
+      const at = key.indexOf(MEMBER);
+      if (at < 0) continue;
+      const rest = key.slice(at + MEMBER.length);
       const dot = rest.indexOf('.');
-      const n = Number(dot < 0 ? rest : rest.slice(0, dot));
-      if (Number.isInteger(n) && n > 0) found.add(n);
+      const digits = dot < 0 ? rest : rest.slice(0, dot);
+      if (!/^[1-9]\d{0,8}$/.test(digits)) continue;
+      const name = key.slice(0, at);
+      let list = lists.get(name);
+      if (list === undefined) lists.set(name, (list = new Map<number, Member>()));
+      const n = Number(digits);
+      let member = list.get(n);
+      if (member === undefined) list.set(n, (member = { fields: new Map<string, string>() }));
+      if (dot < 0) member.value = value;
+      else member.fields.set(rest.slice(dot + 1), value);
     }
-    return [...found].sort((a, b) => a - b);
+    this.members = lists;
+    return lists;
+  }
+
+  /** The members of list `name`, in numeric order of N. */
+  private membersOf(name: string): Member[] {
+    const list = this.lists().get(name);
+    if (list === undefined) return [];
+    return [...list.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m);
+  }
+
+  /** How many `Name.member.N` entries the request carries, counted without reading them. */
+  count(name: string): number {
+    return this.lists().get(name)?.size ?? 0;
+  }
+
+  /** Names of every `Name.member.N` list in the request. */
+  listNames(): string[] {
+    return [...this.lists().keys()];
   }
 
   /** `Name.member.N` strings. */
   list(name: string): string[] {
-    const out: string[] = [];
-    for (const i of this.indexes(name)) {
-      const v = this.map.get(`${name}.member.${i}`);
-      if (v !== undefined) out.push(v);
-    }
-    return out;
+    return this.membersOf(name).flatMap((m) => (m.value !== undefined ? [m.value] : []));
   }
 
   /** `Name.member.N.Field` structures, each read through a QueryParams scoped to its member. */
   structs<T>(name: string, read: (member: QueryParams, position: number) => T): T[] {
-    return this.indexes(name).map((i) => {
-      const prefix = `${name}.member.${i}.`;
-      const sub = new Map<string, string>();
-      for (const [k, v] of this.map) if (k.startsWith(prefix)) sub.set(k.slice(prefix.length), v);
-      return read(new QueryParams(sub), i);
-    });
+    const list = this.lists().get(name);
+    if (list === undefined) return [];
+    return [...list.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([n, m]) => read(new QueryParams(m.fields), n));
+  }
+
+  /** Every parameter, for checks that look at each once. */
+  entries(): IterableIterator<[string, string]> {
+    return this.map.entries();
   }
 }

@@ -23,6 +23,7 @@ import {
   type OperationContext,
   type WireService,
 } from './operation.js';
+import { checkRequestLimits } from './request-limits.js';
 import type { IncomingSignedRequest } from './sigv4.js';
 import { renderError, renderResponse } from './xml.js';
 
@@ -138,6 +139,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           `Could not find operation ${action} for version ${version ?? API_VERSIONS[service]}`,
         );
       }
+      // The model's limits are checked before anything reads the parameters (authorization builds a
+      // context from tags): the cost of a refused request stays linear in its size
+      checkRequestLimits(params);
       const ctx: OperationContext = {
         caller,
         params,

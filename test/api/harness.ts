@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '@smithy/core/checksum';
 import { openApi, type OpenApi } from '../../src/api/index.js';
 import { loadPolicyEngine } from '../../src/iam/index.js';
 
@@ -75,4 +77,27 @@ export async function coreMissing(): Promise<string | false> {
     }
     throw e;
   }
+}
+
+/** Signs `body` with `creds` and POSTs it to the server as the query protocol (bodies the SDK never sends). */
+export async function signedPost(
+  url: string,
+  creds: Credentials,
+  body: string,
+  service: 'iam' | 'sts' = 'iam',
+): Promise<{ status: number; text: string }> {
+  const u = new URL(url);
+  const signer = new SignatureV4({ credentials: creds, region: 'us-east-1', service, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: u.hostname,
+    port: Number(u.port),
+    path: '/',
+    query: {},
+    headers: { host: u.host, 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  const res = await fetch(url + '/', { method: 'POST', headers: signed.headers, body });
+  return { status: res.status, text: await res.text() };
 }
