@@ -16,6 +16,23 @@ export interface IamContext {
   now: () => number;
 }
 
+/** What each part of the IAM service builds on: one store transaction per public method, and the clock. */
+export abstract class IamPart {
+  constructor(readonly ctx: IamContext) {}
+
+  protected tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.ctx.store.withTransaction(fn);
+  }
+
+  protected read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.ctx.store.withTransaction(fn, { readOnly: true });
+  }
+
+  protected nowIso(): string {
+    return isoDate(this.ctx.now());
+  }
+}
+
 /** Typed access to one table: the record shapes are iam/'s own, stored as JSON. */
 export class Repo<T> {
   constructor(readonly table: Table) {}

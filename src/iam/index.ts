@@ -10,25 +10,28 @@
  */
 export * from './types.js';
 export { createControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
+export { IamService } from './identities.js';
+export { AccountService, type CreateAccountInput, type UpdateAccountInput } from './accounts.js';
+export { RoleService, type CreateRoleInput, type UpdateRoleInput } from './roles.js';
+export { UserService, type CreateUserInput, type UpdateUserInput } from './users.js';
+export { GroupService, type CreateGroupInput, type UpdateGroupInput } from './groups.js';
+export { EntityPolicyService } from './entity-policies.js';
 export {
-  IamService,
+  ManagedPolicyService,
+  type CreatePolicyInput,
+  type ManagedPolicyDocument,
+} from './managed-policies.js';
+export { CredentialService } from './credentials.js';
+export { SessionService } from './sessions.js';
+export {
   roleArn,
   userArn,
   groupArn,
   policyArn,
   assumedRoleArn,
   parsePolicyArn,
-} from './identities.js';
-export type {
-  CreateAccountInput,
-  CreateGroupInput,
-  CreatePolicyInput,
-  CreateRoleInput,
-  CreateUserInput,
-  ManagedPolicyDocument,
-  PolicyArnTarget,
-  UpdateRoleInput,
-} from './identities.js';
+  type PolicyArnTarget,
+} from './arns.js';
 export { OrganizationService } from './organization.js';
 export { ResourceRegistry, resourceTypeOf, type PutResourceInput } from './resources.js';
 export { AWS_QUOTAS, resolveQuotas, type IamQuotas } from './quotas.js';

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { RolecallError } from '../errors.js';
 import type { ControlPlane } from './control-plane.js';
 import { entityKey } from './context.js';
-import { policyArn } from './identities.js';
+import { policyArn } from './arns.js';
 import {
   ROOT_PATH,
   accountTarget,

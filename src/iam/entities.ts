@@ -1,0 +1,115 @@
+/**
+ * What roles, users and groups share: their records as one union, the word AWS uses for each in messages,
+ * lookup by reference, per-account and per-entity quotas, and renaming under the case-insensitive key.
+ * Each kind's own operations live in roles.ts, users.ts and groups.ts.
+ */
+import { RolecallError } from '../errors.js';
+import type { StoreTx } from '../store/index.js';
+import { entityKey, type IamContext, type Repo } from './context.js';
+import { limitExceeded, type IamQuotas } from './quotas.js';
+import { repos, type GroupRecord, type RoleRecord, type UserRecord } from './records.js';
+import type { IdentityKind, IdentityRef, Tag } from './types.js';
+
+export type IdentityRecord = RoleRecord | UserRecord | GroupRecord;
+
+export const KIND_WORD: Record<IdentityKind, string> = { role: 'role', user: 'user', group: 'group' };
+
+const ENTITY_QUOTA: Record<IdentityKind, keyof IamQuotas> = {
+  role: 'rolesPerAccount',
+  user: 'usersPerAccount',
+  group: 'groupsPerAccount',
+};
+
+export function noSuchEntity(kind: IdentityKind, name: string): RolecallError {
+  return new RolecallError('NoSuchEntity', `The ${KIND_WORD[kind]} with name ${name} cannot be found.`);
+}
+
+export async function requireRole(tx: StoreTx, account: string, name: string): Promise<RoleRecord> {
+  const rec = await repos.role.get(tx, entityKey(account, name));
+  if (!rec) throw noSuchEntity('role', name);
+  return rec;
+}
+
+export async function requireUser(tx: StoreTx, account: string, name: string): Promise<UserRecord> {
+  const rec = await repos.user.get(tx, entityKey(account, name));
+  if (!rec) throw noSuchEntity('user', name);
+  return rec;
+}
+
+export async function requireGroup(tx: StoreTx, account: string, name: string): Promise<GroupRecord> {
+  const rec = await repos.group.get(tx, entityKey(account, name));
+  if (!rec) throw noSuchEntity('group', name);
+  return rec;
+}
+
+export async function requireIdentity(tx: StoreTx, ref: IdentityRef): Promise<IdentityRecord> {
+  switch (ref.kind) {
+    case 'role':
+      return requireRole(tx, ref.account, ref.name);
+    case 'user':
+      return requireUser(tx, ref.account, ref.name);
+    case 'group':
+      return requireGroup(tx, ref.account, ref.name);
+  }
+}
+
+export function putIdentity(tx: StoreTx, kind: IdentityKind, rec: IdentityRecord): Promise<void> {
+  const key = entityKey(rec.account, rec.name);
+  switch (kind) {
+    case 'role':
+      return repos.role.put(tx, key, rec as RoleRecord);
+    case 'user':
+      return repos.user.put(tx, key, rec as UserRecord);
+    case 'group':
+      return repos.group.put(tx, key, rec);
+  }
+}
+
+/** Every identity of a kind, of `account` or of all accounts. */
+export async function allOf(tx: StoreTx, kind: IdentityKind, account?: string): Promise<IdentityRecord[]> {
+  const prefix = account !== undefined ? `${account}/` : undefined;
+  if (kind === 'role') return repos.role.list(tx, prefix);
+  if (kind === 'user') return repos.user.list(tx, prefix);
+  return repos.group.list(tx, prefix);
+}
+
+export async function checkEntityCount(
+  ctx: IamContext,
+  tx: StoreTx,
+  kind: IdentityKind,
+  account: string,
+): Promise<void> {
+  const quota = ENTITY_QUOTA[kind];
+  const table = kind === 'role' ? 'role' : kind === 'user' ? 'user' : 'group';
+  if ((await tx.list(table, `${account}/`)).length >= ctx.quotas[quota]) {
+    throw limitExceeded(quota, ctx.quotas[quota]);
+  }
+}
+
+export function checkTagCount(ctx: IamContext, tags: readonly Tag[]): void {
+  if (tags.length > ctx.quotas.tagsPerEntity) throw limitExceeded('tagsPerEntity', ctx.quotas.tagsPerEntity);
+}
+
+/**
+ * Renames and/or moves a user or group record under its (account, name) key; names are unique without
+ * regard to case. Returns the old name so callers can update what refers to it.
+ */
+export async function renameEntity<T extends { account: string; name: string; path: string }>(
+  tx: StoreTx,
+  repo: Repo<T>,
+  label: 'User' | 'Group',
+  rec: T,
+  input: { newName?: string; newPath?: string },
+): Promise<string> {
+  const oldName = rec.name;
+  if (input.newName !== undefined && input.newName.toLowerCase() !== oldName.toLowerCase()) {
+    if (await repo.get(tx, entityKey(rec.account, input.newName))) {
+      throw new RolecallError('EntityAlreadyExists', `${label} with name ${input.newName} already exists.`);
+    }
+  }
+  if (input.newName !== undefined) rec.name = input.newName;
+  if (input.newPath !== undefined) rec.path = input.newPath;
+  await repo.delete(tx, entityKey(rec.account, oldName));
+  await repo.put(tx, entityKey(rec.account, rec.name), rec);
+  return oldName;
+}

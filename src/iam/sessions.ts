@@ -1,0 +1,145 @@
+/**
+ * STS sessions as stored: a role session (AssumeRole and its kin) or a user's GetSessionToken session, each
+ * with sealed secrets, expiry and what narrows it (session policies, tags, source identity). STS's own
+ * rules (duration bounds, packed policy size, trust evaluation) are the caller's.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp.html
+ */
+import { assumedRoleArn, roleArn } from './arns.js';
+import { IamPart, type IamContext } from './context.js';
+import { requireRole, requireUser } from './entities.js';
+import { accessKeyId, secretAccessKey, sessionToken } from './ids.js';
+import { repos, type SessionRecord } from './records.js';
+import type { NewSession, SessionInfo, UserSessionInfo } from './types.js';
+
+export function sessionInfo(ctx: IamContext, s: SessionRecord): SessionInfo {
+  return {
+    accessKeyId: s.accessKeyId,
+    secretAccessKey: ctx.store.secrets.decrypt(s.secret),
+    sessionToken: ctx.store.secrets.decrypt(s.token),
+    expiration: s.expiration,
+    createDate: s.createDate,
+    account: s.account,
+    roleName: s.roleName,
+    roleArn: roleArn(s.account, s.rolePath, s.roleName),
+    roleId: s.roleId,
+    sessionName: s.sessionName,
+    assumedRoleArn: assumedRoleArn(s.account, s.roleName, s.sessionName),
+    assumedRoleId: `${s.roleId}:${s.sessionName}`,
+    ...(s.sessionPolicy !== undefined ? { sessionPolicy: s.sessionPolicy } : {}),
+    sessionPolicyArns: s.sessionPolicyArns,
+    tags: s.tags,
+    transitiveTagKeys: s.transitiveTagKeys,
+    ...(s.sourceIdentity !== undefined ? { sourceIdentity: s.sourceIdentity } : {}),
+  };
+}
+
+export class SessionService extends IamPart {
+  /**
+   * Stores a session STS issued for a role and returns its credentials. STS's own rules (duration bounds,
+   * packed policy size, trust evaluation) are the caller's; this checks the role exists and stores secrets
+   * sealed.
+   */
+  async createSession(input: NewSession): Promise<SessionInfo> {
+    return await this.tx(async (tx) => {
+      const role = await requireRole(tx, input.account, input.roleName);
+      const secret = secretAccessKey();
+      const token = sessionToken();
+      const rec: SessionRecord = {
+        accessKeyId: accessKeyId('ASIA'),
+        secret: this.ctx.store.secrets.encrypt(secret),
+        token: this.ctx.store.secrets.encrypt(token),
+        expiration: input.expiration,
+        createDate: this.nowIso(),
+        account: role.account,
+        roleName: role.name,
+        roleId: role.id,
+        rolePath: role.path,
+        sessionName: input.sessionName,
+        ...(input.sessionPolicy !== undefined ? { sessionPolicy: input.sessionPolicy } : {}),
+        sessionPolicyArns: input.sessionPolicyArns ?? [],
+        tags: input.tags ?? [],
+        transitiveTagKeys: input.transitiveTagKeys ?? [],
+        ...(input.sourceIdentity !== undefined ? { sourceIdentity: input.sourceIdentity } : {}),
+      };
+      await repos.session.put(tx, rec.accessKeyId, rec);
+      return sessionInfo(this.ctx, rec);
+    });
+  }
+
+  /**
+   * Stores a GetSessionToken session of an IAM user (STS's duration rules are the caller's) and returns its
+   * credentials; the session carries the user's own permissions.
+   */
+  async createUserSession(account: string, userName: string, expiration: number): Promise<UserSessionInfo> {
+    return await this.tx(async (tx) => {
+      const user = await requireUser(tx, account, userName);
+      const secret = secretAccessKey();
+      const token = sessionToken();
+      const rec: SessionRecord = {
+        accessKeyId: accessKeyId('ASIA'),
+        secret: this.ctx.store.secrets.encrypt(secret),
+        token: this.ctx.store.secrets.encrypt(token),
+        expiration,
+        createDate: this.nowIso(),
+        account: user.account,
+        roleName: '',
+        roleId: '',
+        rolePath: '',
+        sessionName: '',
+        sessionPolicyArns: [],
+        tags: [],
+        transitiveTagKeys: [],
+        userName: user.name,
+      };
+      await repos.session.put(tx, rec.accessKeyId, rec);
+      return {
+        accessKeyId: rec.accessKeyId,
+        secretAccessKey: secret,
+        sessionToken: token,
+        expiration,
+        createDate: rec.createDate,
+        account: rec.account,
+        userName: user.name,
+      };
+    });
+  }
+
+  /** Live sessions of a role session name, newest first (the resolver reads their session policies). */
+  async findSessions(
+    account: string,
+    roleName: string,
+    sessionName: string,
+    now: number,
+  ): Promise<SessionInfo[]> {
+    return await this.read(async (tx) =>
+      (await repos.session.list(tx))
+        .filter(
+          (s) =>
+            s.account === account &&
+            s.roleName.toLowerCase() === roleName.toLowerCase() &&
+            s.sessionName === sessionName &&
+            s.expiration > now,
+        )
+        .sort((a, b) => b.createDate.localeCompare(a.createDate))
+        .map((s) => sessionInfo(this.ctx, s)),
+    );
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    return await this.tx((tx) => repos.session.delete(tx, id));
+  }
+
+  /** Removes sessions expired at `now`; returns how many. */
+  async purgeExpiredSessions(now: number): Promise<number> {
+    return await this.tx(async (tx) => {
+      let n = 0;
+      for (const s of await repos.session.list(tx)) {
+        if (s.expiration <= now) {
+          await repos.session.delete(tx, s.accessKeyId);
+          n++;
+        }
+      }
+      return n;
+    });
+  }
+}
