@@ -1,6 +1,7 @@
 /**
  * AccessDenied messages and the encoded authorization message that STS DecodeAuthorizationMessage turns
- * back into the explanation. The message is sealed (AES-256-GCM, the store's secret key) so that only a caller allowed
+ * back into the explanation. The message is sealed (AES-256-GCM, the store's secret key) with the account
+ * the denied request was made in, so that only a caller of that account allowed
  * `sts:DecodeAuthorizationMessage` can read which policies and conditions were involved.
  * https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html
  */
@@ -106,21 +107,37 @@ export interface Sealer {
 
 const PREFIX = 'rcam1.';
 
-/** Seals a JSON document into an opaque token. */
-export function sealMessage(document: unknown, sealer: Sealer): string {
-  return PREFIX + Buffer.from(sealer.encrypt(JSON.stringify(document)), 'utf8').toString('base64url');
+/** What a token holds: the account the denied request was made in, and the decoded document. */
+interface SealedMessage {
+  account: string;
+  document: unknown;
 }
 
-/** Opens a sealed token; anything not sealed with this key is InvalidAuthorizationMessageException. */
-export function openMessage(token: string, sealer: Sealer): string {
+/** Seals a JSON document, for callers of `account` only, into an opaque token. */
+export function sealMessage(document: unknown, account: string, sealer: Sealer): string {
+  const sealed: SealedMessage = { account, document };
+  return PREFIX + Buffer.from(sealer.encrypt(JSON.stringify(sealed)), 'utf8').toString('base64url');
+}
+
+/**
+ * Opens a sealed token for a caller of `account` and returns the decoded document as JSON text. A token
+ * not sealed with this key, or sealed for another account, is InvalidAuthorizationMessageException: the
+ * message of another account's request is not that caller's to read.
+ */
+export function openMessage(token: string, account: string, sealer: Sealer): string {
   const invalid = new RolecallError(
     'InvalidAuthorizationMessageException',
     'The error message is not a valid encoded authorization message',
   );
   if (!token.startsWith(PREFIX) || !/^[A-Za-z0-9_-]+$/.test(token.slice(PREFIX.length))) throw invalid;
+  let sealed: SealedMessage;
   try {
-    return sealer.decrypt(Buffer.from(token.slice(PREFIX.length), 'base64url').toString('utf8'));
+    sealed = JSON.parse(
+      sealer.decrypt(Buffer.from(token.slice(PREFIX.length), 'base64url').toString('utf8')),
+    ) as SealedMessage;
   } catch {
     throw invalid;
   }
+  if (typeof sealed !== 'object' || sealed === null || sealed.account !== account) throw invalid;
+  return JSON.stringify(sealed.document);
 }

@@ -47,11 +47,25 @@ export async function authenticate(
   return { caller: cred.caller, claim };
 }
 
-/** Runs the engine for every authorization the operation needs; the first denial answers AccessDenied. */
+export interface DenialOptions {
+  /**
+   * Appends an encoded authorization message that DecodeAuthorizationMessage opens (local debugging only:
+   * IAM and STS do not return one for their own operations).
+   */
+  encodeDenials?: boolean;
+}
+
+/**
+ * Runs the engine for every authorization the operation needs; the first denial answers AccessDenied in
+ * AWS's form: who, which action on which resource, and the policy type that decided, without an encoded
+ * authorization message unless `encodeDenials` asks for one.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
+ */
 export async function authorizeOperation(
   backend: ApiBackend,
   op: Operation,
   ctx: OperationContext,
+  options: DenialOptions = {},
 ): Promise<void> {
   const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
   for (const call of await op.authorize(ctx)) {
@@ -65,10 +79,9 @@ export async function authorizeOperation(
       resource: call.resource,
       context: call.context ?? {},
     };
-    const encoded = sealMessage(decodedDocument(denied, explained), backend.sealer);
-    throw new RolecallError(
-      'AccessDenied',
-      `${accessDeniedMessage(denied, explained)}. Encoded authorization failure message: ${encoded}`,
-    );
+    const message = accessDeniedMessage(denied, explained);
+    if (options.encodeDenials !== true) throw new RolecallError('AccessDenied', message);
+    const encoded = sealMessage(decodedDocument(denied, explained), ctx.caller.account, backend.sealer);
+    throw new RolecallError('AccessDenied', `${message}. Encoded authorization failure message: ${encoded}`);
   }
 }

@@ -41,6 +41,8 @@ export interface OpenApiOptions {
   credentialsFile?: string;
   /** Epoch milliseconds (tests move it to expire sessions). */
   clock?: () => number;
+  /** AccessDenied carries an encoded authorization message (`rolecall serve --encode-denials`). */
+  encodeDenials?: boolean;
 }
 
 export interface OpenApi {
@@ -87,6 +89,7 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
       ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      ...(options.encodeDenials !== undefined ? { encodeDenials: options.encodeDenials } : {}),
     });
     return {
       url: server.url,

@@ -35,6 +35,8 @@ export interface ServerOptions {
   clock?: () => number;
   /** Fastify request logging (secrets are never logged: only method, URL and status). */
   logger?: boolean;
+  /** AccessDenied carries an encoded authorization message (local debugging; AWS's IAM and STS do not). */
+  encodeDenials?: boolean;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -163,7 +165,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           `User: ${caller.arn} is not authorized to perform: ${service}:${action} with credentials from GetSessionToken without MFA`,
         );
       }
-      await authorizeOperation(backend, op, ctx);
+      await authorizeOperation(backend, op, ctx, { encodeDenials: options.encodeDenials === true });
       const result = await op.run(ctx);
       return reply
         .status(200)

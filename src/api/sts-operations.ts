@@ -151,8 +151,10 @@ export function stsOperations(control: IamControl, sealer: Sealer): Operation[] 
       service: 'sts',
       name: 'DecodeAuthorizationMessage',
       authorize: () => [{ action: 'sts:DecodeAuthorizationMessage', resource: '*' }],
-      run: ({ params }) =>
-        Promise.resolve({ DecodedMessage: openMessage(params.required('EncodedMessage'), sealer) }),
+      run: ({ params, caller }) =>
+        Promise.resolve({
+          DecodedMessage: openMessage(params.required('EncodedMessage'), caller.account, sealer),
+        }),
     },
   ];
 }

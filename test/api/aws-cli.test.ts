@@ -71,7 +71,8 @@ describe('aws CLI', { skip }, () => {
   before(async () => {
     if (!available)
       throw new Error('CI=true but no `aws` CLI is installed: the aws CLI suite must run in CI');
-    server = await startTestServer();
+    // encoded denials on: the CLI's decode-authorization-message is exercised end to end
+    server = await startTestServer({ encodeDenials: true });
   });
   after(async () => {
     await server?.close();
@@ -177,7 +178,7 @@ describe('aws CLI', { skip }, () => {
     const who = json<{ Arn: string }>(await aws(['sts', 'get-caller-identity'], session));
     assert.equal(who.Arn, assumed.AssumedRoleUser.Arn);
 
-    // The role has no permissions: denied, and the administrator decodes why.
+    // The role has no permissions: denied, and (with --encode-denials) the administrator decodes why.
     const denied = await aws(['iam', 'list-roles'], session);
     assert.ok(SERVICE_ERROR_EXIT.includes(denied.code), `exit ${denied.code}`);
     assert.match(denied.stderr, /\(AccessDenied\).*not authorized to perform: iam:ListRoles/);

@@ -34,7 +34,9 @@ export function readCredentialsFile(file: string): Credentials {
   return { accessKeyId, secretAccessKey };
 }
 
-export async function startTestServer(options: { bodyLimit?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { bodyLimit?: number; encodeDenials?: boolean } = {},
+): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-api-'));
   let offset = 0;
   const api = await openApi({
@@ -44,6 +46,7 @@ export async function startTestServer(options: { bodyLimit?: number } = {}): Pro
     host: '127.0.0.1',
     clock: () => Date.now() + offset,
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+    ...(options.encodeDenials !== undefined ? { encodeDenials: options.encodeDenials } : {}),
   });
   return {
     url: api.url,

@@ -167,7 +167,7 @@ test('policy documents are percent-encoded per RFC 3986', () => {
   assert.equal(decodeURIComponent(enc), doc);
 });
 
-test('authorization messages: AWS wording, sealed so only the key holder reads them, tampering detected', () => {
+test('authorization messages: AWS wording, sealed for one account so only its callers read them, tampering detected', () => {
   const call = {
     principalArn: 'arn:aws:iam::123456789012:user/dev',
     principalId: 'AIDAEXAMPLE',
@@ -188,18 +188,23 @@ test('authorization messages: AWS wording, sealed so only the key holder reads t
     /because no permissions boundary allows the iam:CreateRole action$/,
   );
   const box = secretBox(randomBytes(32));
-  const token = sealMessage({ hello: 'world' }, box);
-  assert.deepEqual(JSON.parse(openMessage(token, box)), { hello: 'world' });
+  const token = sealMessage({ hello: 'world' }, '123456789012', box);
+  assert.deepEqual(JSON.parse(openMessage(token, '123456789012', box)), { hello: 'world' });
+  // a message is its account's: another account's caller cannot read it, even holding the key
   assert.equal(
-    code(() => openMessage(token, secretBox(randomBytes(32)))),
+    code(() => openMessage(token, '210987654321', box)),
     'InvalidAuthorizationMessageException',
   );
   assert.equal(
-    code(() => openMessage(token.slice(0, -3) + 'AAA', box)),
+    code(() => openMessage(token, '123456789012', secretBox(randomBytes(32)))),
     'InvalidAuthorizationMessageException',
   );
   assert.equal(
-    code(() => openMessage('not a token', box)),
+    code(() => openMessage(token.slice(0, -3) + 'AAA', '123456789012', box)),
+    'InvalidAuthorizationMessageException',
+  );
+  assert.equal(
+    code(() => openMessage('not a token', '123456789012', box)),
     'InvalidAuthorizationMessageException',
   );
 });

@@ -14,6 +14,7 @@ interface ServeOptions {
   credentialsFile?: string;
   bodyLimit: string;
   log?: boolean;
+  encodeDenials?: boolean;
 }
 
 function parsePort(text: string): number {
@@ -40,6 +41,10 @@ export function register(program: Command, ctx: CommandContext): void {
     )
     .option('--body-limit <bytes>', 'largest request body accepted', String(1024 * 1024))
     .option('--log', 'log each request (method, URL, status; never secrets)')
+    .option(
+      '--encode-denials',
+      'add an encoded authorization message to AccessDenied, for sts decode-authorization-message (local debugging)',
+    )
     .addHelpText(
       'after',
       '\nOn first start, when no IAM user in the store has an access key, an administrator key is created and\n' +
@@ -55,6 +60,7 @@ export function register(program: Command, ctx: CommandContext): void {
         host: opts.host,
         bodyLimit,
         logger: opts.log === true,
+        encodeDenials: opts.encodeDenials === true,
         ...(opts.store !== undefined ? { store: opts.store } : {}),
         ...(opts.credentialsFile !== undefined ? { credentialsFile: opts.credentialsFile } : {}),
       });
