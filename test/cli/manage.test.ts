@@ -1,31 +1,23 @@
 /**
- * The management CLI end to end, in child processes on a SQLite store in a temporary directory: apply is
- * idempotent, export re-applies exactly into an empty store, a bad file reports every problem with
- * file:line:column and changes nothing, a writer killed mid-apply leaves the previous state, and policy
- * versions and diffs work for AWS managed policies.
+ * The management CLI end to end on a SQLite store in a temporary directory (in-process; in a child process
+ * where the process is the subject): apply is idempotent, export re-applies exactly into an empty store, a
+ * bad file reports every problem with file:line:column and changes nothing, a writer killed mid-apply
+ * leaves the previous state, and policy versions and diffs work for AWS managed policies.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const ACCT = '111122223333';
 /** tsx resolved from the repository, so the CLI runs with a temporary directory as its working directory. */
 const TSX = import.meta.resolve('tsx');
 const MAIN = path.join(repoRoot, 'src/cli/main.ts');
-
-function runCli(args: string[], opts: { cwd: string }): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
-    cwd: opts.cwd,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 function workdir(): { dir: string; store: string; file: (name: string, text: string) => string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-cli-'));
