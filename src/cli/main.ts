@@ -23,6 +23,7 @@ const groups: (() => Promise<{ register: Register }>)[] = [
   () => import('./commands/apply.js'),
   () => import('./commands/export.js'),
   () => import('./commands/emr.js'),
+  () => import('./commands/access-checks.js'),
 ];
 
 export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {

