@@ -14,7 +14,7 @@
 import type { CompiledStatement } from '../eval/compile.js';
 import { internalsOf } from '../eval/compile.js';
 import { parseCidr } from '../eval/ip.js';
-import { PreparedRequest, principalInfo } from '../eval/request.js';
+import { principalInfo, type PreparedRequest } from '../eval/request.js';
 import type { AuthzRequest, CompiledPolicy, ContextValue, RequestPrincipal } from '../eval/types.js';
 import { parseDate, parseNumber } from '../eval/values.js';
 import { allActions } from '../knowledge/service-data.js';

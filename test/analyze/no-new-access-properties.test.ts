@@ -75,7 +75,7 @@ function toDocument(p: Gen): object {
       const out: Record<string, unknown> = { Effect: s.Effect };
       out[s.notAction && s.Effect === 'Deny' ? 'NotAction' : 'Action'] = s.actions;
       out[s.notResource && s.Effect === 'Deny' ? 'NotResource' : 'Resource'] = s.resources;
-      const cond: Record<string, Record<string, string[]>> = {};
+      const cond: Record<string, Record<string, readonly string[]>> = {};
       for (const c of s.conditions) (cond[c.op] ??= {})[c.key] = c.values;
       if (s.conditions.length > 0) out.Condition = cond;
       return out;

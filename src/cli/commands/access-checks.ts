@@ -140,11 +140,7 @@ export function register(program: Command, ctx: CommandContext): void {
       'PASS when POLICY allows none of the actions (on the resources) under any principal and context',
     )
     .argument('<policy>', 'the policy (file, - for stdin)')
-    .option(
-      '--action <action>',
-      'action that must not be allowed (repeatable, wildcards allowed)',
-      collect,
-    )
+    .option('--action <action>', 'action that must not be allowed (repeatable, wildcards allowed)', collect)
     .option('--resource <arn>', 'only requests on this resource (repeatable, wildcards allowed)', collect)
     .option('--type <kind>', `policy type: ${ACCESS_POLICY_KINDS.join(', ')} (default identity)`)
     .option('--now <time>', 'evaluation time, ISO 8601 (default: now)')
