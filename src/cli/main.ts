@@ -3,28 +3,121 @@
  * itself on the program; this file only wires them and turns errors into one-line messages and exit codes
  * (0 success or allow, 1 error, 2 deny, 3 invalid policy).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isRolecallError } from '../errors.js';
 import { exitCodes, type CommandContext } from './context.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
+type Loader = () => Promise<{ register: Register }>;
 
-/** Command groups, each a module exporting `register`. Add one line per group. */
-const groups: (() => Promise<{ register: Register }>)[] = [
-  () => import('./commands/serve.js'),
-  () => import('./commands/simulate.js'),
-  () => import('./commands/role.js'),
-  () => import('./commands/user.js'),
-  () => import('./commands/group.js'),
-  () => import('./commands/policy.js'),
-  () => import('./commands/account.js'),
-  () => import('./commands/org.js'),
-  () => import('./commands/resource.js'),
-  () => import('./commands/apply.js'),
-  () => import('./commands/export.js'),
-  () => import('./commands/emr.js'),
-  () => import('./commands/access-checks.js'),
+/**
+ * A command group: the top-level commands its module registers, each with its usage and the line
+ * `rolecall --help` shows, and the module, loaded only when one of its commands runs (start-up stays
+ * the cost of commander and this file; the engine, the store, fastify and AWS data load with their
+ * command). A bare loader is loaded on every run.
+ */
+export interface CommandGroup {
+  commands: Record<string, { usage?: string; summary: string }>;
+  load: Loader;
+}
+
+/** Command groups, each a module exporting `register`. Add one entry per group. */
+export const COMMAND_GROUPS: readonly (CommandGroup | Loader)[] = [
+  {
+    commands: { serve: { summary: 'serve the AWS IAM and STS query APIs and the decision API' } },
+    load: () => import('./commands/serve.js'),
+  },
+  {
+    commands: {
+      simulate: { usage: '[files...]', summary: 'run scenario files, or decide one request' },
+    },
+    load: () => import('./commands/simulate.js'),
+  },
+  { commands: { role: { summary: 'IAM roles' } }, load: () => import('./commands/role.js') },
+  { commands: { user: { summary: 'IAM users' } }, load: () => import('./commands/user.js') },
+  { commands: { group: { summary: 'IAM groups' } }, load: () => import('./commands/group.js') },
+  {
+    commands: { policy: { summary: 'managed policies and their versions' } },
+    load: () => import('./commands/policy.js'),
+  },
+  { commands: { account: { summary: 'AWS accounts' } }, load: () => import('./commands/account.js') },
+  {
+    commands: { org: { summary: 'the organization: OUs, accounts, SCPs and RCPs' } },
+    load: () => import('./commands/org.js'),
+  },
+  {
+    commands: { resource: { summary: 'resources with their policies and tags' } },
+    load: () => import('./commands/resource.js'),
+  },
+  {
+    commands: { apply: { usage: '<file>', summary: 'make the store match a state file' } },
+    load: () => import('./commands/apply.js'),
+  },
+  {
+    commands: { export: { summary: 'write the state as a file `apply` reads' } },
+    load: () => import('./commands/export.js'),
+  },
+  {
+    commands: { emr: { summary: 'EMR roles: templates, readiness checks, lint' } },
+    load: () => import('./commands/emr.js'),
+  },
+  {
+    commands: {
+      'check-no-new-access': {
+        usage: '<existing> <new>',
+        summary: 'does NEW allow anything EXISTING does not',
+      },
+      'check-access-not-granted': { usage: '<policy>', summary: 'does POLICY allow none of the actions' },
+    },
+    load: () => import('./commands/access-checks.js'),
+  },
 ];
+
+/** The command a run asks for: the first word (`help WORD` asks for WORD). */
+function requested(argv: readonly string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+/** Registers the requested command's group for real, every other command as a help line. */
+async function registerGroups(program: Command, ctx: CommandContext, argv: readonly string[]): Promise<void> {
+  const wanted = requested(argv);
+  for (const group of COMMAND_GROUPS) {
+    if (typeof group === 'function') {
+      (await group()).register(program, ctx);
+    } else if (wanted !== undefined && Object.hasOwn(group.commands, wanted)) {
+      (await group.load()).register(program, ctx);
+    } else {
+      for (const [name, c] of Object.entries(group.commands))
+        program.command(c.usage ? `${name} ${c.usage}` : name).description(c.summary);
+    }
+  }
+}
+
+/** A usage error prints one line and where the usage is, instead of the whole help. */
+function hintHelp(cmd: Command, name: string): void {
+  cmd.showHelpAfterError(`(see \`${name} --help\`)`);
+  for (const sub of cmd.commands) hintHelp(sub, `${name} ${sub.name()}`);
+}
+
+/** The package's version, from the package.json above this file (source and dist alike). */
+function packageVersion(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'rolecall' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: look further up
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
 
 export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {
   const ctx: CommandContext = {
@@ -34,10 +127,16 @@ export async function main(argv: string[], io: Partial<CommandContext> = {}): Pr
   };
   const program = new Command('rolecall')
     .description('Offline, AWS-faithful IAM for Amazon EMR roles')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
-    .showHelpAfterError();
-  for (const load of groups) (await load()).register(program, ctx);
+    .configureOutput({
+      writeOut: ctx.out,
+      writeErr: ctx.err,
+      // One line, as every other error: `rolecall: unknown option ...`, then the hint.
+      outputError: (s, write) => write(`rolecall: ${s.replace(/^error: /, '')}`),
+    });
+  await registerGroups(program, ctx, argv);
+  hintHelp(program, 'rolecall');
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

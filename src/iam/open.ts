@@ -1,6 +1,6 @@
 /** Opens a store and the control plane over it, with the real parser and engine. */
 import type { AuthzEnv, AuthzRequest, AuthzResult } from '../eval/types.js';
-import { openStore, storeLocation } from '../store/index.js';
+import { openStore, storeLocation } from '../store/open.js';
 import { createControlPlane, type ControlPlane } from './control-plane.js';
 import { loadPolicyEngine, type PolicyEngine } from './engine.js';
 import type { IamQuotas } from './quotas.js';

@@ -3,9 +3,6 @@
  * SQLite file path. Default: `ROLECALL_STORE`, else `.rolecall/rolecall.db` under the current directory.
  */
 import path from 'node:path';
-import { MemoryStore } from './memory.js';
-import { PostgresStore } from './postgres.js';
-import { SqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
 export const DEFAULT_STORE_PATH = path.join('.rolecall', 'rolecall.db');
@@ -17,8 +14,10 @@ export function storeLocation(option?: string, env: NodeJS.ProcessEnv = process.
   return DEFAULT_STORE_PATH;
 }
 
+/** Each backend is loaded when it is opened: a SQLite user never loads pg, and the reverse. */
 export async function openStore(location: string = storeLocation()): Promise<Store> {
-  if (location === 'memory') return new MemoryStore();
-  if (/^postgres(ql)?:\/\//.test(location)) return PostgresStore.open(location);
-  return new SqliteStore(location);
+  if (location === 'memory') return new (await import('./memory.js')).MemoryStore();
+  if (/^postgres(ql)?:\/\//.test(location))
+    return (await import('./postgres.js')).PostgresStore.open(location);
+  return new (await import('./sqlite.js')).SqliteStore(location);
 }

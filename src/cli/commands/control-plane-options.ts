@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
-import { openControlPlane, type OpenedControlPlane, type Tag } from '../../iam/index.js';
+import type { OpenedControlPlane, Tag } from '../../iam/index.js';
 import type { CommandContext } from '../context.js';
 
 export const DEFAULT_ACCOUNT = '123456789012';
@@ -34,6 +34,8 @@ export async function withControlPlane<T>(
   opts: StoreOptions,
   fn: (cp: OpenedControlPlane) => Promise<T>,
 ): Promise<T> {
+  // Loaded here, not at start: commands that never open a store do not pay for it.
+  const { openControlPlane } = await import('../../iam/open.js');
   const cp = await openControlPlane(opts.store);
   try {
     return await fn(cp);

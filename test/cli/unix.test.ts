@@ -1,0 +1,85 @@
+/**
+ * The CLI as a Unix tool: `--version`, one-line usage errors with a hint, the help listing every command
+ * of every group (the listing is declared apart from the modules, so that start-up loads none of them),
+ * and, in real processes, the installed bin starting and a closed pipe ending the output quietly.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { COMMAND_GROUPS } from '../../src/cli/main.js';
+import { exitCodes, type CommandContext } from '../../src/cli/context.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const version = (
+  JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+describe('rolecall usage', () => {
+  it('--version prints the package version', () => {
+    const r = runCli(['--version']);
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `${version}\n`);
+  });
+
+  it('a usage error is one line and a hint, exit 1', () => {
+    const unknown = runCli(['simulate', '--no-such-flag']);
+    assert.equal(unknown.status, 1);
+    assert.equal(unknown.stdout, '');
+    assert.equal(
+      unknown.stderr,
+      "rolecall: unknown option '--no-such-flag'\n(see `rolecall simulate --help`)\n",
+    );
+    const missing = runCli(['role', 'create', 'R']);
+    assert.equal(missing.status, 1);
+    assert.equal(
+      missing.stderr,
+      "rolecall: required option '--trust-policy <file>' not specified\n(see `rolecall role create --help`)\n",
+    );
+    const typo = runCli(['rol']);
+    assert.equal(typo.status, 1);
+    assert.match(typo.stderr, /^rolecall: unknown command 'rol'\n\(Did you mean role\?\)\n/);
+  });
+
+  it('the help lists exactly the commands each group registers, and each answers --help', async () => {
+    const help = runCli(['--help']);
+    assert.equal(help.status, 0);
+    const ctx: CommandContext = { out: () => undefined, err: () => undefined, exitCode: exitCodes.ok };
+    for (const group of COMMAND_GROUPS) {
+      assert.equal(typeof group, 'object', 'every group declares its commands so that start-up loads none');
+      if (typeof group !== 'object') continue;
+      const program = new Command('rolecall');
+      (await group.load()).register(program, ctx);
+      assert.deepEqual(
+        program.commands.map((c) => c.name()).sort(),
+        Object.keys(group.commands).sort(),
+        'the declared commands are the ones the module registers',
+      );
+      for (const name of Object.keys(group.commands)) {
+        assert.match(help.stdout, new RegExp(`^  ${name}\\b`, 'm'));
+        const sub = runCli([name, '--help']);
+        assert.equal(sub.status, 0, sub.stderr);
+        assert.match(sub.stdout, new RegExp(`^Usage: rolecall ${name}\\b`));
+      }
+    }
+  });
+});
+
+describe('rolecall as a process', () => {
+  it('the installed bin starts and answers --version', () => {
+    const bin = path.join(repoRoot, 'bin/rolecall.js');
+    const r = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.stderr, '', 'the bin runs dist/: `npm install` (or `npm run build`) builds it');
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `${version}\n`);
+  });
+
+  it('a usage error in a real process: stderr only, exit 1', () => {
+    const r = runCliProcess(['--no-such-flag']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, "rolecall: unknown option '--no-such-flag'\n(see `rolecall --help`)\n");
+  });
+});
