@@ -1,108 +1,30 @@
 /**
  * The control-plane operations the endpoint calls, in domain terms (no AWS wire names): what
  * iam-operations.ts and sts-operations.ts need, implemented over the `iam/` service by iam-backend.ts.
+ * Entities are iam/'s own types (types.ts); only wire-shapes.ts turns them into AWS's shapes.
  */
-export interface Tag {
-  key: string;
-  value: string;
-}
-
-/** Entities that carry inline policies, attached managed policies and (users, roles) tags and a boundary. */
-export type EntityKind = 'role' | 'user' | 'group';
-
-export interface RoleView {
-  path: string;
-  name: string;
-  id: string;
-  arn: string;
-  createDate: Date;
-  /** The trust policy as submitted. */
-  assumeRolePolicyDocument: string;
-  description?: string;
-  maxSessionDuration: number;
-  permissionsBoundaryArn?: string;
-  tags: Tag[];
-  lastUsed?: { date: Date; region: string };
-}
-
-export interface UserView {
-  path: string;
-  name: string;
-  id: string;
-  arn: string;
-  createDate: Date;
-  permissionsBoundaryArn?: string;
-  tags: Tag[];
-}
-
-export interface GroupView {
-  path: string;
-  name: string;
-  id: string;
-  arn: string;
-  createDate: Date;
-}
-
-export interface ManagedPolicyView {
-  name: string;
-  id: string;
-  arn: string;
-  path: string;
-  defaultVersionId: string;
-  attachmentCount: number;
-  permissionsBoundaryUsageCount: number;
-  isAttachable: boolean;
-  description?: string;
-  createDate: Date;
-  updateDate: Date;
-  tags: Tag[];
-  /** AWS managed (`arn:aws:iam::aws:policy/…`). */
-  awsManaged: boolean;
-}
-
-export interface PolicyVersionView {
-  versionId: string;
-  isDefaultVersion: boolean;
-  createDate: Date;
-  document: string;
-}
-
-export interface AccessKeyView {
-  userName: string;
-  accessKeyId: string;
-  status: 'Active' | 'Inactive';
-  createDate: Date;
-  /** Only when just created. */
-  secretAccessKey?: string;
-}
-
-export interface InlinePolicyView {
-  name: string;
-  document: string;
-}
-
-export interface AttachedPolicyRef {
-  name: string;
-  arn: string;
-}
-
-export interface CreateRoleInput {
-  name: string;
-  path?: string;
-  assumeRolePolicyDocument: string;
-  description?: string;
-  maxSessionDuration?: number;
-  permissionsBoundaryArn?: string;
-  tags: Tag[];
-}
-
-export interface CreatePolicyInput {
-  name: string;
-  path?: string;
-  document: string;
-  description?: string;
-  tags: Tag[];
-}
+import type { CreateGroupInput as IamCreateGroupInput } from '../iam/groups.js';
+import type { CreatePolicyInput as IamCreatePolicyInput } from '../iam/managed-policies.js';
+import type { CreateRoleInput as IamCreateRoleInput } from '../iam/roles.js';
+import type {
+  AccessKeyInfo,
+  AccessKeyWithSecret,
+  AttachedPolicy,
+  GroupInfo,
+  IdentityKind,
+  InlinePolicy,
+  ManagedPolicyInfo,
+  PolicyVersionInfo,
+  RoleInfo,
+  Tag,
+  UserInfo,
+} from '../iam/types.js';
+import type { CreateUserInput as IamCreateUserInput } from '../iam/users.js';
+/** Inputs of the create operations: iam/'s own, in the endpoint's account. */
+export type CreateRoleInput = Omit<IamCreateRoleInput, 'account'>;
+export type CreateUserInput = Omit<IamCreateUserInput, 'account'>;
+export type CreateGroupInput = Omit<IamCreateGroupInput, 'account'>;
+export type CreatePolicyInput = Omit<IamCreatePolicyInput, 'account'>;
 
 export interface ListPoliciesFilter {
   scope: 'All' | 'AWS' | 'Local';
@@ -169,46 +91,47 @@ export interface SimulationResultView {
   boundaryAllowed?: boolean;
 }
 
+/** What an identity carries, for GetAccountAuthorizationDetails. */
+export interface EntityPolicies {
+  inline: InlinePolicy[];
+  attached: AttachedPolicy[];
+}
+
 export interface AccountDetails {
-  users: (UserView & { inline: InlinePolicyView[]; attached: AttachedPolicyRef[]; groups: string[] })[];
-  groups: (GroupView & { inline: InlinePolicyView[]; attached: AttachedPolicyRef[] })[];
-  roles: (RoleView & { inline: InlinePolicyView[]; attached: AttachedPolicyRef[] })[];
-  policies: (ManagedPolicyView & { versions: PolicyVersionView[] })[];
+  users: (UserInfo & EntityPolicies)[];
+  groups: (GroupInfo & EntityPolicies)[];
+  roles: (RoleInfo & EntityPolicies)[];
+  policies: (ManagedPolicyInfo & { versions: PolicyVersionInfo[] })[];
 }
 
 /** The control plane as the endpoint sees it. Failures are RolecallErrors with AWS codes. */
 export interface IamControl {
   readonly account: string;
 
-  createRole(input: CreateRoleInput): Promise<RoleView>;
-  getRole(name: string): Promise<RoleView>;
-  findRole(name: string): Promise<RoleView | undefined>;
-  listRoles(pathPrefix?: string): Promise<RoleView[]>;
+  createRole(input: CreateRoleInput): Promise<RoleInfo>;
+  getRole(name: string): Promise<RoleInfo>;
+  findRole(name: string): Promise<RoleInfo | undefined>;
+  listRoles(pathPrefix?: string): Promise<RoleInfo[]>;
   updateRole(name: string, update: { description?: string; maxSessionDuration?: number }): Promise<void>;
   deleteRole(name: string): Promise<void>;
   updateAssumeRolePolicy(name: string, document: string): Promise<void>;
 
-  createUser(input: {
-    name: string;
-    path?: string;
-    permissionsBoundaryArn?: string;
-    tags: Tag[];
-  }): Promise<UserView>;
-  getUser(name: string): Promise<UserView>;
-  findUser(name: string): Promise<UserView | undefined>;
-  listUsers(pathPrefix?: string): Promise<UserView[]>;
+  createUser(input: CreateUserInput): Promise<UserInfo>;
+  getUser(name: string): Promise<UserInfo>;
+  findUser(name: string): Promise<UserInfo | undefined>;
+  listUsers(pathPrefix?: string): Promise<UserInfo[]>;
   deleteUser(name: string): Promise<void>;
   updateUser(name: string, update: { newName?: string; newPath?: string }): Promise<void>;
 
-  createGroup(input: { name: string; path?: string }): Promise<GroupView>;
-  getGroup(name: string): Promise<{ group: GroupView; users: UserView[] }>;
-  findGroup(name: string): Promise<GroupView | undefined>;
-  listGroups(pathPrefix?: string): Promise<GroupView[]>;
+  createGroup(input: CreateGroupInput): Promise<GroupInfo>;
+  getGroup(name: string): Promise<{ group: GroupInfo; users: UserInfo[] }>;
+  findGroup(name: string): Promise<GroupInfo | undefined>;
+  listGroups(pathPrefix?: string): Promise<GroupInfo[]>;
   deleteGroup(name: string): Promise<void>;
   updateGroup(name: string, update: { newName?: string; newPath?: string }): Promise<void>;
   addUserToGroup(group: string, user: string): Promise<void>;
   removeUserFromGroup(group: string, user: string): Promise<void>;
-  listGroupsForUser(user: string): Promise<GroupView[]>;
+  listGroupsForUser(user: string): Promise<GroupInfo[]>;
 
   tag(kind: 'role' | 'user', name: string, tags: Tag[]): Promise<void>;
   untag(kind: 'role' | 'user', name: string, keys: string[]): Promise<void>;
@@ -216,29 +139,29 @@ export interface IamControl {
   putBoundary(kind: 'role' | 'user', name: string, policyArn: string): Promise<void>;
   deleteBoundary(kind: 'role' | 'user', name: string): Promise<void>;
 
-  putInlinePolicy(kind: EntityKind, entity: string, policyName: string, document: string): Promise<void>;
-  getInlinePolicy(kind: EntityKind, entity: string, policyName: string): Promise<InlinePolicyView>;
-  listInlinePolicies(kind: EntityKind, entity: string): Promise<string[]>;
-  deleteInlinePolicy(kind: EntityKind, entity: string, policyName: string): Promise<void>;
+  putInlinePolicy(kind: IdentityKind, entity: string, policyName: string, document: string): Promise<void>;
+  getInlinePolicy(kind: IdentityKind, entity: string, policyName: string): Promise<InlinePolicy>;
+  listInlinePolicies(kind: IdentityKind, entity: string): Promise<string[]>;
+  deleteInlinePolicy(kind: IdentityKind, entity: string, policyName: string): Promise<void>;
 
-  attachPolicy(kind: EntityKind, entity: string, policyArn: string): Promise<void>;
-  detachPolicy(kind: EntityKind, entity: string, policyArn: string): Promise<void>;
-  listAttachedPolicies(kind: EntityKind, entity: string, pathPrefix?: string): Promise<AttachedPolicyRef[]>;
+  attachPolicy(kind: IdentityKind, entity: string, policyArn: string): Promise<void>;
+  detachPolicy(kind: IdentityKind, entity: string, policyArn: string): Promise<void>;
+  listAttachedPolicies(kind: IdentityKind, entity: string, pathPrefix?: string): Promise<AttachedPolicy[]>;
 
-  createPolicy(input: CreatePolicyInput): Promise<ManagedPolicyView>;
-  getPolicy(arn: string): Promise<ManagedPolicyView>;
-  listPolicies(filter: ListPoliciesFilter): Promise<ManagedPolicyView[]>;
+  createPolicy(input: CreatePolicyInput): Promise<ManagedPolicyInfo>;
+  getPolicy(arn: string): Promise<ManagedPolicyInfo>;
+  listPolicies(filter: ListPoliciesFilter): Promise<ManagedPolicyInfo[]>;
   deletePolicy(arn: string): Promise<void>;
-  createPolicyVersion(arn: string, document: string, setAsDefault: boolean): Promise<PolicyVersionView>;
-  getPolicyVersion(arn: string, versionId: string): Promise<PolicyVersionView>;
-  listPolicyVersions(arn: string): Promise<PolicyVersionView[]>;
+  createPolicyVersion(arn: string, document: string, setAsDefault: boolean): Promise<PolicyVersionInfo>;
+  getPolicyVersion(arn: string, versionId: string): Promise<PolicyVersionInfo>;
+  listPolicyVersions(arn: string): Promise<PolicyVersionInfo[]>;
   deletePolicyVersion(arn: string, versionId: string): Promise<void>;
   setDefaultPolicyVersion(arn: string, versionId: string): Promise<void>;
   tagPolicy(arn: string, tags: Tag[]): Promise<void>;
   untagPolicy(arn: string, keys: string[]): Promise<void>;
 
-  createAccessKey(user: string): Promise<AccessKeyView>;
-  listAccessKeys(user: string): Promise<AccessKeyView[]>;
+  createAccessKey(user: string): Promise<AccessKeyWithSecret>;
+  listAccessKeys(user: string): Promise<AccessKeyInfo[]>;
   updateAccessKey(user: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void>;
   deleteAccessKey(user: string, accessKeyId: string): Promise<void>;
 

@@ -6,7 +6,8 @@
  */
 import { RolecallError } from '../errors.js';
 import type { ContextValue } from '../eval/types.js';
-import type { EntityKind, IamControl, Tag, SimulationInput, SimulationResultView } from './control.js';
+import type { IdentityKind, Tag } from '../iam/types.js';
+import type { IamControl, SimulationInput, SimulationResultView } from './control.js';
 import type { QueryParams } from './form.js';
 import { pageTail, paginate } from './pagination.js';
 import type { CallAuthorization, Operation, OperationContext, OperationResult } from './operation.js';
@@ -34,14 +35,14 @@ function iam(name: string, authorize: Authorize, run: Run): Operation {
   return { service: 'iam', name, authorize, run };
 }
 
-const ENTITY_PARAM: Record<EntityKind, string> = { role: 'RoleName', user: 'UserName', group: 'GroupName' };
-const ENTITY_WORD: Record<EntityKind, string> = { role: 'Role', user: 'User', group: 'Group' };
+const ENTITY_PARAM: Record<IdentityKind, string> = { role: 'RoleName', user: 'UserName', group: 'GroupName' };
+const ENTITY_WORD: Record<IdentityKind, string> = { role: 'Role', user: 'User', group: 'Group' };
 
 export function iamOperations(control: IamControl): Operation[] {
   const account = control.account;
 
   /** The ARN and tag context of a named entity; an unknown one is authorized by its path-less ARN. */
-  async function entity(kind: EntityKind, name: string): Promise<CallAuthorization & { resource: string }> {
+  async function entity(kind: IdentityKind, name: string): Promise<CallAuthorization & { resource: string }> {
     const found =
       kind === 'role'
         ? await control.findRole(name)
@@ -57,7 +58,11 @@ export function iamOperations(control: IamControl): Operation[] {
 
   /** One authorization on a named entity of the request. */
   const onEntity =
-    (kind: EntityKind, action: string, extra?: (p: QueryParams) => Record<string, ContextValue>): Authorize =>
+    (
+      kind: IdentityKind,
+      action: string,
+      extra?: (p: QueryParams) => Record<string, ContextValue>,
+    ): Authorize =>
     async (ctx) => {
       const e = await entity(kind, ctx.params.required(ENTITY_PARAM[kind]));
       return [{ action, resource: e.resource, context: { ...e.context, ...extra?.(ctx.params) } }];
@@ -71,7 +76,7 @@ export function iamOperations(control: IamControl): Operation[] {
     (action: string): Authorize =>
     () => [{ action, resource: '*' }];
 
-  const newEntityArn = (kind: EntityKind, p: QueryParams) =>
+  const newEntityArn = (kind: IdentityKind, p: QueryParams) =>
     `arn:aws:iam::${account}:${kind}${p.string('Path') ?? '/'}${p.required(ENTITY_PARAM[kind])}`;
 
   const ops: Operation[] = [
@@ -109,12 +114,12 @@ export function iamOperations(control: IamControl): Operation[] {
         const boundary = p.string('PermissionsBoundary');
         const role = await control.createRole({
           name: p.required('RoleName'),
-          assumeRolePolicyDocument: p.required('AssumeRolePolicyDocument'),
+          trustPolicy: p.required('AssumeRolePolicyDocument'),
           tags: readTags(p),
           ...(path !== undefined ? { path } : {}),
           ...(description !== undefined ? { description } : {}),
           ...(maxSessionDuration !== undefined ? { maxSessionDuration } : {}),
-          ...(boundary !== undefined ? { permissionsBoundaryArn: boundary } : {}),
+          ...(boundary !== undefined ? { permissionsBoundary: boundary } : {}),
         });
         return { Role: roleXml(role) };
       },
@@ -295,7 +300,7 @@ export function iamOperations(control: IamControl): Operation[] {
           name: p.required('UserName'),
           tags: readTags(p),
           ...(path !== undefined ? { path } : {}),
-          ...(boundary !== undefined ? { permissionsBoundaryArn: boundary } : {}),
+          ...(boundary !== undefined ? { permissionsBoundary: boundary } : {}),
         });
         return { User: userXml(user) };
       },
@@ -378,12 +383,7 @@ export function iamOperations(control: IamControl): Operation[] {
       const keys = await control.listAccessKeys(ctx.params.string('UserName') ?? callerUserName(ctx));
       const page = paginate(keys, (k) => k.accessKeyId, ctx.params);
       return {
-        AccessKeyMetadata: page.items.map((k) => ({
-          UserName: k.userName,
-          AccessKeyId: k.accessKeyId,
-          Status: k.status,
-          CreateDate: k.createDate,
-        })),
+        AccessKeyMetadata: page.items.map(accessKeyXml),
         ...pageTail(page),
       };
     }),
@@ -559,7 +559,7 @@ function tagOperations(
   control: IamControl,
   kind: 'role' | 'user',
   onEntity: (
-    kind: EntityKind,
+    kind: IdentityKind,
     action: string,
     extra?: (p: QueryParams) => Record<string, ContextValue>,
   ) => Authorize,
@@ -594,7 +594,7 @@ function boundaryOperations(
   control: IamControl,
   kind: 'role' | 'user',
   onEntity: (
-    kind: EntityKind,
+    kind: IdentityKind,
     action: string,
     extra?: (p: QueryParams) => Record<string, ContextValue>,
   ) => Authorize,
@@ -625,8 +625,8 @@ function boundaryOperations(
 
 function inlinePolicyOperations(
   control: IamControl,
-  kind: EntityKind,
-  onEntity: (kind: EntityKind, action: string) => Authorize,
+  kind: IdentityKind,
+  onEntity: (kind: IdentityKind, action: string) => Authorize,
 ): Operation[] {
   const W = ENTITY_WORD[kind];
   const P = ENTITY_PARAM[kind];
@@ -662,9 +662,9 @@ function inlinePolicyOperations(
 
 function attachmentOperations(
   control: IamControl,
-  kind: EntityKind,
+  kind: IdentityKind,
   onEntity: (
-    kind: EntityKind,
+    kind: IdentityKind,
     action: string,
     extra?: (p: QueryParams) => Record<string, ContextValue>,
   ) => Authorize,

@@ -1,19 +1,19 @@
 /**
- * Domain views to AWS wire shapes (`Role`, `Policy`, `PolicyVersion`, …) and wire parameters to domain
+ * iam/'s entities to AWS wire shapes (`Role`, `Policy`, `PolicyVersion`, …) and wire parameters to domain
  * inputs (tags, entity ARNs). AWS's wire names live here and in the operation files only.
  */
 import { RolecallError } from '../errors.js';
 import type { ContextValue } from '../eval/types.js';
 import type {
-  AccessKeyView,
-  AttachedPolicyRef,
-  GroupView,
-  ManagedPolicyView,
-  PolicyVersionView,
-  RoleView,
+  AccessKeyInfo,
+  AttachedPolicy,
+  GroupInfo,
+  ManagedPolicyInfo,
+  PolicyVersionInfo,
+  RoleInfo,
   Tag,
-  UserView,
-} from './control.js';
+  UserInfo,
+} from '../iam/types.js';
 import type { QueryParams } from './form.js';
 import type { XmlValue } from './xml.js';
 
@@ -32,49 +32,51 @@ export function tagsXml(tags: readonly Tag[]): XmlValue {
   return tags.map((t) => ({ Key: t.key, Value: t.value }));
 }
 
+/** iam/ keeps ISO-8601 text; the wire renders a timestamp (AWS's form, no milliseconds). */
+export function wireDate(iso: string): Date {
+  return new Date(iso);
+}
+
 function boundaryXml(arn: string | undefined): XmlValue {
   return arn === undefined ? undefined : { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: arn };
 }
 
 /** The full Role shape (CreateRole, GetRole); `listed` drops what ListRoles does not return. */
-export function roleXml(r: RoleView, listed = false): XmlValue {
+export function roleXml(r: RoleInfo, listed = false): XmlValue {
   return {
     Path: r.path,
     RoleName: r.name,
     RoleId: r.id,
     Arn: r.arn,
-    CreateDate: r.createDate,
-    AssumeRolePolicyDocument: encodePolicyDocument(r.assumeRolePolicyDocument),
+    CreateDate: wireDate(r.createDate),
+    AssumeRolePolicyDocument: encodePolicyDocument(r.trustPolicy),
     Description: r.description,
     MaxSessionDuration: r.maxSessionDuration,
     // ListRoles omits the boundary, tags and last use (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html)
-    PermissionsBoundary: listed ? undefined : boundaryXml(r.permissionsBoundaryArn),
+    PermissionsBoundary: listed ? undefined : boundaryXml(r.permissionsBoundary),
     Tags: listed || r.tags.length === 0 ? undefined : tagsXml(r.tags),
-    RoleLastUsed: listed
-      ? undefined
-      : r.lastUsed
-        ? { LastUsedDate: r.lastUsed.date, Region: r.lastUsed.region }
-        : {},
+    // rolecall does not track last use: an empty RoleLastUsed, as AWS returns for a role never used
+    RoleLastUsed: listed ? undefined : {},
   };
 }
 
-export function userXml(u: UserView, listed = false): XmlValue {
+export function userXml(u: UserInfo, listed = false): XmlValue {
   return {
     Path: u.path,
     UserName: u.name,
     UserId: u.id,
     Arn: u.arn,
-    CreateDate: u.createDate,
-    PermissionsBoundary: listed ? undefined : boundaryXml(u.permissionsBoundaryArn),
+    CreateDate: wireDate(u.createDate),
+    PermissionsBoundary: listed ? undefined : boundaryXml(u.permissionsBoundary),
     Tags: listed || u.tags.length === 0 ? undefined : tagsXml(u.tags),
   };
 }
 
-export function groupXml(g: GroupView): XmlValue {
-  return { Path: g.path, GroupName: g.name, GroupId: g.id, Arn: g.arn, CreateDate: g.createDate };
+export function groupXml(g: GroupInfo): XmlValue {
+  return { Path: g.path, GroupName: g.name, GroupId: g.id, Arn: g.arn, CreateDate: wireDate(g.createDate) };
 }
 
-export function policyXml(p: ManagedPolicyView, withTags = true): XmlValue {
+export function policyXml(p: ManagedPolicyInfo, withTags = true): XmlValue {
   return {
     PolicyName: p.name,
     PolicyId: p.id,
@@ -82,35 +84,36 @@ export function policyXml(p: ManagedPolicyView, withTags = true): XmlValue {
     Path: p.path,
     DefaultVersionId: p.defaultVersionId,
     AttachmentCount: p.attachmentCount,
-    PermissionsBoundaryUsageCount: p.permissionsBoundaryUsageCount,
-    IsAttachable: p.isAttachable,
+    PermissionsBoundaryUsageCount: p.boundaryUsageCount,
+    IsAttachable: true,
     Description: p.description,
-    CreateDate: p.createDate,
-    UpdateDate: p.updateDate,
+    CreateDate: wireDate(p.createDate),
+    UpdateDate: wireDate(p.updateDate),
     Tags: withTags && p.tags.length > 0 ? tagsXml(p.tags) : undefined,
   };
 }
 
-export function policyVersionXml(v: PolicyVersionView, withDocument: boolean): XmlValue {
+export function policyVersionXml(v: PolicyVersionInfo, withDocument: boolean): XmlValue {
   return {
     Document: withDocument ? encodePolicyDocument(v.document) : undefined,
     VersionId: v.versionId,
-    IsDefaultVersion: v.isDefaultVersion,
-    CreateDate: v.createDate,
+    IsDefaultVersion: v.isDefault,
+    CreateDate: wireDate(v.createDate),
   };
 }
 
-export function attachedXml(refs: readonly AttachedPolicyRef[]): XmlValue {
+export function attachedXml(refs: readonly AttachedPolicy[]): XmlValue {
   return refs.map((a) => ({ PolicyName: a.name, PolicyArn: a.arn }));
 }
 
-export function accessKeyXml(k: AccessKeyView): XmlValue {
+/** AccessKey (with the secret, CreateAccessKey) or AccessKeyMetadata (ListAccessKeys). */
+export function accessKeyXml(k: AccessKeyInfo & { secretAccessKey?: string }): XmlValue {
   return {
     UserName: k.userName,
     AccessKeyId: k.accessKeyId,
     Status: k.status,
     SecretAccessKey: k.secretAccessKey,
-    CreateDate: k.createDate,
+    CreateDate: wireDate(k.createDate),
   };
 }
 
