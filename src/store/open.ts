@@ -3,6 +3,7 @@
  * SQLite file path. Default: `ROLECALL_STORE`, else `.rolecall/rolecall.db` under the current directory.
  */
 import path from 'node:path';
+import { checkSecretKey } from './key-check.js';
 import type { Store } from './types.js';
 
 export const DEFAULT_STORE_PATH = path.join('.rolecall', 'rolecall.db');
@@ -14,10 +15,20 @@ export function storeLocation(option?: string, env: NodeJS.ProcessEnv = process.
   return DEFAULT_STORE_PATH;
 }
 
-/** Each backend is loaded when it is opened: a SQLite user never loads pg, and the reverse. */
+/**
+ * Each backend is loaded when it is opened: a SQLite user never loads pg, and the reverse. A durable store
+ * is checked to open with this process's secret key before anything uses it.
+ */
 export async function openStore(location: string = storeLocation()): Promise<Store> {
   if (location === 'memory') return new (await import('./memory.js')).MemoryStore();
-  if (/^postgres(ql)?:\/\//.test(location))
-    return (await import('./postgres.js')).PostgresStore.open(location);
-  return new (await import('./sqlite.js')).SqliteStore(location);
+  const store = /^postgres(ql)?:\/\//.test(location)
+    ? await (await import('./postgres.js')).PostgresStore.open(location)
+    : new (await import('./sqlite.js')).SqliteStore(location);
+  try {
+    await checkSecretKey(store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
 }

@@ -12,7 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
 import { MIGRATIONS } from './migrations.js';
 import { prefixEnd } from './sqlite.js';
-import { loadSecretKey, secretBox, type SecretBox } from './secrets.js';
+import { storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, TransactionOptions } from './types.js';
 
 export interface PostgresOptions {
@@ -58,7 +58,7 @@ export class PostgresStore implements Store {
     // An idle client losing its connection must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
     this.maxRetries = options.maxRetries ?? 20;
-    this.secrets = secretBox(loadSecretKey(options.keyFile ?? path.join('.rolecall', 'secret.key')));
+    this.secrets = storeSecrets(options.keyFile ?? path.join('.rolecall', 'secret.key'));
   }
 
   /** Connects, creates the schema when missing and runs the migrations. */

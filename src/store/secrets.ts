@@ -1,24 +1,29 @@
 /**
  * Secrets at rest (access key secrets, session secrets and tokens) are sealed with AES-256-GCM under a key
  * that never enters the database: `ROLECALL_SECRET_KEY` (64 hex digits or base64 of 32 bytes) or a key file
- * created with mode 0600 beside the SQLite file (or under `.rolecall/` for PostgreSQL).
+ * created with mode 0600 beside the SQLite file (or under `.rolecall/` for PostgreSQL), in a folder created
+ * with mode 0700.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
+import { privateDir } from './private-files.js';
 
 export interface SecretBox {
   /** `v1:` followed by base64 of iv, tag and ciphertext. */
   encrypt(plain: string): string;
   decrypt(sealed: string): string;
+  /** Where the key came from (`ROLECALL_SECRET_KEY` or its file), for messages. */
+  readonly source: string;
 }
 
 const PREFIX = 'v1:';
 
-export function secretBox(key: Buffer): SecretBox {
+export function secretBox(key: Buffer, source = 'a key of this process'): SecretBox {
   if (key.length !== 32) throw new RolecallError('StoreUnavailable', 'the secret key must be 32 bytes');
   return {
+    source,
     encrypt(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -64,7 +69,7 @@ export function loadSecretKey(keyFile: string, env: NodeJS.ProcessEnv = process.
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  fs.mkdirSync(path.dirname(keyFile), { recursive: true });
+  privateDir(path.dirname(keyFile));
   const key = randomBytes(32);
   try {
     // `wx`: two processes starting together must not overwrite each other's key.
@@ -74,4 +79,11 @@ export function loadSecretKey(keyFile: string, env: NodeJS.ProcessEnv = process.
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     return parseKey(fs.readFileSync(keyFile, 'utf8'), `\`${keyFile}\``);
   }
+}
+
+/** The secret box of a durable store: its key and where that key came from. */
+export function storeSecrets(keyFile: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
+  const fromEnv = env.ROLECALL_SECRET_KEY;
+  const source = fromEnv !== undefined && fromEnv !== '' ? '`ROLECALL_SECRET_KEY`' : `\`${keyFile}\``;
+  return secretBox(loadSecretKey(keyFile, env), source);
 }

@@ -5,14 +5,14 @@
  * discards on the next open.
  */
 import Database from 'better-sqlite3';
-import fs from 'node:fs';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
 import { MIGRATIONS } from './migrations.js';
 import { Mutex } from './mutex.js';
-import { loadSecretKey, secretBox, type SecretBox } from './secrets.js';
+import { privateDir, privateFile } from './private-files.js';
+import { storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
 
 export interface SqliteOptions {
@@ -48,8 +48,11 @@ export class SqliteStore implements Store {
     readonly location: string,
     options: SqliteOptions = {},
   ) {
-    fs.mkdirSync(path.dirname(path.resolve(location)), { recursive: true });
     try {
+      // The database holds sealed secrets and who may do what: readable by its owner only. SQLite creates
+      // its -wal and -shm files with the database file's mode.
+      privateDir(path.dirname(path.resolve(location)));
+      privateFile(location, [`${location}-wal`, `${location}-shm`]);
       this.db = new Database(location, { timeout: options.busyTimeoutMs ?? 15_000 });
       this.db.pragma('journal_mode = WAL');
       // FULL: a committed write survives power loss too; control-plane writes are rare enough to pay for it.
@@ -59,9 +62,7 @@ export class SqliteStore implements Store {
     } catch (e) {
       throw storeError(e, location);
     }
-    this.secrets = secretBox(
-      loadSecretKey(options.keyFile ?? path.join(path.dirname(location), 'secret.key')),
-    );
+    this.secrets = storeSecrets(options.keyFile ?? path.join(path.dirname(location), 'secret.key'));
     this.stmt = {
       get: this.db.prepare('SELECT value FROM records WHERE tbl = ? AND key = ?'),
       put: this.db.prepare(

@@ -16,7 +16,9 @@ export type Table =
   | 'managed-policy'
   | 'access-key'
   | 'session'
-  | 'resource';
+  | 'resource'
+  /** The store's own bookkeeping (the secret-key check). */
+  | 'store-meta';
 
 export const TABLES: readonly Table[] = [
   'account',
@@ -30,6 +32,7 @@ export const TABLES: readonly Table[] = [
   'access-key',
   'session',
   'resource',
+  'store-meta',
 ];
 
 /** A JSON value as stored. */
