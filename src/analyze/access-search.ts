@@ -62,6 +62,7 @@ function allows(
   req: PreparedRequest,
   assigned: ReadonlyMap<string, DimValue>,
   missing: Set<string>,
+  unread: Set<string>,
 ): Tri {
   let allow: Tri = F;
   let deny: Tri = F;
@@ -75,7 +76,7 @@ function allows(
     else if (s === U && allow === F) allow = U;
   }
   const result: Tri = deny === T || allow === F ? F : allow === T && deny === F ? T : U;
-  if (result === U) for (const d of local) missing.add(d);
+  for (const d of local) (result === U ? missing : unread).add(d);
   return result;
 }
 
@@ -99,11 +100,17 @@ export function searchDifference(
     }
     const req = new PreparedRequest(requestOf(space, assigned), opts.env);
     const missing = new Set<string>();
-    const a = allows(first, req, assigned, missing);
+    const unread = new Set<string>();
+    const a = allows(first, req, assigned, missing, unread);
     if (a === F) return false;
-    const b = second ? allows(second, req, assigned, missing) : F;
+    const b = second ? allows(second, req, assigned, missing, unread) : F;
     if (b === T) return false;
-    if (a === T && b === F) return opts.accept(assigned);
+    if (a === T && b === F) {
+      if (opts.accept(assigned)) return true;
+      // The engine's flow can need more than the sides show (a cap or a trust policy beside an allow
+      // that already applies): keep assigning what the undecided statements read.
+      for (const d of unread) missing.add(d);
+    }
     // The next dimension: the one the flow reads first among those still undecided statements read.
     let next: string | undefined;
     for (const d of missing)

@@ -12,3 +12,20 @@ export {
   type AccessWitness,
   type CheckVerdict,
 } from './no-new-access.js';
+export { allowedUnderSome, allowedActionPatterns, type AllowedUnder } from './allowed-under-some.js';
+export {
+  CODE_RUNNING_SERVICES,
+  ESCALATION_METHODS,
+  decidingStatements,
+  escalationPaths,
+  renderDot,
+  renderEscalationText,
+  renderMermaid,
+  type CodeRunningService,
+  type EdgeEffect,
+  type EdgeStep,
+  type EscalationEdge,
+  type EscalationMethod,
+  type EscalationPath,
+  type EscalationReport,
+} from './escalation.js';

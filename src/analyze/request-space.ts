@@ -52,6 +52,11 @@ export interface RequestSpace {
   resourceOwner?: string;
   /** Where the space is not exact, in words. */
   approximations: string[];
+  /**
+   * A request whose context (what the store knows: tags, organization, the principal's keys) is fixed:
+   * only the keys it does not carry are dimensions.
+   */
+  base?: AuthzRequest;
 }
 
 /** Keys AWS derives from the principal: they follow the principal dimension, not a dimension of their own. */
@@ -498,10 +503,14 @@ export function requestOf(space: RequestSpace, assignment: ReadonlyMap<string, D
     assignment.has(dim) ? assignment.get(dim) : space.dimensions.get(dim)?.values[0];
   const principal = (pick('principal') ??
     'arn:aws:iam::111122223333:role/rolecall-check') as RequestPrincipal;
-  const context: Record<string, ContextValue> = {};
+  const base = space.base;
+  const context: Record<string, ContextValue> = { ...base?.context };
+  const given = new Set(Object.keys(context).map((k) => k.toLowerCase()));
   const fromPrincipal = principalContext(principal);
   for (const [lower, { key, dim }] of space.keys) {
+    if (given.has(lower)) continue;
     if (dim === 'principal') {
+      if (base) continue;
       const hit = Object.entries(fromPrincipal).find(([k]) => k.toLowerCase() === lower);
       if (hit) context[hit[0]] = hit[1];
       continue;
@@ -517,5 +526,6 @@ export function requestOf(space: RequestSpace, assignment: ReadonlyMap<string, D
     context,
   };
   if (space.resourceOwner !== undefined) request.resourceAccount = space.resourceOwner;
+  if (base?.resourceAccount !== undefined) request.resourceAccount = base.resourceAccount;
   return request;
 }

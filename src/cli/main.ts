@@ -74,6 +74,17 @@ export const COMMAND_GROUPS: readonly (CommandGroup | Loader)[] = [
     },
     load: () => import('./commands/access-checks.js'),
   },
+  {
+    commands: {
+      'who-can': { usage: '<action> <resource>', summary: 'who in the store can do ACTION on RESOURCE' },
+      'can-what': { usage: '<principal>', summary: "a principal's effective permissions per service" },
+      escalation: {
+        usage: '[principal]',
+        summary: 'privilege-escalation paths through the known IAM methods',
+      },
+    },
+    load: () => import('./commands/access-graph.js'),
+  },
 ];
 
 /** The command a run asks for: the first word (`help WORD` asks for WORD). */

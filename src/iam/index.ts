@@ -50,3 +50,11 @@ export { openControlPlane, type OpenedControlPlane } from './open.js';
 export { readState, type DeclaredState } from './state.js';
 export { parseStateFile, stateToFile, formatStateFile } from './state-file.js';
 export { planApply, type Change, type Plan } from './plan.js';
+export {
+  whoCan,
+  canWhat,
+  escalationEdges,
+  type AccessQueryOptions,
+  type EffectivePermission,
+  type WhoCanEntry,
+} from './access-queries.js';
