@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
+import { runMain } from '../helpers/main.js';
 import { seedPolicies } from '../emr/seed-policies.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-access-'));
@@ -20,12 +20,7 @@ function file(policy: unknown): string {
   return p;
 }
 
-async function run(args: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const status = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { status, out, err };
-}
+const run = runMain;
 
 interface Json {
   result: string;

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
+import { runMain } from '../helpers/main.js';
 
 const A = '111122223333';
 const arn = (kind: string, name: string) => `arn:aws:iam::${A}:${kind}/${name}`;
@@ -98,12 +98,7 @@ const STATE = {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-escalation-'));
 const store = path.join(dir, 'store.db');
 
-async function run(args: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const status = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { status, out, err };
-}
+const run = runMain;
 
 interface Edge {
   from: string;
