@@ -63,7 +63,7 @@ export interface DenialOptions {
  */
 export async function authorizeOperation(
   backend: ApiBackend,
-  op: Operation,
+  op: Pick<Operation, 'authorize'>,
   ctx: OperationContext,
   options: DenialOptions = {},
 ): Promise<void> {

@@ -88,6 +88,24 @@ const askOperation = (principals: string[]): Operation => ({
   run: () => Promise.resolve(undefined),
 });
 
+/**
+ * Decides requests for an authenticated caller (the decision API's and the console's explainer's one
+ * path): the caller must be allowed `iam:SimulatePrincipalPolicy` on every principal asked about.
+ */
+export async function decideFor(
+  backend: ApiBackend,
+  ctx: OperationContext,
+  requests: readonly AuthzRequest[],
+  explain: boolean,
+): Promise<AuthzResult[]> {
+  const principals = [...new Set(requests.map((r) => (typeof r.principal === 'string' ? r.principal : '*')))];
+  await authorizeOperation(backend, askOperation(principals), ctx);
+  const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
+  const results: AuthzResult[] = [];
+  for (const r of requests) results.push(await backend.decide(r, env, explain));
+  return results;
+}
+
 export async function handleDecision(
   backend: ApiBackend,
   req: FastifyRequest,
@@ -130,10 +148,6 @@ export async function handleDecision(
     } else {
       requests = [readDecisionRequest(parsed, '$')];
     }
-    const env: CallEnvironment = { now, sourceIp: req.ip, region: claim.region };
-    const principals = [
-      ...new Set(requests.map((r) => (typeof r.principal === 'string' ? r.principal : '*'))),
-    ];
     const ctx: OperationContext = {
       caller,
       params: new QueryParams(new Map()),
@@ -142,9 +156,7 @@ export async function handleDecision(
       now,
       sourceIp: req.ip,
     };
-    await authorizeOperation(backend, askOperation(principals), ctx);
-    const results: Record<string, unknown>[] = [];
-    for (const r of requests) results.push(render(await backend.decide(r, env, explain)));
+    const results = (await decideFor(backend, ctx, requests, explain)).map(render);
     return reply
       .header('x-amzn-RequestId', requestId)
       .send(batch ? { results, requestId } : { ...results[0], requestId });

@@ -14,6 +14,7 @@ import { anyAccessKey, bootstrapAdministrator, defaultCredentialsFile, usageText
 import { Freshness } from './freshness.js';
 import { createBackend } from './iam-backend.js';
 import { iamControl } from './iam-control.js';
+import { CONSOLE_PATH } from './console/routes.js';
 import { startServer } from './server.js';
 
 export {
@@ -47,6 +48,8 @@ export interface OpenApiOptions {
 
 export interface OpenApi {
   url: string;
+  /** The web console (`${url}/console`). */
+  consoleUrl: string;
   port: number;
   storeLocation: string;
   /** How to use the administrator key, when this start created it. */
@@ -90,9 +93,11 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
       ...(options.encodeDenials !== undefined ? { encodeDenials: options.encodeDenials } : {}),
+      console: { controlPlane: cp },
     });
     return {
       url: server.url,
+      consoleUrl: `${server.url}${CONSOLE_PATH}`,
       port: server.port,
       storeLocation: location,
       ...(created ? { usage: usageText(server.url, credentialsFile) } : {}),

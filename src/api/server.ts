@@ -12,17 +12,13 @@ import Fastify, {
 } from 'fastify';
 import { RolecallError } from '../errors.js';
 import type { ApiBackend } from './backend.js';
-import { authenticate, authorizeOperation } from './call-auth.js';
+import { authenticate } from './call-auth.js';
+import { registerConsole, type ConsoleOptions } from './console/routes.js';
+import { operationIndex, runOperation } from './dispatch.js';
 import { handleDecision } from './decision-api.js';
 import { toWireError, type WireError } from './errors.js';
 import { QueryParams } from './form.js';
-import {
-  API_VERSIONS,
-  NAMESPACES,
-  type Operation,
-  type OperationContext,
-  type WireService,
-} from './operation.js';
+import { API_VERSIONS, NAMESPACES, type OperationContext, type WireService } from './operation.js';
 import { checkRequestLimits } from './request-limits.js';
 import type { IncomingSignedRequest } from './sigv4.js';
 import { renderError, renderResponse } from './xml.js';
@@ -37,6 +33,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** AccessDenied carries an encoded authorization message (local debugging; AWS's IAM and STS do not). */
   encodeDenials?: boolean;
+  /** Serve the web console under `/console` (it reads the control plane through console operations). */
+  console?: ConsoleOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -87,16 +85,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     genReqId: () => randomUUID(),
     return503OnClosing: true,
   });
-  const byAccount = new Map<string, Map<string, Operation>>();
-  const operationsOf = (account: string): Map<string, Operation> => {
-    let ops = byAccount.get(account);
-    if (ops === undefined) {
-      ops = new Map();
-      for (const op of backend.operations(account)) ops.set(`${op.service}:${op.name}`, op);
-      byAccount.set(account, ops);
-    }
-    return ops;
-  };
+  const operationsOf = operationIndex(backend);
 
   // Bodies are kept raw: the signature covers the exact bytes received.
   app.removeAllContentTypeParsers();
@@ -154,19 +143,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         now,
         sourceIp: req.ip,
       };
-      // Credentials from GetSessionToken without MFA cannot call IAM, and of STS only AssumeRole and
-      // GetCallerIdentity (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html)
-      if (
-        caller.fromSessionToken &&
-        !(service === 'sts' && (action === 'AssumeRole' || action === 'GetCallerIdentity'))
-      ) {
-        throw new RolecallError(
-          'AccessDenied',
-          `User: ${caller.arn} is not authorized to perform: ${service}:${action} with credentials from GetSessionToken without MFA`,
-        );
-      }
-      await authorizeOperation(backend, op, ctx, { encodeDenials: options.encodeDenials === true });
-      const result = await op.run(ctx);
+      const result = await runOperation(backend, op, ctx, { encodeDenials: options.encodeDenials === true });
       return reply
         .status(200)
         .header('x-amzn-RequestId', requestId)
@@ -182,6 +159,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.post('/', handleQuery);
   app.get('/', handleQuery);
   app.post('/v1/authorize', (req, reply) => handleDecision(backend, req, reply, clock()));
+  if (options.console !== undefined) registerConsole(app, backend, clock, options.console);
 
   app.setNotFoundHandler((req, reply) =>
     sendXmlError(reply, 'iam', req.id, {

@@ -67,6 +67,7 @@ export function register(program: Command, ctx: CommandContext): void {
       ctx.out(`rolecall: store ${api.storeLocation}\n`);
       if (api.usage !== undefined) ctx.out(api.usage);
       ctx.out(`rolecall: listening on ${api.url}\n`);
+      ctx.out(`rolecall: console on ${api.consoleUrl}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

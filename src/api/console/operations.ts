@@ -1,0 +1,300 @@
+/**
+ * The console's own read operations, for what the IAM query API has no operation for (accounts, the
+ * organization tree, registered resources) and for the console's tools (decision explainer, EMR
+ * readiness, policy validation). Each names the AWS action(s) and resource AWS would authorize for the
+ * same question, and goes through the same dispatch as every IAM call, so a principal sees only what the
+ * engine allows it. Results are JSON.
+ * Actions: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+ */
+import { parse as parseYaml } from 'yaml';
+import { lintEmrPolicy, type Finding } from '../../analyze/index.js';
+import { RolecallError } from '../../errors.js';
+import type { AuthzRequest } from '../../eval/types.js';
+import { RESOURCE_TYPES, type ResourceInfo, type ResourceType } from '../../iam/index.js';
+import { checkReadiness, describeFix, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
+import { parsePolicy, type PolicyKind } from '../../policy/index.js';
+import type { ApiBackend, ApiControlPlane } from '../backend.js';
+import { decideFor, readDecisionRequest } from '../decision-api.js';
+import type { Dispatchable } from '../dispatch.js';
+import type { CallAuthorization, OperationContext } from '../operation.js';
+import { resourceTagContext } from '../wire-shapes.js';
+
+export type ConsoleOperation = Dispatchable<unknown>;
+
+function op(
+  name: string,
+  authorize: (ctx: OperationContext) => CallAuthorization[] | Promise<CallAuthorization[]>,
+  run: (ctx: OperationContext) => Promise<unknown>,
+): ConsoleOperation {
+  return { service: 'console', name, authorize, run };
+}
+
+const all = (...actions: string[]) => actions.map((action) => ({ action, resource: '*' }));
+
+/**
+ * What AWS authorizes to list, and to read the policy of, each kind of resource.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html (Describe* take `*` only)
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticmapreduce.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsresourcegroupstaggingapi.html
+ */
+const RESOURCE_ACTIONS = {
+  's3-bucket': { list: 's3:ListAllMyBuckets', read: 's3:GetBucketPolicy', onArn: true },
+  'kms-key': { list: 'kms:ListKeys', read: 'kms:GetKeyPolicy', onArn: true },
+  secret: { list: 'secretsmanager:ListSecrets', read: 'secretsmanager:GetResourcePolicy', onArn: true },
+  vpc: { list: 'ec2:DescribeVpcs', read: 'ec2:DescribeVpcs', onArn: false },
+  subnet: { list: 'ec2:DescribeSubnets', read: 'ec2:DescribeSubnets', onArn: false },
+  'security-group': { list: 'ec2:DescribeSecurityGroups', read: 'ec2:DescribeSecurityGroups', onArn: false },
+  'emr-cluster': {
+    list: 'elasticmapreduce:ListClusters',
+    read: 'elasticmapreduce:DescribeCluster',
+    onArn: true,
+  },
+  other: { list: 'tag:GetResources', read: 'tag:GetResources', onArn: false },
+} as const satisfies Record<ResourceType, { list: string; read: string; onArn: boolean }>;
+
+const EMR_KINDS: readonly EmrKind[] = ['studio', 'notebooks', 'serverless'];
+
+function resourceType(v: string): ResourceType {
+  if (!(RESOURCE_TYPES as readonly string[]).includes(v)) {
+    throw new RolecallError('ValidationError', `unknown resource type \`${v}\``);
+  }
+  return v as ResourceType;
+}
+
+function emrKind(v: string): EmrKind {
+  if (!(EMR_KINDS as readonly string[]).includes(v)) {
+    throw new RolecallError('ValidationError', `unknown EMR role kind \`${v}\``);
+  }
+  return v as EmrKind;
+}
+
+function resourceJson(r: ResourceInfo): Record<string, unknown> {
+  return {
+    arn: r.arn,
+    type: r.type,
+    account: r.account,
+    region: r.region,
+    ...(r.policy !== undefined ? { policy: r.policy } : {}),
+    tags: r.tags,
+    attributes: r.attributes,
+  };
+}
+
+/** An EMR environment (YAML or JSON text), with `account` and `region` required as the CLI requires them. */
+function readEnvironment(text: string, account: string, roleName: string): EmrEnvironment {
+  let value: unknown;
+  try {
+    value = text.trim() === '' ? {} : parseYaml(text);
+  } catch (e) {
+    throw new RolecallError(
+      'ValidationError',
+      `the environment is not valid YAML or JSON: ${(e as Error).message.split('\n')[0] ?? ''}`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RolecallError('ValidationError', 'the environment must be an object', { path: '$' });
+  }
+  const env = { account, region: 'us-east-1', ...value, roleName } as Partial<EmrEnvironment>;
+  for (const k of ['account', 'region'] as const) {
+    if (typeof env[k] !== 'string') {
+      throw new RolecallError('ValidationError', `\`${k}\` must be a string`, { path: `$.${k}` });
+    }
+  }
+  return env as EmrEnvironment;
+}
+
+const VALIDATE_KINDS: readonly PolicyKind[] = [
+  'identity',
+  'resource',
+  'trust',
+  'boundary',
+  'session',
+  'scp',
+  'rcp',
+];
+
+/** Parser issues and, for identity and trust policies, the EMR lint findings, each at line:column. */
+export function validatePolicyText(text: string, kind: PolicyKind): { findings: Finding[] } {
+  const parsed = parsePolicy(text, { kind });
+  const findings: Finding[] = parsed.issues.map((i) => ({
+    code: i.code,
+    severity: i.severity,
+    message: i.hint !== undefined ? `${i.message} (${i.hint})` : i.message,
+    path: i.path,
+    line: i.line,
+    column: i.column,
+  }));
+  if (parsed.document !== undefined && (kind === 'identity' || kind === 'trust')) {
+    findings.push(...lintEmrPolicy(parsed.document, kind === 'trust' ? 'trust' : 'permissions'));
+  }
+  findings.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { findings };
+}
+
+export function consoleOperations(
+  cp: ApiControlPlane,
+  backend: ApiBackend,
+  account: string,
+): ConsoleOperation[] {
+  const roleRef = (name: string) => ({ kind: 'role' as const, account, name });
+  const roleArn = (name: string) => `arn:aws:iam::${account}:role/${name}`;
+
+  return [
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
+    op(
+      'ListAccounts',
+      () => all('organizations:ListAccounts'),
+      async () => ({
+        accounts: (await cp.iam.listAccounts()).map((a) => ({
+          id: a.id,
+          name: a.name,
+          ...(a.email !== undefined ? { email: a.email } : {}),
+          ...(a.parentId !== undefined ? { parentId: a.parentId } : {}),
+          tags: a.tags,
+        })),
+      }),
+    ),
+    op(
+      'DescribeOrganizationTree',
+      () =>
+        all(
+          'organizations:DescribeOrganization',
+          'organizations:ListRoots',
+          'organizations:ListOrganizationalUnitsForParent',
+          'organizations:ListAccountsForParent',
+          'organizations:ListPolicies',
+          'organizations:DescribePolicy',
+          'organizations:ListTargetsForPolicy',
+        ),
+      async () => {
+        const org = await cp.org.describe();
+        if (org === undefined) return { organization: null };
+        const [units, accounts, policies] = await Promise.all([
+          cp.org.listOrgUnits(),
+          cp.iam.listAccounts(),
+          cp.org.listPolicies(),
+        ]);
+        return {
+          organization: org,
+          units,
+          accounts: accounts
+            .filter((a) => a.parentId !== undefined)
+            .map((a) => ({ id: a.id, name: a.name, parentId: a.parentId })),
+          policies,
+        };
+      },
+    ),
+    op(
+      'ListResources',
+      (ctx) => {
+        const type = resourceType(ctx.params.required('Type'));
+        return [{ action: RESOURCE_ACTIONS[type].list, resource: '*' }];
+      },
+      async (ctx) => {
+        const type = resourceType(ctx.params.required('Type'));
+        return { resources: (await cp.resources.list({ type })).map(resourceJson) };
+      },
+    ),
+    op(
+      'GetResource',
+      async (ctx) => {
+        const arn = ctx.params.required('Arn');
+        const found = await cp.resources.find(arn);
+        const actions = RESOURCE_ACTIONS[found?.type ?? 'other'];
+        return [
+          {
+            action: actions.read,
+            resource: actions.onArn ? arn : '*',
+            ...(found !== undefined ? { context: resourceTagContext(found.tags) } : {}),
+          },
+        ];
+      },
+      async (ctx) => ({ resource: resourceJson(await cp.resources.get(ctx.params.required('Arn'))) }),
+    ),
+    op(
+      'Explain',
+      () => [],
+      async (ctx) => {
+        const text = ctx.params.required('Request');
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          throw new RolecallError('ValidationError', 'the request is not valid JSON', { path: '$' });
+        }
+        const request: AuthzRequest = readDecisionRequest(value, '$');
+        // The decision API's path: iam:SimulatePrincipalPolicy on the principal, then the engine.
+        const [result] = await decideFor(backend, ctx, [request], true);
+        return { request, result };
+      },
+    ),
+    op(
+      'EmrReadiness',
+      async (ctx) => {
+        const name = ctx.params.required('RoleName');
+        const attached = await cp.iam.listAttachedPolicies(roleRef(name)).catch(() => []);
+        const arn = roleArn(name);
+        // What `emr check --role` reads, as the IAM calls that read it
+        // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html)
+        return [
+          { action: 'iam:GetRole', resource: arn },
+          { action: 'iam:ListRolePolicies', resource: arn },
+          { action: 'iam:GetRolePolicy', resource: arn },
+          { action: 'iam:ListAttachedRolePolicies', resource: arn },
+          ...attached.map((a) => ({ action: 'iam:GetPolicyVersion', resource: a.arn })),
+        ];
+      },
+      async (ctx) => {
+        const name = ctx.params.required('RoleName');
+        const kind = emrKind(ctx.params.required('Kind'));
+        const env = readEnvironment(ctx.params.string('Environment') ?? '', account, name);
+        const role = await cp.iam.getRole(account, name);
+        const inline = await cp.iam.listInlinePolicies(roleRef(name));
+        const names = inline.map((p) => p.name);
+        const docs: unknown[] = inline.map((p) => JSON.parse(p.document) as unknown);
+        for (const a of await cp.iam.listAttachedPolicies(roleRef(name))) {
+          const info = await cp.iam.getPolicy(a.arn);
+          docs.push(JSON.parse((await cp.iam.getPolicyVersion(a.arn, info.defaultVersionId)).document));
+          names.push(a.name);
+        }
+        const results = checkReadiness(
+          kind,
+          { trust: JSON.parse(role.trustPolicy) as unknown, permissions: docs, permissionNames: names },
+          env,
+          ctx.now,
+        );
+        return {
+          role: role.arn,
+          kind,
+          ready: results.every((r) => r.decision === 'Allow'),
+          results: results.map((r) => ({
+            operation: r.call.operation,
+            principal: r.call.principal,
+            action: r.call.action,
+            resource: r.call.resource,
+            decision: r.decision,
+            ...(r.statement !== undefined ? { statement: r.statement } : {}),
+            ...(r.failedCondition !== undefined ? { failedCondition: r.failedCondition } : {}),
+            ...(r.fix !== undefined ? { fix: r.fix, fixText: describeFix(r.fix) } : {}),
+            source: r.call.source,
+          })),
+        };
+      },
+    ),
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementaccessanalyzer.html
+    op(
+      'ValidatePolicy',
+      () => all('access-analyzer:ValidatePolicy'),
+      (ctx) => {
+        const kind = ctx.params.string('PolicyType') ?? 'identity';
+        if (!(VALIDATE_KINDS as readonly string[]).includes(kind)) {
+          throw new RolecallError('ValidationError', `unknown policy type \`${kind}\``);
+        }
+        return Promise.resolve(validatePolicyText(ctx.params.required('PolicyDocument'), kind as PolicyKind));
+      },
+    ),
+  ];
+}

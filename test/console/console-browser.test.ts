@@ -1,0 +1,493 @@
+/**
+ * The web console in a real browser (Debian's Chromium through playwright-core), against `rolecall
+ * serve`'s server in-process: sign-in, every page, the decision explainer on a denied request, an EMR
+ * readiness report, the policy editor's findings, and a principal without permissions. One browser for
+ * the suite; each test has its own context (cookies); no sleeps: every step waits for an element.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  AttachUserPolicyCommand,
+  AddUserToGroupCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildConsole } from '../../console/build.js';
+import { emrTemplate } from '../../src/knowledge/emr/index.js';
+import { startTestServer, type Credentials, type TestServer } from '../api/harness.js';
+import { launchBrowser, screenshot, unnamedControls } from './browser.js';
+
+const ACCOUNT = '123456789012';
+const TAG = 'for-use-with-amazon-emr-managed-policies';
+const browser: Browser | string = await launchBrowser();
+const skip = typeof browser === 'string' ? browser : false;
+
+describe('web console in Chromium', { skip }, () => {
+  let server: TestServer;
+  let viewer: Credentials;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    await buildConsole();
+    server = await startTestServer();
+    const iam = new IAMClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: server.admin,
+      maxAttempts: 1,
+    });
+    const ec2Trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'NetworkRole',
+        AssumeRolePolicyDocument: ec2Trust,
+        Tags: [{ Key: 'team', Value: 'platform' }],
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'NetworkRole',
+        PolicyName: 'TaggedSubnets',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'TaggedOnly',
+              Effect: 'Allow',
+              Action: 'ec2:CreateNetworkInterface',
+              Resource: 'arn:aws:ec2:*:*:subnet/*',
+              Condition: { StringEquals: { [`aws:ResourceTag/${TAG}`]: 'true' } },
+            },
+          ],
+        }),
+      }),
+    );
+    const studio = emrTemplate('studio', {
+      account: ACCOUNT,
+      region: 'us-east-1',
+      bucket: 'studio-backups/ws',
+      roleName: 'EMRStudio_Service_Role',
+    });
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'EMRStudio_Service_Role',
+        AssumeRolePolicyDocument: JSON.stringify(studio.trust),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'EMRStudio_Service_Role',
+        PolicyName: 'studio-permissions',
+        PolicyDocument: JSON.stringify(studio.permissions),
+      }),
+    );
+    const v1 = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: '*' }],
+    };
+    const created = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'ReadLogs', PolicyDocument: JSON.stringify(v1) }),
+    );
+    const v2 = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'], Resource: '*' }],
+    };
+    await iam.send(
+      new CreatePolicyVersionCommand({
+        PolicyArn: created.Policy!.Arn!,
+        PolicyDocument: JSON.stringify(v2),
+        SetAsDefault: true,
+      }),
+    );
+    await iam.send(new CreateUserCommand({ UserName: 'analyst' }));
+    await iam.send(new AttachUserPolicyCommand({ UserName: 'analyst', PolicyArn: created.Policy!.Arn! }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'analysts' }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'analysts', UserName: 'analyst' }));
+    await iam.send(new CreateUserCommand({ UserName: 'viewer' }));
+    const key = await iam.send(new CreateAccessKeyCommand({ UserName: 'viewer' }));
+    viewer = {
+      accessKeyId: key.AccessKey!.AccessKeyId!,
+      secretAccessKey: key.AccessKey!.SecretAccessKey!,
+    };
+    iam.destroy();
+
+    const cp = server.api.cp;
+    const org = await cp.org.create(ACCOUNT);
+    const ou = await cp.org.createOrgUnit(org.rootId, 'Workloads');
+    await cp.org.moveAccount(ACCOUNT, ou.id);
+    const scp = await cp.org.createPolicy({
+      type: 'scp',
+      name: 'DenyLeaveOrganization',
+      document: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' }],
+      }),
+    });
+    await cp.org.attachPolicy(scp.id, ou.id);
+    await cp.resources.put({
+      arn: 'arn:aws:s3:::studio-backups',
+      account: ACCOUNT,
+      tags: [{ key: 'data', value: 'backups' }],
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: 'arn:aws:s3:::studio-backups/*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+    });
+    await cp.resources.put({ arn: `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-1` });
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close();
+    if (typeof browser !== 'string') await browser.close();
+    await server?.close();
+  });
+
+  async function open(creds: Credentials): Promise<Page> {
+    const context = await (browser as Browser).newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    (page as Page & { errors?: string[] }).errors = errors;
+    await page.goto(`${server.url}/console`);
+    await page.getByLabel('Access key id').fill(creds.accessKeyId);
+    await page.getByLabel('Secret access key').fill(creds.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    return page;
+  }
+
+  const pageErrors = (page: Page) =>
+    ((page as Page & { errors?: string[] }).errors ?? []).filter((e) => !/status of 403/.test(e));
+
+  async function go(page: Page, link: string, heading: string | RegExp): Promise<void> {
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link', { name: link, exact: true })
+      .click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  }
+
+  test('signs in with an access key: HttpOnly SameSite=Strict cookie, CSP, no secret in the page', async () => {
+    const context = await (browser as Browser).newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    const response = await page.goto(`${server.url}/console`);
+    assert.match(
+      response?.headers()['content-security-policy'] ?? '',
+      /default-src 'none'; script-src 'self'/,
+    );
+    await page.getByRole('heading', { name: 'Sign in to rolecall' }).waitFor();
+    assert.deepEqual(await unnamedControls(page), []);
+    await screenshot(page, 'sign-in');
+
+    await page.getByLabel('Access key id').fill(server.admin.accessKeyId);
+    await page.getByLabel('Secret access key').fill('not-the-secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+
+    await page.getByLabel('Secret access key').fill(server.admin.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText(`Signed in as arn:aws:iam::${ACCOUNT}:user/rolecall-admin`).waitFor();
+    const [cookie] = await context.cookies();
+    assert.equal(cookie?.httpOnly, true);
+    assert.equal(cookie?.sameSite, 'Strict');
+    assert.equal(cookie?.path, '/console');
+    assert.ok(cookie !== undefined && cookie.expires > Date.now() / 1000);
+    assert.ok(!(await page.content()).includes(server.admin.secretAccessKey));
+    assert.equal(
+      await page.evaluate<string>('document.cookie'),
+      '',
+      'the session cookie is not readable by scripts',
+    );
+    await screenshot(page, 'home');
+
+    // A reload keeps the session; signing out ends it.
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to rolecall' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to rolecall' }).waitFor();
+  });
+
+  test('browses every page by keyboard and link; every form field has an accessible name', async () => {
+    const page = await open(server.admin);
+
+    // Keyboard: the page title has focus; Shift+Tab goes back into the navigation. From the skip link,
+    // Tab moves through the header and the navigation in order, and Enter opens a page whose title
+    // takes focus.
+    assert.equal(await page.locator('h1:focus').count(), 1);
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.locator(':focus').textContent(), 'Policy editor');
+    const nav = page.getByRole('navigation', { name: 'Console' });
+    await page.getByRole('link', { name: 'Skip to content' }).focus();
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      order.push((await page.locator(':focus').textContent()) ?? '');
+    }
+    assert.deepEqual(order, ['rolecall', 'Sign out', 'Accounts', 'Organization']);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Organization' }).waitFor();
+    assert.equal(await page.locator('h1:focus').count(), 1);
+    assert.equal(await nav.getByRole('link', { name: 'Organization' }).getAttribute('aria-current'), 'page');
+    await page.getByRole('list', { name: 'Organization tree' }).getByText('OU Workloads').waitFor();
+    await page
+      .getByRole('list', { name: /Policies attached to ou-/ })
+      .getByText('DenyLeaveOrganization')
+      .waitFor();
+    await page.getByText('RCPFullAWSAccess').first().waitFor();
+    await screenshot(page, 'organization');
+
+    await go(page, 'Accounts', 'Accounts');
+    await page.getByRole('table', { name: 'Accounts' }).locator('code', { hasText: ACCOUNT }).waitFor();
+    await screenshot(page, 'accounts');
+
+    await go(page, 'Roles', 'Roles');
+    const roles = page.getByRole('table', { name: 'Roles' });
+    await roles.getByRole('link', { name: 'NetworkRole' }).waitFor();
+    await page.getByLabel('Filter roles by name').fill('emr');
+    await roles.getByRole('link', { name: 'NetworkRole' }).waitFor({ state: 'detached' });
+    await screenshot(page, 'roles');
+    await roles.getByRole('link', { name: 'EMRStudio_Service_Role' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Role EMRStudio_Service_Role' }).waitFor();
+    await page
+      .getByLabel('Trust policy of EMRStudio_Service_Role')
+      .getByText('elasticmapreduce.amazonaws.com')
+      .waitFor();
+    await page.getByLabel('Inline policy studio-permissions').waitFor();
+    await screenshot(page, 'role');
+
+    await go(page, 'Users', 'Users');
+    await page.getByRole('table', { name: 'Users' }).getByRole('link', { name: 'analyst' }).click();
+    await page.getByRole('heading', { level: 1, name: 'User analyst' }).waitFor();
+    await page
+      .getByRole('table', { name: 'Groups of the user' })
+      .getByRole('link', { name: 'analysts' })
+      .waitFor();
+    await page
+      .getByRole('table', { name: 'Attached managed policies' })
+      .getByRole('link', { name: 'ReadLogs' })
+      .waitFor();
+    await screenshot(page, 'user');
+
+    await go(page, 'Groups', 'Groups');
+    await page.getByRole('table', { name: 'Groups' }).getByRole('link', { name: 'analysts' }).click();
+    await page.getByRole('table', { name: 'Members' }).getByRole('link', { name: 'analyst' }).waitFor();
+    await screenshot(page, 'group');
+
+    await go(page, 'Policies', 'Policies');
+    await page.getByRole('table', { name: 'Policies' }).getByRole('link', { name: 'ReadLogs' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Policy ReadLogs' }).waitFor();
+    await page.getByRole('table', { name: 'Versions' }).getByText('v2').waitFor();
+    const diff = page.getByLabel('Changes from v1 to v2');
+    await diff.locator('.added', { hasText: 'logs:FilterLogEvents' }).waitFor();
+    await page.getByText('lines added').waitFor();
+    await screenshot(page, 'policy');
+    await go(page, 'Policies', 'Policies');
+    await page.getByLabel('Scope').selectOption('AWS');
+    await page.getByLabel('Filter policies by name').fill('ElasticMapReduceEditors');
+    await page
+      .getByRole('table', { name: 'Policies' })
+      .getByRole('link', { name: 'AmazonElasticMapReduceEditorsRole' })
+      .waitFor();
+
+    await go(page, 'Tags', 'Tags');
+    await page.getByRole('table', { name: 'Tags' }).getByText('platform').waitFor();
+    await screenshot(page, 'tags');
+
+    await go(page, 'Trust policies', 'Trust policies');
+    await page.getByLabel('Trust policy of NetworkRole').getByText('ec2.amazonaws.com').waitFor();
+    await screenshot(page, 'trust');
+
+    await go(page, 'Resources', 'Resources');
+    await page.getByRole('table', { name: 'Subnets' }).getByText('subnet-1').waitFor();
+    await page
+      .getByRole('table', { name: 'S3 buckets' })
+      .getByRole('link', { name: 'arn:aws:s3:::studio-backups' })
+      .click();
+    await page.getByLabel('Policy of arn:aws:s3:::studio-backups').getByText('aws:SecureTransport').waitFor();
+    await screenshot(page, 'resource');
+
+    for (const [link, title] of [
+      ['Explain a decision', 'Explain a decision'],
+      ['EMR readiness', 'EMR readiness'],
+      ['Policy editor', 'Policy editor'],
+      ['Policies', 'Policies'],
+      ['Users', 'Users'],
+    ] as const) {
+      await go(page, link, title);
+      assert.deepEqual(await unnamedControls(page), [], `unnamed controls on ${title}`);
+      const unlabelled: string[] = [];
+      for (const field of await page.locator('input, select, textarea').all()) {
+        const id = await field.getAttribute('id');
+        const labels = id === null ? 0 : await page.locator(`label[for="${id}"]`).count();
+        if (labels === 0 && (await field.getAttribute('aria-label')) === null)
+          unlabelled.push(id ?? '(no id)');
+      }
+      assert.deepEqual(unlabelled, [], `fields without a label on ${title}`);
+    }
+    assert.deepEqual(pageErrors(page), []);
+  });
+
+  test('explains a denied request: deciding step highlighted, failing condition wanted vs seen', async () => {
+    const page = await open(server.admin);
+    await go(page, 'Explain a decision', 'Explain a decision');
+    await page.getByLabel('Principal (ARN or service name)').fill(`arn:aws:iam::${ACCOUNT}:role/NetworkRole`);
+    await page.getByLabel('Action', { exact: true }).fill('ec2:CreateNetworkInterface');
+    await page
+      .getByLabel('Resource', { exact: true })
+      .fill(`arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-1`);
+    await page.getByRole('button', { name: 'Explain' }).click();
+    const decision = page.locator('[data-decision]');
+    await decision.filter({ hasText: 'ImplicitDeny' }).waitFor();
+    assert.match((await decision.textContent()) ?? '', /no identity-based or resource-based policy allows/);
+
+    // The flow: the identity/resource step decided it and is highlighted; the boundary was not reached.
+    const decided = page.locator('svg.flow-diagram g.step[data-state="decided"]');
+    assert.equal(await decided.count(), 1);
+    assert.equal(await decided.getAttribute('data-step'), 'identity-and-resource-policies');
+    assert.equal(
+      await page.locator('svg g.step[data-step="permissions-boundary"]').getAttribute('data-state'),
+      'not-reached',
+    );
+    await page.getByRole('list', { name: 'Evaluation steps' }).getByText('(deciding step)').waitFor();
+
+    // The statement and its failing condition: wanted `true`, the key was missing.
+    const statement = page.locator('article.statement[data-sid="TaggedOnly"]');
+    await statement.getByText('Action matched by ec2:CreateNetworkInterface').waitFor();
+    const failing = statement.locator('tr.condition.failing');
+    assert.equal(await failing.getAttribute('data-key'), `aws:ResourceTag/${TAG}`);
+    assert.equal(await failing.locator('td.wanted').textContent(), 'true');
+    assert.equal(await failing.locator('td.seen').textContent(), '(key missing)');
+    await screenshot(page, 'explain-denied');
+
+    // The condition's key is offered as a field: a wrong value is seen as such, the right one allows.
+    const field = page.getByLabel(`aws:ResourceTag/${TAG}`, { exact: true });
+    await field.fill('false');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await statement.locator('tr.condition.failing td.seen', { hasText: 'false' }).waitFor();
+    await field.fill('true');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await decision.filter({ hasText: 'Allow' }).waitFor();
+    assert.equal(await page.locator('svg g.step.final').getAttribute('data-state'), 'decided');
+    await screenshot(page, 'explain-allowed');
+    assert.deepEqual(await unnamedControls(page), []);
+  });
+
+  test('opens an EMR readiness report: the denied call, the failing condition and the fix', async () => {
+    const page = await open(server.admin);
+    await page.goto(`${server.url}/console#/roles/EMRStudio_Service_Role`);
+    await page.getByRole('link', { name: 'EMR readiness of this role' }).click();
+    await page.getByRole('heading', { level: 1, name: 'EMR readiness' }).waitFor();
+    assert.equal(await page.getByLabel('Role name').inputValue(), 'EMRStudio_Service_Role');
+    await page.getByLabel('EMR service').selectOption('studio');
+    await page
+      .getByLabel(/^Environment/)
+      .fill(
+        [
+          `account: '${ACCOUNT}'`,
+          'region: us-east-1',
+          `vpc: { id: vpc-1, tags: { ${TAG}: 'true' } }`,
+          'subnets: [{ id: subnet-9 }]',
+          `securityGroups: [{ id: sg-1, tags: { ${TAG}: 'true' } }]`,
+          's3: { bucket: studio-backups, prefix: ws }',
+        ].join('\n'),
+      );
+    await page.getByRole('button', { name: 'Check readiness' }).click();
+    const heading = page.locator('[data-ready]');
+    await heading.filter({ hasText: 'Not ready' }).waitFor();
+    assert.equal(await heading.getAttribute('data-ready'), 'false');
+    const denied = page.getByRole('table', { name: 'Calls the service makes' }).locator('tr.denied');
+    assert.ok((await denied.count()) >= 1);
+    await denied.first().getByText('subnet-9').first().waitFor();
+    await denied.first().getByText(`tag subnet subnet-9 with \`${TAG}=true\``).waitFor();
+    await denied.first().locator('.failing', { hasText: 'request had no value' }).waitFor();
+    assert.ok((await page.locator('tr.ok').count()) >= 1);
+    await screenshot(page, 'readiness');
+  });
+
+  test('policy editor shows a finding at its line:column as you type', async () => {
+    const page = await open(server.admin);
+    await go(page, 'Policy editor', 'Policy editor');
+    await page.getByText('No findings.').waitFor();
+    const editor = page.getByLabel('Policy document');
+    const text = await editor.inputValue();
+    await editor.fill(text.replace('"Effect": "Allow"', '"Effect": "Alow"'));
+    const finding = page.getByRole('list', { name: 'Findings' }).locator('li.finding').first();
+    await finding.waitFor();
+    assert.equal(await finding.getAttribute('data-line'), '5');
+    assert.match((await finding.textContent()) ?? '', /^5:\d+ error/);
+    await page.locator('.gutter .line-no.marked', { hasText: '5' }).waitFor();
+    await screenshot(page, 'editor');
+    // Choosing the finding puts the caret on its line.
+    await finding.getByRole('button').click();
+    const caretLine = await page.evaluate<number>(
+      "(() => { const t = document.getElementById('editor-text'); return t.value.slice(0, t.selectionStart).split('\\n').length; })()",
+    );
+    assert.equal(caretLine, 5);
+    await editor.fill(text);
+    await page.getByText('No findings.').waitFor();
+  });
+
+  test('a principal without permissions sees nothing it may not', async () => {
+    const page = await open(viewer);
+    await page.getByText(`Signed in as arn:aws:iam::${ACCOUNT}:user/viewer`).waitFor();
+    for (const [link, title] of [
+      ['Roles', 'Roles'],
+      ['Users', 'Users'],
+      ['Accounts', 'Accounts'],
+      ['Organization', 'Organization'],
+      ['Trust policies', 'Trust policies'],
+    ] as const) {
+      await go(page, link, title);
+      await page.getByRole('alert').filter({ hasText: 'Not authorized' }).first().waitFor();
+      assert.equal(await page.getByRole('table').count(), 0, `no table on ${title}`);
+    }
+    await go(page, 'Roles', 'Roles');
+    assert.match(
+      (await page.getByRole('alert').textContent()) ?? '',
+      /is not authorized to perform: iam:ListRoles/,
+    );
+    assert.equal(await page.getByText('NetworkRole').count(), 0);
+    await screenshot(page, 'denied-roles');
+
+    await page.goto(`${server.url}/console#/roles/NetworkRole`);
+    await page.getByRole('alert').filter({ hasText: 'iam:GetRole' }).waitFor();
+    assert.equal(await page.getByText('ec2.amazonaws.com').count(), 0);
+
+    await go(page, 'Resources', 'Resources');
+    await page.getByRole('alert').filter({ hasText: 's3:ListAllMyBuckets' }).waitFor();
+    assert.equal(await page.getByText('studio-backups').count(), 0);
+
+    await go(page, 'Explain a decision', 'Explain a decision');
+    await page.getByLabel('Principal (ARN or service name)').fill(`arn:aws:iam::${ACCOUNT}:role/NetworkRole`);
+    await page.getByLabel('Action', { exact: true }).fill('ec2:CreateNetworkInterface');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await page.getByRole('alert').filter({ hasText: 'iam:SimulatePrincipalPolicy' }).waitFor();
+    assert.equal(await page.locator('[data-decision]').count(), 0);
+    await screenshot(page, 'denied-explain');
+  });
+});
