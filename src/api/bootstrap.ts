@@ -57,10 +57,10 @@ export async function bootstrapAdministrator(
 }
 
 /** How to point the aws CLI and the SDKs at the endpoint (no secret in it). */
-export function usageText(url: string, credentialsFile: string): string {
+export function usageText(url: string, credentialsFile: string, created = true): string {
   const file = path.resolve(credentialsFile);
   return [
-    `administrator credentials written to ${file} (profile \`${ADMIN_PROFILE}\`, mode 0600)`,
+    `administrator credentials ${created ? 'written to' : 'in'} ${file} (profile \`${ADMIN_PROFILE}\`, mode 0600)`,
     'use them with:',
     `  export AWS_SHARED_CREDENTIALS_FILE=${file} AWS_PROFILE=${ADMIN_PROFILE} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1`,
     `  aws iam list-roles --endpoint-url ${url}`,

@@ -7,6 +7,7 @@
  * await api.close();
  * ```
  */
+import fs from 'node:fs';
 import { createControlPlane, loadPolicyEngine, Resolver } from '../iam/index.js';
 import type { ApiControlPlane } from './backend.js';
 import { openStore, storeLocation } from '../store/index.js';
@@ -15,7 +16,7 @@ import { Freshness } from './freshness.js';
 import { createBackend } from './iam-backend.js';
 import { iamControl } from './iam-control.js';
 import { CONSOLE_PATH } from './console/routes.js';
-import { startServer } from './server.js';
+import { checkCanListen, startServer } from './server.js';
 
 export {
   buildServer,
@@ -52,7 +53,7 @@ export interface OpenApi {
   consoleUrl: string;
   port: number;
   storeLocation: string;
-  /** How to use the administrator key, when this start created it. */
+  /** How to use the administrator key, when this start created it or its credentials file is there. */
   usage?: string;
   cp: ApiControlPlane & { close(): Promise<void> };
   close(): Promise<void>;
@@ -60,6 +61,7 @@ export interface OpenApi {
 
 export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
   const location = storeLocation(options.store);
+  await checkCanListen(options.host ?? '127.0.0.1', options.port ?? 4599);
   const engine = await loadPolicyEngine();
   const store = await openStore(location);
   const now = options.clock ? { now: options.clock } : {};
@@ -100,7 +102,9 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
       consoleUrl: `${server.url}${CONSOLE_PATH}`,
       port: server.port,
       storeLocation: location,
-      ...(created ? { usage: usageText(server.url, credentialsFile) } : {}),
+      ...(created || fs.existsSync(credentialsFile)
+        ? { usage: usageText(server.url, credentialsFile, created) }
+        : {}),
       cp,
       close: async () => {
         await server.close();

@@ -4,6 +4,7 @@
  * with SigV4 and every call authorized by the engine before anything runs.
  */
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import Fastify, {
   type FastifyInstance,
   type FastifyLoggerOptions,
@@ -40,8 +41,9 @@ export interface ServerOptions {
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /**
- * Request logs carry id, method, path and status only: presigned URLs hold signatures and session tokens
- * in their query string, and headers hold credentials, so neither is logged.
+ * One log line per request, when it has been answered: request id, path, the call (`iam:CreateRole`),
+ * the caller's ARN, the decision and the status. Never the query string (presigned URLs hold signatures
+ * and session tokens) nor headers (credentials).
  */
 const REDACTED_LOGGER: FastifyLoggerOptions = {
   serializers: {
@@ -49,6 +51,13 @@ const REDACTED_LOGGER: FastifyLoggerOptions = {
     res: (res) => ({ statusCode: res.statusCode }),
   },
 };
+
+/** What the call log says of one request, filled in as the request is handled. */
+interface CallRecord {
+  action?: string;
+  principal?: string;
+  decision?: 'Allow' | 'Deny';
+}
 
 function serviceOfVersion(version: string | undefined): WireService | undefined {
   if (version === API_VERSIONS.iam) return 'iam';
@@ -78,8 +87,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const { backend } = options;
   const clock = options.clock ?? Date.now;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const logCalls = options.logger === true;
   const app = Fastify({
-    logger: options.logger === true ? REDACTED_LOGGER : false,
+    logger: logCalls ? REDACTED_LOGGER : false,
+    // The call log below replaces fastify's two lines per request (`POST /` tells nothing).
+    disableRequestLogging: true,
     bodyLimit,
     // Request ids are AWS's (a UUID per request), generated below.
     genReqId: () => randomUUID(),
@@ -98,8 +110,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       .type('text/xml')
       .send(renderError(err, NAMESPACES[service], requestId));
 
+  const calls = new WeakMap<FastifyRequest, CallRecord>();
+  if (logCalls) {
+    app.addHook('onResponse', (req, reply, done) => {
+      const call = calls.get(req);
+      req.log.info(
+        {
+          path: req.url.split('?')[0] ?? '',
+          ...call,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        call?.action ?? `${req.method} ${req.url.split('?')[0] ?? ''}`,
+      );
+      done();
+    });
+  }
+
   const handleQuery = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = req.id;
+    const call: CallRecord = {};
+    if (logCalls) calls.set(req, call);
     const now = clock();
     const incoming = toIncoming(req);
     const contentType = String(req.headers['content-type'] ?? '');
@@ -111,6 +142,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     let service: WireService = serviceOfVersion(params.string('Version')) ?? 'iam';
     try {
       const { caller, claim } = await authenticate(backend, incoming, now);
+      call.principal = caller.arn;
       if (claim.service !== 'iam' && claim.service !== 'sts') {
         throw new RolecallError(
           'SignatureDoesNotMatch',
@@ -122,6 +154,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       if (action === undefined) {
         throw new RolecallError('MissingParameter', 'The request must contain the parameter Action');
       }
+      call.action = `${service}:${action}`;
       const version = params.string('Version');
       const op = operationsOf(caller.account).get(`${service}:${action}`);
       if (op === undefined || (version !== undefined && version !== API_VERSIONS[service])) {
@@ -144,6 +177,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         sourceIp: req.ip,
       };
       const result = await runOperation(backend, op, ctx, { encodeDenials: options.encodeDenials === true });
+      call.decision = 'Allow';
       return reply
         .status(200)
         .header('x-amzn-RequestId', requestId)
@@ -151,6 +185,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         .send(renderResponse(op.name, NAMESPACES[service], requestId, result));
     } catch (e) {
       const wire = toWireError(e);
+      if (wire.code === 'AccessDenied') call.decision = 'Deny';
       if (wire.status >= 500) req.log.error({ err: e }, 'request failed');
       return sendXmlError(reply, service, requestId, wire);
     }
@@ -160,6 +195,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/', handleQuery);
   app.post('/v1/authorize', (req, reply) => handleDecision(backend, req, reply, clock()));
   if (options.console !== undefined) registerConsole(app, backend, clock, options.console);
+  // For load balancers and scripts waiting for the start: unsigned, and it says nothing about the store.
+  app.get('/health', (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
   app.setNotFoundHandler((req, reply) =>
     sendXmlError(reply, 'iam', req.id, {
@@ -189,6 +226,32 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function listenError(e: unknown, host: string, port: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new RolecallError('UsageError', `cannot listen on ${host}:${port}: ${code}`);
+  }
+  return e;
+}
+
+/**
+ * Fails as `startServer` would when the address cannot be listened on, before anything is opened or
+ * written (a start that cannot serve leaves no store and no credentials behind).
+ */
+export async function checkCanListen(host: string, port: number): Promise<void> {
+  const probe = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ port, host, exclusive: true }, resolve);
+    });
+  } catch (e) {
+    throw listenError(e, host, port);
+  } finally {
+    await new Promise((resolve) => probe.close(resolve));
+  }
+}
+
 /** Builds and listens; port 0 picks an ephemeral port. */
 export async function startServer(
   options: ServerOptions & { port?: number; host?: string },
@@ -198,11 +261,7 @@ export async function startServer(
   try {
     await app.listen({ port: options.port ?? 4599, host });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new RolecallError('UsageError', `cannot listen on ${host}:${options.port ?? 4599}: ${code}`);
-    }
-    throw e;
+    throw listenError(e, host, options.port ?? 4599);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 4599);

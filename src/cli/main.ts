@@ -131,8 +131,20 @@ function packageVersion(): string {
 }
 
 export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {
+  // When the reader goes away (`rolecall ... | head -1`), the rest of the output is dropped quietly and
+  // the command still ends with its own exit code (a deny stays 2).
+  let readerGone = false;
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    readerGone = true;
+  };
+  if (io.out === undefined) process.stdout.on('error', onStdoutError);
   const ctx: CommandContext = {
-    out: io.out ?? ((s) => process.stdout.write(s)),
+    out:
+      io.out ??
+      ((s) => {
+        if (!readerGone) process.stdout.write(s);
+      }),
     err: io.err ?? ((s) => process.stderr.write(s)),
     exitCode: exitCodes.ok,
   };

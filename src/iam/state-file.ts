@@ -730,5 +730,9 @@ export function stateToFile(s: DeclaredState): Record<string, unknown> {
 
 export function formatStateFile(s: DeclaredState, format: 'yaml' | 'json'): string {
   const obj = stateToFile(s);
-  return format === 'json' ? JSON.stringify(obj, null, 2) + '\n' : stringify(obj, { lineWidth: 0 });
+  // Written with YAML 1.1's quoting, so that readers of either version load `2012-10-17`, `yes` or `on`
+  // as the strings they are (a YAML 1.1 reader takes a bare 2012-10-17 for a date).
+  return format === 'json'
+    ? JSON.stringify(obj, null, 2) + '\n'
+    : stringify(obj, { lineWidth: 0, version: '1.1' });
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ interface Started {
   stop: () => Promise<number | null>;
 }
 
-async function serve(dir: string): Promise<Started> {
+async function serve(dir: string, ...extra: string[]): Promise<Started> {
   const child = spawn(
     process.execPath,
     [
@@ -33,6 +33,7 @@ async function serve(dir: string): Promise<Started> {
       '0',
       '--store',
       path.join(dir, 'rolecall.db'),
+      ...extra,
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROLECALL_SECRET_KEY: '' } },
   );
@@ -92,15 +93,54 @@ test(
         assert.equal(await first.stop(), 0);
       }
       assert.match(first.output(), /rolecall: stopped/);
-      const second = await serve(dir);
+      const second = await serve(dir, '--log');
       try {
         assert.doesNotMatch(second.output(), /administrator credentials written/);
+        // Every start says how to use the key, not only the first.
+        assert.match(second.output(), /administrator credentials in .*credentials/);
+        assert.match(second.output(), /aws iam list-roles --endpoint-url http:\/\/127\.0\.0\.1:\d+/);
         const who = await new STSClient({
           endpoint: second.url,
           region: 'us-east-1',
           credentials: creds,
         }).send(new GetCallerIdentityCommand({}));
         assert.match(who.Arn ?? '', /user\/rolecall-admin$/);
+        const health = await fetch(`${second.url}/health`);
+        assert.equal(health.status, 200);
+        assert.deepEqual(await health.json(), { status: 'ok' });
+        // The call log names the call, the caller and the decision, one JSON line per request.
+        const lines = second
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const logged = lines.find((l) => l.action === 'sts:GetCallerIdentity');
+        assert.ok(logged, second.output());
+        assert.equal(logged.principal, who.Arn);
+        assert.equal(logged.decision, 'Allow');
+        assert.equal(logged.status, 200);
+        assert.ok(!second.output().includes(creds.secretAccessKey));
+        // A start that cannot listen (the port is taken) fails before it writes a store or a key.
+        const other = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-serve-'));
+        const port = new URL(second.url).port;
+        const busy = spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            path.join(repoRoot, 'src/cli/main.ts'),
+            'serve',
+            '--port',
+            port,
+            '--store',
+            path.join(other, 'rolecall.db'),
+          ],
+          { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
+        );
+        assert.equal(busy.status, 1);
+        assert.equal(busy.stderr, `rolecall: UsageError: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n`);
+        assert.deepEqual(fs.readdirSync(other), []);
+        fs.rmSync(other, { recursive: true, force: true });
       } finally {
         await second.stop();
       }

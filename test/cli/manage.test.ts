@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { parse as parseYaml } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -89,6 +90,7 @@ describe('rolecall apply and export', () => {
     const dry = runCli(['apply', f, '--dry-run'], { cwd: w.dir });
     assert.equal(dry.status, 0, dry.stderr);
     assert.match(dry.stdout, /\+ create role 111122223333:\/service-role\/EMRStudio_Service_Role/);
+    assert.deepEqual(fs.readdirSync(w.dir), ['state.yaml'], 'a dry run creates no store and no key');
     assert.equal(runCli(['role', 'list', '--json', '--account', ACCT], { cwd: w.dir }).stdout.trim(), '[]');
     const first = runCli(['apply', f], { cwd: w.dir });
     assert.equal(first.status, 0, first.stderr);
@@ -114,6 +116,12 @@ describe('rolecall apply and export', () => {
     assert.equal(runCli(['apply', a.file('state.yaml', STATE)], { cwd: a.dir }).status, 0);
     const exported = runCli(['export'], { cwd: a.dir });
     assert.equal(exported.status, 0, exported.stderr);
+    // A YAML 1.1 reader (which loads a bare 2012-10-17 as a date) reads the versions as strings.
+    const versions = [
+      ...JSON.stringify(parseYaml(exported.stdout, { version: '1.1' })).matchAll(/"Version":([^,}]+)/g),
+    ];
+    assert.ok(versions.length > 0);
+    for (const v of versions) assert.equal(v[1], '"2012-10-17"');
     const b = workdir();
     const applied = runCli(['apply', b.file('export.yaml', exported.stdout)], { cwd: b.dir });
     assert.equal(applied.status, 0, applied.stderr);

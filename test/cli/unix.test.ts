@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { COMMAND_GROUPS } from '../../src/cli/main.js';
@@ -75,6 +76,38 @@ describe('rolecall as a process', () => {
     assert.equal(r.stderr, '', 'the bin runs dist/: `npm install` (or `npm run build`) builds it');
     assert.equal(r.status, 0);
     assert.equal(r.stdout, `${version}\n`);
+  });
+
+  it('a reader that goes away early (`| head -1`) ends the output quietly, with the exit code kept', () => {
+    // More output than a pipe buffers (64 KiB), so that writes go on after `head` has exited.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-pipe-'));
+    const scenario = path.join(dir, 'many.json');
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:*', Resource: '*' }] };
+    const cases = Array.from({ length: 3000 }, (_, i) => ({
+      name: `case-with-a-long-enough-name-${i}`,
+      policies: { identity: [policy] },
+      request: { principal: 'arn:aws:iam::111122223333:user/a', action: 's3:GetObject', resource: '*' },
+      expect: 'ExplicitDeny',
+    }));
+    fs.writeFileSync(scenario, JSON.stringify({ cases }));
+    const cli = `${JSON.stringify(process.execPath)} --import ${JSON.stringify(import.meta.resolve('tsx'))} ${JSON.stringify(path.join(repoRoot, 'src/cli/main.ts'))}`;
+    const run = (args: string) =>
+      spawnSync('bash', ['-o', 'pipefail', '-c', `${cli} ${args} | head -1`], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const all = run(`simulate ${JSON.stringify(scenario)}`);
+    assert.equal(all.stderr, '');
+    assert.equal(all.stdout, 'PASS  case-with-a-long-enough-name-0  ExplicitDeny (expected ExplicitDeny)\n');
+    assert.equal(all.status, 0, 'every case passed');
+    fs.writeFileSync(path.join(dir, 'p.json'), JSON.stringify(policy));
+    const deny = run(
+      `simulate --explain --policy ${JSON.stringify(path.join(dir, 'p.json'))} --principal arn:aws:iam::111122223333:user/a --action s3:GetObject`,
+    );
+    assert.equal(deny.stderr, '');
+    assert.match(deny.stdout, /^ExplicitDeny/);
+    assert.equal(deny.status, 2, 'a deny stays exit 2');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a usage error in a real process: stderr only, exit 1', () => {

@@ -114,9 +114,30 @@ test('the Notebooks page labels the EditorsRole document version 1, but its cont
   ]);
 });
 
-test('template --apply creates the role in the store, and check --role reads it back', () => {
+test('template to stdout is one JSON object keyed by file name', () => {
+  const r = runCli([
+    'emr',
+    'template',
+    'serverless',
+    '--name',
+    'J',
+    '--kms-key',
+    'arn:aws:kms:us-east-1:123456789012:key/k',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const files = JSON.parse(r.stdout) as Record<string, { Version: string }>;
+  assert.deepEqual(Object.keys(files), [
+    'J-trust.json',
+    'J-permissions.json',
+    'J-key-policy-statement.json',
+    'J-submitter-pass-role.json',
+  ]);
+  assert.equal(files['J-trust.json']?.Version, '2012-10-17');
+});
+
+test('template --apply creates the role in the store, again brings it back, and check --role reads it', () => {
   const store = path.join(dir, 'store.db');
-  const a = runCli([
+  const apply = [
     'emr',
     'template',
     'notebooks',
@@ -127,8 +148,13 @@ test('template --apply creates the role in the store, and check --role reads it 
     '--apply',
     '--store',
     store,
-  ]);
+  ];
+  const a = runCli(apply);
   assert.equal(a.status, 0, a.stderr);
+  assert.match(a.stdout, /^created role EMR_Notebooks_DefaultRole in account 111122223333/);
+  const again = runCli(apply);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^updated role EMR_Notebooks_DefaultRole in account 111122223333/);
   const tag = { 'for-use-with-amazon-emr-managed-policies': 'true' };
   const envFile = path.join(dir, 'nb-env.json');
   const env = {

@@ -2,7 +2,13 @@
 import type { Command } from 'commander';
 import { parseStateFile, planApply, type Change } from '../../iam/index.js';
 import type { CommandContext } from '../context.js';
-import { print, readTextFile, withControlPlane, type StoreOptions } from './control-plane-options.js';
+import {
+  existingStoreOrEmpty,
+  print,
+  readTextFile,
+  withControlPlane,
+  type StoreOptions,
+} from './control-plane-options.js';
 
 const SIGN: Record<Change['action'], string> = { create: '+', update: '~', delete: '-' };
 
@@ -32,7 +38,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--dry-run', 'print the plan and change nothing')
     .option('--json', 'print the plan as JSON')
     .action((file: string, opts: StoreOptions & { dryRun?: boolean }) =>
-      withControlPlane(opts, async (cp) => {
+      // A dry run against a store that does not exist yet plans against an empty one and creates nothing.
+      withControlPlane(opts.dryRun ? existingStoreOrEmpty(opts) : opts, async (cp) => {
         const desired = parseStateFile(readTextFile(file), file, cp.engine.checkPolicy);
         const plan = await planApply(cp, desired);
         if (opts.json)

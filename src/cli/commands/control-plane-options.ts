@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
 import type { OpenedControlPlane, Tag } from '../../iam/index.js';
+import { storeLocation } from '../../store/open.js';
 import type { CommandContext } from '../context.js';
 
 export const DEFAULT_ACCOUNT = '123456789012';
@@ -42,6 +43,13 @@ export async function withControlPlane<T>(
   } finally {
     await cp.close();
   }
+}
+
+/** The options, or `memory` when they name a SQLite file that does not exist (for commands that only read). */
+export function existingStoreOrEmpty<T extends StoreOptions>(opts: T): T {
+  const location = storeLocation(opts.store);
+  if (location === 'memory' || /^postgres(ql)?:\/\//.test(location) || fs.existsSync(location)) return opts;
+  return { ...opts, store: 'memory' };
 }
 
 export function readTextFile(file: string): string {

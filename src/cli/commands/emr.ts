@@ -133,21 +133,30 @@ export function register(program: Command, ctx: CommandContext): void {
       if (t.keyPolicyStatement) files.push([`${roleName}-key-policy-statement.json`, t.keyPolicyStatement]);
       if (t.passRole) files.push([`${roleName}-submitter-pass-role.json`, t.passRole]);
       if (o.apply) {
-        await withControlPlane({ ...(o.store ? { store: o.store } : {}) }, async (cp) =>
+        const trustPolicy = JSON.stringify(t.trust, null, 2);
+        const created = await withControlPlane({ ...(o.store ? { store: o.store } : {}) }, async (cp) =>
           cp.store.withTransaction(async () => {
-            await cp.iam.createRole({
-              account,
-              name: roleName,
-              trustPolicy: JSON.stringify(t.trust, null, 2),
-            });
+            // Applying the template again brings an existing role back to it instead of failing.
+            const exists = await cp.iam.getRole(account, roleName).then(
+              () => true,
+              (e: unknown) => {
+                if (e instanceof RolecallError && e.code === 'NoSuchEntity') return false;
+                throw e;
+              },
+            );
+            if (exists) await cp.iam.updateTrustPolicy(account, roleName, trustPolicy);
+            else await cp.iam.createRole({ account, name: roleName, trustPolicy });
             await cp.iam.putInlinePolicy(
               { kind: 'role', account, name: roleName },
               `${roleName}-permissions`,
               JSON.stringify(t.permissions, null, 2),
             );
+            return !exists;
           }),
         );
-        ctx.out(`created role ${roleName} in account ${account} with its trust policy and inline policy\n`);
+        ctx.out(
+          `${created ? 'created' : 'updated'} role ${roleName} in account ${account}: trust policy and inline policy ${roleName}-permissions\n`,
+        );
       }
       if (o.out) {
         fs.mkdirSync(o.out, { recursive: true });
@@ -155,8 +164,10 @@ export function register(program: Command, ctx: CommandContext): void {
           fs.writeFileSync(path.join(o.out, name), `${JSON.stringify(doc, null, 2)}\n`);
           ctx.out(`wrote ${path.join(o.out, name)}\n`);
         }
-      } else if (!o.apply)
-        for (const [name, doc] of files) ctx.out(`// ${name}\n${JSON.stringify(doc, null, 2)}\n`);
+      } else if (!o.apply) {
+        // One JSON object keyed by file name, so that the output can be piped into jq or a file.
+        ctx.out(`${JSON.stringify(Object.fromEntries(files), null, 2)}\n`);
+      }
     });
 
   storeOptions(

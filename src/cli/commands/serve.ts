@@ -40,7 +40,7 @@ export function register(program: Command, ctx: CommandContext): void {
       'where the first start writes the administrator key (default: beside the store)',
     )
     .option('--body-limit <bytes>', 'largest request body accepted', String(1024 * 1024))
-    .option('--log', 'log each request (method, URL, status; never secrets)')
+    .option('--log', 'log each request: the call, the caller, the decision, the status (never secrets)')
     .option(
       '--encode-denials',
       'add an encoded authorization message to AccessDenied, for sts decode-authorization-message (local debugging)',
