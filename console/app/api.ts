@@ -22,6 +22,9 @@ export interface SessionInfo {
 
 let csrfToken = '';
 
+/** Fires `signed-out` when the server no longer knows the session (expired, signed out, key deactivated). */
+export const sessionEvents = new EventTarget();
+
 async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { 'x-csrf-token': csrfToken };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -35,6 +38,9 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
     error?: { code: string; message: string };
   } & Record<string, unknown>;
   if (!res.ok || json.error !== undefined) {
+    if (json.error?.code === 'MissingAuthenticationToken' && path !== 'session') {
+      sessionEvents.dispatchEvent(new Event('signed-out'));
+    }
     throw new ApiError(json.error?.code ?? 'Error', json.error?.message ?? res.statusText, res.status);
   }
   return json as T;

@@ -12,6 +12,7 @@ import type {
   StatementExplanation,
 } from '../../src/eval/types.ts';
 import { DECISION_REASONS } from '../../src/eval/types.ts';
+import { RESOURCE_TYPES } from '../../src/iam/types.ts';
 import { call, callAll, type Json } from './api.ts';
 import { ErrorBox, Field, PageTitle } from './components.tsx';
 import { asApiError } from './hooks.ts';
@@ -226,6 +227,9 @@ export function Explainer({ query }: { query: URLSearchParams }) {
   const [context, setContext] = useState<{ key: string; value: string }[]>([]);
   const [newKey, setNewKey] = useState('');
   const [principals, setPrincipals] = useState<string[]>([]);
+  const [resources, setResources] = useState<string[]>([]);
+  const [actions, setActions] = useState<string[]>([]);
+  const service = /^([a-z0-9-]+):/i.exec(action.trim())?.[1]?.toLowerCase() ?? '';
   const [result, setResult] = useState<AuthzResult | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
@@ -240,7 +244,29 @@ export function Explainer({ query }: { query: URLSearchParams }) {
     void Promise.all([names(callAll('ListRoles', 'Roles')), names(callAll('ListUsers', 'Users'))]).then((l) =>
       setPrincipals(l.flat()),
     );
+    // Offered resources: the registered ones the caller may list.
+    void Promise.all(
+      RESOURCE_TYPES.map((type) =>
+        call<{ resources: Json[] }>('console', 'ListResources', { Type: type }).then(
+          (r) => r.resources.map((x) => String(x.arn)),
+          () => [],
+        ),
+      ),
+    ).then((l) => setResources(l.flat()));
   }, []);
+
+  useEffect(() => {
+    // Offered actions: the service's actions from AWS's service authorization data.
+    if (service === '') return;
+    let live = true;
+    call<{ actions: string[] }>('console', 'ListActions', { Service: service }).then(
+      (r) => live && setActions(r.actions),
+      () => live && setActions([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [service]);
 
   const setValue = (key: string, value: string) =>
     setContext((c) => c.map((x) => (x.key === key ? { key, value } : x)));
@@ -288,6 +314,16 @@ export function Explainer({ query }: { query: URLSearchParams }) {
             <option value={p} key={p} />
           ))}
         </datalist>
+        <datalist id="action-options">
+          {actions.map((a) => (
+            <option value={a} key={a} />
+          ))}
+        </datalist>
+        <datalist id="resource-options">
+          {[...resources, ...principals].map((r) => (
+            <option value={r} key={r} />
+          ))}
+        </datalist>
         <Field
           id="explain-principal"
           label="Principal (ARN or service name)"
@@ -302,9 +338,17 @@ export function Explainer({ query }: { query: URLSearchParams }) {
           value={action}
           onInput={setAction}
           placeholder="s3:GetObject"
+          list="action-options"
           required
         />
-        <Field id="explain-resource" label="Resource" value={resource} onInput={setResource} required />
+        <Field
+          id="explain-resource"
+          label="Resource"
+          value={resource}
+          onInput={setResource}
+          list="resource-options"
+          required
+        />
         <Field
           id="explain-resource-account"
           label="Resource account (when the ARN names none)"

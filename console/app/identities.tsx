@@ -191,6 +191,11 @@ export function UserDetail({ name }: { name: string }) {
                 <code>{String(user.UserId)}</code>
               </dd>
             </dl>
+            <p class="actions">
+              <a href={`${href('explain')}?principal=${encodeURIComponent(String(user.Arn))}`}>
+                Explain a request by this user
+              </a>
+            </p>
             <h2>Tags</h2>
             <Tags tags={(user.Tags as Json[] | undefined) ?? []} />
             <h2>Groups</h2>

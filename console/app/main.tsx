@@ -5,7 +5,7 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { currentSession, signIn, signOut, type SessionInfo } from './api.ts';
+import { currentSession, sessionEvents, signIn, signOut, type SessionInfo } from './api.ts';
 import { ErrorBox, Field, PageTitle } from './components.tsx';
 import { PolicyEditor } from './editor.tsx';
 import { Explainer } from './explain.tsx';
@@ -31,7 +31,7 @@ const NAV = [
   ['editor', 'Policy editor'],
 ] as const;
 
-function SignIn({ onSignedIn }: { onSignedIn: (s: SessionInfo) => void }) {
+function SignIn({ onSignedIn, ended }: { onSignedIn: (s: SessionInfo) => void; ended: boolean }) {
   const [keyId, setKeyId] = useState('');
   const [secret, setSecret] = useState('');
   const [token, setToken] = useState('');
@@ -54,6 +54,11 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: SessionInfo) => void }) {
   return (
     <main id="main" class="sign-in">
       <PageTitle>Sign in to rolecall</PageTitle>
+      {ended && (
+        <p class="notice" role="status">
+          Your session has ended. Sign in again.
+        </p>
+      )}
       <p>
         Use an access key of an IAM user in this store (the first start writes the administrator&apos;s to{' '}
         <code>.rolecall/credentials</code>). The console then acts as that user.
@@ -163,7 +168,7 @@ function Shell({ session, onSignedOut }: { session: SessionInfo; onSignedOut: ()
           rolecall
         </a>
         <span class="who">
-          <code>{session.principal}</code>
+          <code>{session.principal}</code> · session until {session.expiresAt.slice(11, 16)} UTC
         </span>
         <button
           type="button"
@@ -197,15 +202,32 @@ function Shell({ session, onSignedOut }: { session: SessionInfo; onSignedOut: ()
 function App() {
   const [session, setSession] = useState<SessionInfo | null | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
+  const [ended, setEnded] = useState(false);
   useEffect(() => {
     currentSession().then(
       (s) => setSession(s ?? null),
       (e: unknown) => setError(asApiError(e)),
     );
+    const ended = () => {
+      setEnded(true);
+      setSession(null);
+    };
+    sessionEvents.addEventListener('signed-out', ended);
+    return () => sessionEvents.removeEventListener('signed-out', ended);
   }, []);
   if (error !== undefined) return <ErrorBox error={error} />;
   if (session === undefined) return <p class="loading">Loading…</p>;
-  if (session === null) return <SignIn onSignedIn={setSession} />;
+  if (session === null) {
+    return (
+      <SignIn
+        ended={ended}
+        onSignedIn={(s) => {
+          setEnded(false);
+          setSession(s);
+        }}
+      />
+    );
+  }
   return <Shell session={session} onSignedOut={() => setSession(null)} />;
 }
 

@@ -1,5 +1,6 @@
 /** Accounts, the organization tree with the SCPs and RCPs attached at each node, and registered resources. */
 import type { ComponentChildren } from 'preact';
+import { RESOURCE_TYPES, type ResourceType } from '../../src/iam/types.ts';
 import { call, text, type Json } from './api.ts';
 import { ErrorBox, PageTitle, PolicyDocument, Show, Table, Tags } from './components.tsx';
 import { href, useLoad } from './hooks.ts';
@@ -127,16 +128,17 @@ export function Organization() {
   );
 }
 
-const TYPES = [
-  ['s3-bucket', 'S3 buckets'],
-  ['kms-key', 'KMS keys'],
-  ['secret', 'Secrets'],
-  ['vpc', 'VPCs'],
-  ['subnet', 'Subnets'],
-  ['security-group', 'Security groups'],
-  ['emr-cluster', 'EMR clusters'],
-  ['other', 'Other resources'],
-] as const;
+const RESOURCE_TITLES = {
+  's3-bucket': 'S3 buckets',
+  'kms-key': 'KMS keys',
+  secret: 'Secrets',
+  vpc: 'VPCs',
+  subnet: 'Subnets',
+  'security-group': 'Security groups',
+  'emr-cluster': 'EMR clusters',
+  other: 'Other resources',
+} as const satisfies Record<ResourceType, string>;
+const TYPES = RESOURCE_TYPES.map((t) => [t, RESOURCE_TITLES[t]] as const);
 
 export function Resources() {
   const state = useLoad(
@@ -211,6 +213,11 @@ export function ResourceDetail({ arn }: { arn: string }) {
                 </>
               ))}
             </dl>
+            <p class="actions">
+              <a href={`${href('explain')}?resource=${encodeURIComponent(String(r.arn))}`}>
+                Explain a request on this resource
+              </a>
+            </p>
             <h2>Tags</h2>
             <Tags tags={(r.tags as Json[] | undefined) ?? []} />
             <h2>Resource-based policy</h2>

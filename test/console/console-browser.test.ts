@@ -223,9 +223,17 @@ describe('web console in Chromium', { skip }, () => {
     );
     await screenshot(page, 'home');
 
-    // A reload keeps the session; signing out ends it.
+    // A reload keeps the session; past its hour it has ended and the console asks to sign in again.
     await page.reload();
     await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    server.advance(60 * 60 * 1000 + 1000);
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Roles' }).click();
+    await page.getByRole('status').filter({ hasText: 'Your session has ended' }).waitFor();
+    await page.getByLabel('Access key id').fill(server.admin.accessKeyId);
+    await page.getByLabel('Secret access key').fill(server.admin.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    // Signing out ends the session.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to rolecall' }).waitFor();
     await page.reload();
@@ -330,6 +338,12 @@ describe('web console in Chromium', { skip }, () => {
       .click();
     await page.getByLabel('Policy of arn:aws:s3:::studio-backups').getByText('aws:SecureTransport').waitFor();
     await screenshot(page, 'resource');
+    await page.getByRole('link', { name: 'Explain a request on this resource' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Explain a decision' }).waitFor();
+    assert.equal(
+      await page.getByLabel('Resource', { exact: true }).inputValue(),
+      'arn:aws:s3:::studio-backups',
+    );
 
     for (const [link, title] of [
       ['Explain a decision', 'Explain a decision'],
@@ -360,6 +374,10 @@ describe('web console in Chromium', { skip }, () => {
     await page
       .getByLabel('Resource', { exact: true })
       .fill(`arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-1`);
+    // The action field offers the service's actions from AWS's service data.
+    await page
+      .locator('#action-options option[value="ec2:CreateNetworkInterface"]')
+      .waitFor({ state: 'attached' });
     await page.getByRole('button', { name: 'Explain' }).click();
     const decision = page.locator('[data-decision]');
     await decision.filter({ hasText: 'ImplicitDeny' }).waitFor();

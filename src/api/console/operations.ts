@@ -12,6 +12,7 @@ import { RolecallError } from '../../errors.js';
 import type { AuthzRequest } from '../../eval/types.js';
 import { RESOURCE_TYPES, type ResourceInfo, type ResourceType } from '../../iam/index.js';
 import { checkReadiness, describeFix, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
+import { serviceActions } from '../../knowledge/service-data.js';
 import { parsePolicy, type PolicyKind } from '../../policy/index.js';
 import type { ApiBackend, ApiControlPlane } from '../backend.js';
 import { decideFor, readDecisionRequest } from '../decision-api.js';
@@ -282,6 +283,16 @@ export function consoleOperations(
             source: r.call.source,
           })),
         };
+      },
+    ),
+    // AWS's public list of a service's actions (the service authorization data), nothing from the store:
+    // no authorization, like GetCallerIdentity.
+    op(
+      'ListActions',
+      () => [],
+      (ctx) => {
+        const service = ctx.params.required('Service');
+        return Promise.resolve({ actions: (serviceActions(service) ?? []).map((a) => `${service}:${a}`) });
       },
     ),
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementaccessanalyzer.html
