@@ -12,28 +12,61 @@ import {
   type SourcePos,
   type Statement,
 } from '../policy/index.js';
-import type { Finding } from './finding.js';
+import type { Finding, RuleInfo } from './finding.js';
 import type { SarifRule } from './sarif.js';
+import { collector, definePack, type CheckPack, type Report } from './validate/pack.js';
 
 export type EmrLintKind = 'trust' | 'permissions';
 
-export const EMR_LINT_RULES: readonly SarifRule[] = [
-  { id: 'EMR-S3-FULL-ACCESS', description: 'an EMR role gets every S3 action on every bucket' },
-  {
-    id: 'EMR-TRUST-NO-SOURCE',
+const EMR_GUIDE = 'https://docs.aws.amazon.com/emr/latest/ManagementGuide/';
+const IAM_GUIDE = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/';
+
+/** The EMR rules, one typed table: every code the pack reports is a key, so rule lists are complete. */
+export const EMR_RULES = {
+  'EMR-S3-FULL-ACCESS': {
+    type: 'SECURITY_WARNING',
+    description: 'an EMR role gets every S3 action on every bucket',
+    link: `${EMR_GUIDE}emr-studio-service-role.html`,
+  },
+  'EMR-TRUST-NO-SOURCE': {
+    type: 'SECURITY_WARNING',
     description: 'trust policy without aws:SourceAccount / aws:SourceArn for a service that sends them',
+    link: `${IAM_GUIDE}confused-deputy.html`,
   },
-  {
-    id: 'EMR-RESOURCETAG-ON-CREATE',
+  'EMR-TRUST-EMPTY-SERVICE': {
+    type: 'ERROR',
+    description: 'the trust policy names an empty service principal, so no service can assume the role',
+    link: `${EMR_GUIDE}emr-managed-notebooks-service-role.html`,
+  },
+  'EMR-RESOURCETAG-ON-CREATE': {
+    type: 'ERROR',
     description: 'aws:ResourceTag gates a create action on the resource being created',
+    link: `${IAM_GUIDE}access_tags.html`,
   },
-  { id: 'EMR-UNKNOWN-ACTION', description: 'an action pattern matches no action of the service' },
-  {
-    id: 'EMR-SECRET-UNSCOPED',
+  'EMR-UNKNOWN-ACTION': {
+    type: 'ERROR',
+    description: 'an action pattern matches no action of the service',
+    link: `${IAM_GUIDE}reference_policies_elements_action.html`,
+  },
+  'EMR-SECRET-UNSCOPED': {
+    type: 'SECURITY_WARNING',
     description: 'secretsmanager:GetSecretValue on every secret without a tag condition',
+    link: `${EMR_GUIDE}emr-studio-service-role.html`,
   },
-  { id: 'EMR-PASSROLE-BROAD', description: 'iam:PassRole on every role or to any service' },
-];
+  'EMR-PASSROLE-BROAD': {
+    type: 'SECURITY_WARNING',
+    description: 'iam:PassRole on every role or to any service',
+    link: `${IAM_GUIDE}id_roles_use_passrole.html`,
+  },
+} as const satisfies Record<string, RuleInfo>;
+
+export type EmrCode = keyof typeof EMR_RULES;
+
+/** The rules as SARIF needs them (id and description), kept for callers of the older list. */
+export const EMR_LINT_RULES: readonly SarifRule[] = Object.entries(EMR_RULES).map(([id, r]) => ({
+  id,
+  description: r.description,
+}));
 
 /** Services whose sts:AssumeRole requests carry aws:SourceAccount and aws:SourceArn. */
 const SOURCE_SENDERS = new Set(
@@ -63,18 +96,32 @@ function hasKey(s: Statement, prefix: string): boolean {
   return s.conditions.some((c) => c.keyLower.startsWith(prefix));
 }
 
+/** The EMR rules as a pack of the validate machinery; a trust policy gets the trust rules. */
+export const emrPack: CheckPack = definePack<EmrCode>('emr', EMR_RULES, (input, report) =>
+  runEmr(input.doc, input.kind === 'trust' ? 'trust' : 'permissions', report),
+);
+
 export function lintEmrPolicy(doc: PolicyDocument, kind: EmrLintKind, file?: string): Finding[] {
   const out: Finding[] = [];
-  const add = (code: string, severity: Finding['severity'], message: string, pos: SourcePos) =>
-    out.push({
+  runEmr(doc, kind, collector(EMR_RULES, out, file));
+  return out;
+}
+
+function runEmr(doc: PolicyDocument, kind: EmrLintKind, report: Report<EmrCode>): void {
+  const add = (
+    code: EmrCode,
+    severity: 'error' | 'warning',
+    message: string,
+    pos: SourcePos,
+    s?: Statement,
+  ) =>
+    report(
       code,
-      severity,
+      pos,
       message,
-      ...(file === undefined ? {} : { file }),
-      path: pos.path,
-      line: pos.line,
-      column: pos.column,
-    });
+      s,
+      severity === 'warning' && code === 'EMR-UNKNOWN-ACTION' ? 'WARNING' : undefined,
+    );
 
   for (const s of doc.statements) {
     for (const a of s.action ?? []) {
@@ -181,5 +228,4 @@ export function lintEmrPolicy(doc: PolicyDocument, kind: EmrLintKind, file?: str
         );
     }
   }
-  return out;
 }

@@ -1,7 +1,35 @@
-/** Analyses of policies: the EMR lint, SARIF output, and access checks decided by the engine. */
-export type { Finding, FindingSeverity } from './finding.js';
+/** Analyses of policies: `validate` (check packs), the EMR lint, CI outputs, and access checks decided by the engine. */
+export {
+  FINDING_TYPES,
+  FINDING_RANK,
+  SEVERITY_OF,
+  type Finding,
+  type FindingSeverity,
+  type FindingType,
+  type RuleInfo,
+} from './finding.js';
 export { toSarif, type SarifRule } from './sarif.js';
-export { lintEmrPolicy, EMR_LINT_RULES, type EmrLintKind } from './emr-lint.js';
+export { toJUnit, toGithubAnnotations, fails } from './ci-formats.js';
+export {
+  lintEmrPolicy,
+  emrPack,
+  EMR_RULES,
+  EMR_LINT_RULES,
+  type EmrLintKind,
+  type EmrCode,
+} from './emr-lint.js';
+export {
+  validatePolicyText,
+  rulesOf,
+  accessAnalyzerPack,
+  definePack,
+  VALIDATE_CHECKS,
+  RESOURCE_TYPES,
+  type ValidateCode,
+  type ValidateOptions,
+  type CheckPack,
+  type CheckInput,
+} from './validate/index.js';
 export { ACCESS_POLICY_KINDS, aloneSet, type AccessPolicyKind } from './policy-alone.js';
 export {
   checkNoNewAccess,

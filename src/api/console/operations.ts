@@ -122,6 +122,7 @@ export function validatePolicyText(text: string, kind: PolicyKind): { findings: 
   const parsed = parsePolicy(text, { kind });
   const findings: Finding[] = parsed.issues.map((i) => ({
     code: i.code,
+    type: i.severity === 'error' ? 'ERROR' : 'WARNING',
     severity: i.severity,
     message: i.hint !== undefined ? `${i.message} (${i.hint})` : i.message,
     path: i.path,

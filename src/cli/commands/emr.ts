@@ -7,13 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import {
-  EMR_LINT_RULES,
-  lintEmrPolicy,
-  toSarif,
-  type EmrLintKind,
-  type Finding,
-} from '../../analyze/index.js';
+import { emrPack } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
 import {
   checkReadiness,
@@ -25,8 +19,8 @@ import {
   type RolePolicies,
 } from '../../knowledge/emr/index.js';
 import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
-import { parsePolicy } from '../../policy/index.js';
 import { exitCodes, type CommandContext } from '../context.js';
+import { formatOf, runFindings } from './findings-output.js';
 import {
   accountOf,
   readTextFile,
@@ -271,44 +265,48 @@ export function register(program: Command, ctx: CommandContext): void {
 
   emr
     .command('lint <files...>')
-    .description('find risky or broken statements in the policies of EMR roles')
+    .description(
+      'find risky or broken statements in the policies of EMR roles (every file `emr template` writes)',
+    )
     .option(
       '--kind <kind>',
       'trust or permissions (default: trust when the file allows sts:AssumeRole to a principal)',
     )
     .option('--sarif', 'print a SARIF 2.1.0 log')
     .option('--json', 'print the findings as JSON')
-    .action((files: string[], o: { kind?: string; sarif?: boolean; json?: boolean }) => {
-      if (o.kind !== undefined && o.kind !== 'trust' && o.kind !== 'permissions')
-        throw new RolecallError('UsageError', `unknown policy kind \`${o.kind}\``);
-      const findings: Finding[] = [];
-      for (const file of files) {
-        const text = readTextFile(file);
-        const kind: EmrLintKind =
-          o.kind ?? (/"Principal"/.test(text) && /sts:AssumeRole/i.test(text) ? 'trust' : 'permissions');
-        const r = parsePolicy(text, { kind: kind === 'trust' ? 'trust' : 'identity' });
-        for (const i of r.issues)
-          if (i.severity === 'error')
-            findings.push({
-              code: i.code,
-              severity: 'error',
-              message: i.message,
-              file,
-              path: i.path,
-              line: i.line,
-              column: i.column,
-            });
-        if (r.document) findings.push(...lintEmrPolicy(r.document, kind, file));
-      }
-      if (o.sarif) ctx.out(`${JSON.stringify(toSarif(findings, EMR_LINT_RULES), null, 2)}\n`);
-      else if (o.json) ctx.out(`${JSON.stringify(findings, null, 2)}\n`);
-      else {
-        for (const f of findings)
-          ctx.out(`${f.file ?? ''}:${f.line}:${f.column} ${f.severity} ${f.code} ${f.message} (${f.path})\n`);
-        ctx.out(`${findings.length} finding${findings.length === 1 ? '' : 's'}\n`);
-      }
-      ctx.exitCode = findings.length === 0 ? exitCodes.ok : exitCodes.deny;
-    });
+    .option('--junit', 'JUnit XML')
+    .option('--github', 'GitHub Actions annotations')
+    .option('--fail-on <type>', 'exit 2 on findings of this type or worse (default: any finding)')
+    .option('--config <file>', 'configuration (default: .rolecall.yaml when present)')
+    .action(
+      (
+        files: string[],
+        o: {
+          kind?: string;
+          sarif?: boolean;
+          json?: boolean;
+          junit?: boolean;
+          github?: boolean;
+          failOn?: string;
+          config?: string;
+        },
+      ) => {
+        if (o.kind !== undefined && o.kind !== 'trust' && o.kind !== 'permissions')
+          throw new RolecallError('UsageError', `unknown policy kind \`${o.kind}\``);
+        runFindings(
+          files,
+          [emrPack],
+          {
+            format: formatOf(o),
+            defaultFailOn: 'SUGGESTION',
+            ...(o.kind ? { kind: o.kind === 'trust' ? 'trust' : 'identity' } : {}),
+            ...(o.failOn ? { failOn: o.failOn } : {}),
+            ...(o.config ? { config: o.config } : {}),
+          },
+          ctx,
+        );
+      },
+    );
 
   emr
     .command('policies')
