@@ -238,11 +238,6 @@ export const VALIDATE_CHECKS = {
     'error-role-trust-policy-syntax-error-resource',
     'a role trust policy with Resource',
   ),
-  MISSING_ACTION_FOR_CONDITION_KEY: aa(
-    'ERROR',
-    'error-missing-action-for-condition-key',
-    'the condition key is set only by an action the statement does not have',
-  ),
   INVALID_FEDERATED_PRINCIPAL_SYNTAX_IN_ROLE_TRUST_POLICY: aa(
     'ERROR',
     'error-invalid-federated-principal-syntax-in-role-trust-policy',
@@ -288,11 +283,6 @@ export const VALIDATE_CHECKS = {
     'WARNING',
     'general-warning-create-slr-with-star-in-resource-and-not-action',
     'NotAction that allows iam:CreateServiceLinkedRole on every role',
-  ),
-  INVALID_DATE_VALUE: aa(
-    'WARNING',
-    'general-warning-invalid-date-value',
-    'a date that is not ISO 8601 or epoch seconds',
   ),
   INVALID_ROLE_REFERENCE: aa(
     'WARNING',

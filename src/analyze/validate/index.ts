@@ -44,7 +44,9 @@ export function validatePolicyText(text: string, opts: ValidateOptions): Finding
     const code = grammarCode(issue, opts.kind, value);
     const message = issue.hint ? `${issue.message} (${issue.hint})` : issue.message;
     // IAM rejects the whole document on a grammar error, whatever Access Analyzer calls the finding.
-    const type = issue.severity === 'error' && code !== 'ALLOW_WITH_NOT_PRINCIPAL' ? 'ERROR' : undefined;
+    // A parser warning (an RCP Allow outside RCPFullAWSAccess) stays a warning.
+    const type =
+      issue.severity === 'warning' ? 'WARNING' : code === 'ALLOW_WITH_NOT_PRINCIPAL' ? undefined : 'ERROR';
     grammar(code, issue, message, undefined, type);
   }
   if (parsed.document) {

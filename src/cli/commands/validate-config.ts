@@ -63,7 +63,10 @@ export function suggest(word: string, known: readonly string[]): string {
     const dist = distance(word.toLowerCase(), k.toLowerCase());
     if (dist < bestD) [best, bestD] = [k, dist];
   }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean \`${best}\`?` : '';
+  const prefixed = known.find((k) => word.length >= 3 && k.toLowerCase().startsWith(word.toLowerCase()));
+  if (bestD > Math.max(2, Math.floor(word.length / 3)) && prefixed) best = prefixed;
+  else if (bestD > Math.max(2, Math.floor(word.length / 3))) return '';
+  return `; did you mean \`${best}\`?`;
 }
 
 export function loadValidateConfig(file: string, rules: Readonly<Record<string, RuleInfo>>): ValidateConfig {
