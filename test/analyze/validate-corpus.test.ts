@@ -93,7 +93,12 @@ for (const kind of ['studio', 'notebooks', 'serverless'] as EmrKind[])
       ['identity', t.permissions],
       ...(t.passRole ? [['identity', t.passRole] as [PolicyKind, unknown]] : []),
       ...(t.keyPolicyStatement
-        ? [['resource', { Version: '2012-10-17', Statement: [t.keyPolicyStatement] }] as [PolicyKind, unknown]]
+        ? [
+            ['resource', { Version: '2012-10-17', Statement: [t.keyPolicyStatement] }] as [
+              PolicyKind,
+              unknown,
+            ],
+          ]
         : []),
     ];
     for (const [k, doc] of files)

@@ -21,8 +21,9 @@ const write = (name: string, content: unknown) => {
   fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   return file;
 };
-const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string })
-  .version;
+const version = (
+  JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 // The three mistakes of the issue: NotAction iam:* on *, an object action on a bucket, StringEquals on an IP key.
 const issue = write('issue.json', {
@@ -61,7 +62,11 @@ test('validate --sarif: SARIF 2.1.0 with the version of package.json and every r
     version: string;
     runs: {
       tool: { driver: { version: string; rules: { id: string; helpUri: string }[] } };
-      results: { ruleId: string; level: string; locations: { physicalLocation: { region: { startLine: number; startColumn: number } } }[] }[];
+      results: {
+        ruleId: string;
+        level: string;
+        locations: { physicalLocation: { region: { startLine: number; startColumn: number } } }[];
+      }[];
     }[];
   };
   assert.equal(log.version, '2.1.0');
@@ -75,7 +80,7 @@ test('validate --sarif: SARIF 2.1.0 with the version of package.json and every r
   assert.deepEqual(
     run.results.map((x) => [x.ruleId, x.level, x.locations[0]!.physicalLocation.region.startLine]),
     [
-      ["ALLOW_WITH_NOT_ACTION", "warning", 7],
+      ['ALLOW_WITH_NOT_ACTION', 'warning', 7],
       ['RESOURCE_NOT_SUPPORTED_BY_ACTIONS', 'warning', 13],
       ['TYPE_MISMATCH', 'warning', 21],
     ],
@@ -86,11 +91,17 @@ test('validate --junit and --github', async () => {
   const junit = (await cli('validate', '--junit', issue)).stdout;
   assert.match(junit, /^<\?xml version="1.0"/);
   assert.match(junit, /<testsuite name="rolecall validate" tests="1" failures="1">/);
-  assert.match(junit, /<failure type="ALLOW_WITH_NOT_ACTION" message="SECURITY_WARNING ALLOW_WITH_NOT_ACTION">/);
+  assert.match(
+    junit,
+    /<failure type="ALLOW_WITH_NOT_ACTION" message="SECURITY_WARNING ALLOW_WITH_NOT_ACTION">/,
+  );
   assert.match(junit, /<system-out>WARNING TYPE_MISMATCH /);
   const gh = (await cli('validate', '--github', issue)).stdout.trim().split('\n');
   assert.equal(gh.length, 3);
-  assert.ok(gh[0]!.startsWith(`::error file=${issue},line=7,col=20,title=SECURITY_WARNING ALLOW_WITH_NOT_ACTION::`), gh[0]);
+  assert.ok(
+    gh[0]!.startsWith(`::error file=${issue},line=7,col=20,title=SECURITY_WARNING ALLOW_WITH_NOT_ACTION::`),
+    gh[0],
+  );
   assert.ok(gh[2]!.startsWith(`::warning file=${issue},line=21,col=11,`), gh[2]);
   const two = await cli('validate', '--json', '--sarif', issue);
   assert.equal(two.status, 1);
@@ -100,11 +111,23 @@ test('validate --junit and --github', async () => {
 test('.rolecall.yaml: ignore by code, Sid or file, change a type, set the threshold', async () => {
   const config = write(
     'ok.yaml',
-    ['failOn: WARNING', 'ignore:', '  - sid: Broad', '  - code: TYPE_MISMATCH', '    file: "*issue.json"', 'severity:', '  RESOURCE_NOT_SUPPORTED_BY_ACTIONS: SUGGESTION', ''].join('\n'),
+    [
+      'failOn: WARNING',
+      'ignore:',
+      '  - sid: Broad',
+      '  - code: TYPE_MISMATCH',
+      '    file: "*issue.json"',
+      'severity:',
+      '  RESOURCE_NOT_SUPPORTED_BY_ACTIONS: SUGGESTION',
+      '',
+    ].join('\n'),
   );
   const r = await cli('validate', '--json', '--config', config, issue);
   const findings = JSON.parse(r.stdout) as { code: string; type: string }[];
-  assert.deepEqual(findings.map((f) => [f.code, f.type]), [['RESOURCE_NOT_SUPPORTED_BY_ACTIONS', 'SUGGESTION']]);
+  assert.deepEqual(
+    findings.map((f) => [f.code, f.type]),
+    [['RESOURCE_NOT_SUPPORTED_BY_ACTIONS', 'SUGGESTION']],
+  );
   // failOn WARNING; the only finding left is a SUGGESTION.
   assert.equal(r.status, 0);
 });
@@ -112,24 +135,52 @@ test('.rolecall.yaml: ignore by code, Sid or file, change a type, set the thresh
 test('.rolecall.yaml problems are reported with line:column and a suggestion', async () => {
   const config = write(
     'bad.yaml',
-    ['failOn: WARNINGS', 'ignores:', '  - code: PASS_ROLE_WITH_STAR_IN_RESOURSE', 'severity:', '  MISSING_VERSION: LOUD', ''].join('\n'),
+    [
+      'failOn: WARNINGS',
+      'ignores:',
+      '  - code: PASS_ROLE_WITH_STAR_IN_RESOURSE',
+      'severity:',
+      '  MISSING_VERSION: LOUD',
+      '',
+    ].join('\n'),
   );
   const r = await cli('validate', '--config', config, issue);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   const lines = r.stderr.trim().split('\n');
-  assert.match(lines[0]!, new RegExp(`^rolecall: ${config}:1:9 \\$\\.failOn: InvalidFile: .*not \`WARNINGS\`; did you mean \`WARNING\`\\?$`));
-  assert.match(lines[1]!, new RegExp(`${config}:2:1 \\$\\.ignores: unknown field \`ignores\`; did you mean \`ignore\`\\?$`));
+  assert.match(
+    lines[0]!,
+    new RegExp(
+      `^rolecall: ${config}:1:9 \\$\\.failOn: InvalidFile: .*not \`WARNINGS\`; did you mean \`WARNING\`\\?$`,
+    ),
+  );
+  assert.match(
+    lines[1]!,
+    new RegExp(`${config}:2:1 \\$\\.ignores: unknown field \`ignores\`; did you mean \`ignore\`\\?$`),
+  );
   assert.match(lines[2]!, /:5:20 \$\.severity\.MISSING_VERSION: a finding type is one of/);
   const codes = write('codes.yaml', 'ignore:\n  - code: PASS_ROLE_WITH_STAR_IN_RESOURSE\n');
   const c = await cli('validate', '--config', codes, issue);
-  assert.match(c.stderr, /:2:11 \$\.ignore\[0\]\.code: InvalidFile: unknown finding code `PASS_ROLE_WITH_STAR_IN_RESOURSE`; did you mean `PASS_ROLE_WITH_STAR_IN_RESOURCE`\?/);
+  assert.match(
+    c.stderr,
+    /:2:11 \$\.ignore\[0\]\.code: InvalidFile: unknown finding code `PASS_ROLE_WITH_STAR_IN_RESOURSE`; did you mean `PASS_ROLE_WITH_STAR_IN_RESOURCE`\?/,
+  );
 });
 
 test('emr lint accepts every file emr template writes, the key-policy statement included', async () => {
   const out = path.join(dir, 'tpl');
   for (const kind of ['studio', 'notebooks', 'serverless']) {
-    const t = await cli('emr', 'template', kind, '--kms-key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--git-secrets', '--glue', '--out', out);
+    const t = await cli(
+      'emr',
+      'template',
+      kind,
+      '--kms-key',
+      'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      '--git-secrets',
+      '--glue',
+      '--out',
+      out,
+    );
     assert.equal(t.status, 0, t.stderr);
   }
   const files = fs.readdirSync(out).map((f) => path.join(out, f));
@@ -150,12 +201,19 @@ test('emr lint: findings in a bare statement point into that file; SARIF lists e
   });
   const r = await cli('emr', 'lint', stmt);
   assert.equal(r.status, 2);
-  assert.equal(r.stdout.split('\n')[0], `${stmt}:8:5 ERROR EMR-UNKNOWN-ACTION action \`kms:ReEncrypt\` matches no action (use kms:ReEncryptFrom and kms:ReEncryptTo, or kms:ReEncrypt*) ($.Action[1])`);
+  assert.equal(
+    r.stdout.split('\n')[0],
+    `${stmt}:8:5 ERROR EMR-UNKNOWN-ACTION action \`kms:ReEncrypt\` matches no action (use kms:ReEncryptFrom and kms:ReEncryptTo, or kms:ReEncrypt*) ($.Action[1])`,
+  );
   const sarif = JSON.parse((await cli('emr', 'lint', '--sarif', stmt)).stdout) as {
     runs: { tool: { driver: { version: string; rules: { id: string }[] } } }[];
   };
   const driver = sarif.runs[0]!.tool.driver;
   assert.equal(driver.version, version);
   assert.ok(driver.rules.some((x) => x.id === 'EMR-TRUST-EMPTY-SERVICE'));
-  for (const id of Object.keys(EMR_RULES)) assert.ok(driver.rules.some((x) => x.id === id), id);
+  for (const id of Object.keys(EMR_RULES))
+    assert.ok(
+      driver.rules.some((x) => x.id === id),
+      id,
+    );
 });
