@@ -10,9 +10,16 @@ import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Writes through a temporary file and a rename: a server (or a parallel build) never reads half a file. */
+function writeAtomic(file: string, contents: Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, contents);
+  fs.renameSync(tmp, file);
+}
+
 export async function buildConsole(outDir = path.join(root, 'dist', 'console')): Promise<string> {
   fs.mkdirSync(outDir, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: [path.join(root, 'console', 'app', 'main.tsx')],
     outfile: path.join(outDir, 'console.js'),
     bundle: true,
@@ -23,8 +30,13 @@ export async function buildConsole(outDir = path.join(root, 'dist', 'console')):
     jsx: 'automatic',
     jsxImportSource: 'preact',
     logLevel: 'warning',
+    write: false,
   });
-  fs.copyFileSync(path.join(root, 'console', 'app', 'console.css'), path.join(outDir, 'console.css'));
+  for (const out of result.outputFiles) writeAtomic(out.path, out.contents);
+  writeAtomic(
+    path.join(outDir, 'console.css'),
+    fs.readFileSync(path.join(root, 'console', 'app', 'console.css')),
+  );
   return outDir;
 }
 

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { buildConsole } from '../../console/build.js';
 import { startTestServer, type Credentials, type TestServer } from './harness.js';
 
 interface Session {
@@ -19,17 +21,18 @@ describe('console sessions', () => {
   let viewer: Credentials;
 
   before(async () => {
+    await buildConsole();
     server = await startTestServer();
-    // Set up through the console itself: writes go through the same dispatch as reads.
-    const admin = await signIn(server.admin);
-    assert.equal((await callAs(admin, 'CreateUser', { UserName: 'viewer' })).status, 200);
-    const key = (await (await callAs(admin, 'CreateAccessKey', { UserName: 'viewer' })).json()) as {
-      result: { AccessKey: { AccessKeyId: string; SecretAccessKey: string } };
-    };
-    viewer = {
-      accessKeyId: key.result.AccessKey.AccessKeyId,
-      secretAccessKey: key.result.AccessKey.SecretAccessKey,
-    };
+    const iam = new IAMClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: server.admin,
+      maxAttempts: 1,
+    });
+    await iam.send(new CreateUserCommand({ UserName: 'viewer' }));
+    const key = await iam.send(new CreateAccessKeyCommand({ UserName: 'viewer' }));
+    iam.destroy();
+    viewer = { accessKeyId: key.AccessKey!.AccessKeyId!, secretAccessKey: key.AccessKey!.SecretAccessKey! };
   });
   after(() => server.close());
 
@@ -87,6 +90,43 @@ describe('console sessions', () => {
       body: `accessKeyId=${server.admin.accessKeyId}&secretAccessKey=${server.admin.secretAccessKey}`,
     });
     assert.equal(form.status, 400);
+  });
+
+  test('the page is served with a CSP, its assets with ETags; operations that return secrets are refused', async () => {
+    assert.equal(server.api.consoleUrl, `${server.url}/console`);
+    const page = await fetch(server.api.consoleUrl);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    const html = await page.text();
+    assert.doesNotMatch(
+      html,
+      /<script>|style=|https?:\/\//,
+      'no inline script or style, nothing from elsewhere',
+    );
+    const src = /src="([^"]+)"/.exec(html)?.[1] ?? '';
+    const js = await fetch(`${server.url}${src}`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
+    const etag = js.headers.get('etag') ?? '';
+    const again = await fetch(`${server.url}${src}`, { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+    assert.equal((await fetch(`${server.url}/console/assets/..%2Fpackage.json`)).status, 404);
+
+    const s = await signIn(server.admin);
+    for (const [service, action] of [
+      ['iam', 'CreateAccessKey'],
+      ['sts', 'AssumeRole'],
+      ['sts', 'GetSessionToken'],
+    ]) {
+      const res = await post(
+        'call',
+        { service, action, params: {} },
+        { cookie: s.cookie, 'x-csrf-token': s.csrf },
+      );
+      assert.equal(res.status, 400, action);
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /holds a secret/);
+    }
   });
 
   test('calls need the CSRF token and the same origin', async () => {

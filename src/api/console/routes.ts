@@ -30,6 +30,17 @@ export interface ConsoleOptions {
 
 export const CONSOLE_PATH = '/console';
 
+/**
+ * Operations whose results carry a secret (a secret access key or session credentials): the console never
+ * runs them, so no secret reaches a page; use an SDK or the aws CLI for these.
+ */
+export const SECRET_RESULTS: ReadonlySet<string> = new Set([
+  'iam:CreateAccessKey',
+  'sts:AssumeRole',
+  'sts:GetSessionToken',
+  'sts:GetFederationToken',
+]);
+
 // No inline script or style, nothing from another origin, no framing.
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -331,6 +342,12 @@ export function registerConsole(
           }
           map.set(k, v);
         }
+      }
+      if (SECRET_RESULTS.has(`${service}:${action}`)) {
+        throw new RolecallError(
+          'InvalidAction',
+          `\`${service}:${action}\` is not available in the console: its result holds a secret`,
+        );
       }
       const op: Dispatchable<unknown> | undefined =
         service === 'console'
