@@ -1,6 +1,6 @@
 /**
- * The policy editor: a document checked as you type by the server's validation (the parser's issues and
- * the lint findings), each finding listed at its line:column and marked in the line gutter; choosing a
+ * The policy editor: a document checked as you type by the server's validation (what `rolecall validate`
+ * reports: the parser's issues, Access Analyzer's checks and the EMR pack), each finding listed at its line:column and marked in the line gutter; choosing a
  * finding moves the caret there.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -11,7 +11,10 @@ import type { ApiError } from './api.ts';
 
 interface Finding {
   code: string;
+  /** Access Analyzer's finding type: ERROR, SECURITY_WARNING, WARNING, SUGGESTION. */
+  type: string;
   severity: string;
+  link?: string;
   message: string;
   path: string;
   line: number;
@@ -141,7 +144,15 @@ export function PolicyEditor() {
               <button type="button" onClick={() => goTo(f)}>
                 {f.line}:{f.column}
               </button>{' '}
-              <span class="severity">{f.severity}</span> <code>{f.code}</code> {f.message}
+              <span class="severity">{f.type}</span> <code>{f.code}</code> {f.message}
+              {f.link !== undefined && (
+                <>
+                  {' '}
+                  <a href={f.link} rel="noreferrer">
+                    about {f.code}
+                  </a>
+                </>
+              )}
             </li>
           ))}
         </ul>

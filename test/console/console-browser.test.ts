@@ -457,7 +457,7 @@ describe('web console in Chromium', { skip }, () => {
     const finding = page.getByRole('list', { name: 'Findings' }).locator('li.finding').first();
     await finding.waitFor();
     assert.equal(await finding.getAttribute('data-line'), '5');
-    assert.match((await finding.textContent()) ?? '', /^5:\d+ error/);
+    assert.match((await finding.textContent()) ?? '', /^5:\d+ ERROR/);
     await page.locator('.gutter .line-no.marked', { hasText: '5' }).waitFor();
     await screenshot(page, 'editor');
     // Choosing the finding puts the caret on its line.
@@ -468,6 +468,13 @@ describe('web console in Chromium', { skip }, () => {
     assert.equal(caretLine, 5);
     await editor.fill(text);
     await page.getByText('No findings.').waitFor();
+    // A valid policy gets `validate`'s checks: iam:PassRole on every role is a security warning.
+    await editor.fill(
+      text.replace('"s3:GetObject"', '"iam:PassRole"').replace('"arn:aws:s3:::my-bucket/*"', '"*"'),
+    );
+    const warning = page.locator('li.finding[data-code="PASS_ROLE_WITH_STAR_IN_RESOURCE"]');
+    await warning.waitFor();
+    assert.match((await warning.textContent()) ?? '', /^6:\d+ SECURITY_WARNING/);
   });
 
   test('a principal without permissions sees nothing it may not', async () => {

@@ -7,13 +7,13 @@
  * Actions: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  */
 import { parse as parseYaml } from 'yaml';
-import { lintEmrPolicy, type Finding } from '../../analyze/index.js';
+import { accessAnalyzerPack, emrPack, validatePolicyText, type Finding } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
 import type { AuthzRequest } from '../../eval/types.js';
 import { RESOURCE_TYPES, type ResourceInfo, type ResourceType } from '../../iam/index.js';
 import { checkReadiness, describeFix, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
 import { serviceActions } from '../../knowledge/service-data.js';
-import { parsePolicy, type PolicyKind } from '../../policy/index.js';
+import type { PolicyKind } from '../../policy/index.js';
 import type { ApiBackend, ApiControlPlane } from '../backend.js';
 import { decideFor, readDecisionRequest } from '../decision-api.js';
 import type { Dispatchable } from '../dispatch.js';
@@ -117,23 +117,12 @@ const VALIDATE_KINDS: readonly PolicyKind[] = [
   'rcp',
 ];
 
-/** Parser issues and, for identity and trust policies, the EMR lint findings, each at line:column. */
-export function validatePolicyText(text: string, kind: PolicyKind): { findings: Finding[] } {
-  const parsed = parsePolicy(text, { kind });
-  const findings: Finding[] = parsed.issues.map((i) => ({
-    code: i.code,
-    type: i.severity === 'error' ? 'ERROR' : 'WARNING',
-    severity: i.severity,
-    message: i.hint !== undefined ? `${i.message} (${i.hint})` : i.message,
-    path: i.path,
-    line: i.line,
-    column: i.column,
-  }));
-  if (parsed.document !== undefined && (kind === 'identity' || kind === 'trust')) {
-    findings.push(...lintEmrPolicy(parsed.document, kind === 'trust' ? 'trust' : 'permissions'));
-  }
-  findings.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { findings };
+/**
+ * What `rolecall validate` reports for one document: the parser's issues under Access Analyzer's codes,
+ * Access Analyzer's policy checks, and the EMR pack, each finding at its line:column.
+ */
+export function validateForEditor(text: string, kind: PolicyKind): { findings: Finding[] } {
+  return { findings: validatePolicyText(text, { kind, packs: [accessAnalyzerPack, emrPack] }) };
 }
 
 export function consoleOperations(
@@ -305,7 +294,7 @@ export function consoleOperations(
         if (!(VALIDATE_KINDS as readonly string[]).includes(kind)) {
           throw new RolecallError('ValidationError', `unknown policy type \`${kind}\``);
         }
-        return Promise.resolve(validatePolicyText(ctx.params.required('PolicyDocument'), kind as PolicyKind));
+        return Promise.resolve(validateForEditor(ctx.params.required('PolicyDocument'), kind as PolicyKind));
       },
     ),
   ];
