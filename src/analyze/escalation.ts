@@ -311,3 +311,26 @@ export function renderMermaid(edges: readonly EscalationEdge[]): string {
   for (const [arn, v] of ids) lines.push(`  ${v}["${nodeName(arn).replace(/"/g, "'")}"]`);
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The reports of `principal` (default: every principal with an edge), kept to the paths that reach
+ * `target` when one is given.
+ */
+export function escalationReports(
+  edges: readonly EscalationEdge[],
+  groupsOf: ReadonlyMap<string, readonly string[]>,
+  opts: { principal?: string; target?: string },
+): EscalationReport[] {
+  const starts =
+    opts.principal !== undefined ? [opts.principal] : [...new Set(edges.map((e) => e.from))].sort();
+  const reports = starts.map((s) => escalationPaths(edges, s, groupsOf));
+  const t = opts.target;
+  if (t === undefined) return reports;
+  return reports
+    .map((r) => ({
+      ...r,
+      reachable: r.reachable.filter((p) => p.to === t),
+      fullControl: r.fullControl.filter((p) => p.edges.some((e) => e.to === t)),
+    }))
+    .filter((r) => r.reachable.length > 0 || r.fullControl.length > 0);
+}

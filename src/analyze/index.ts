@@ -46,6 +46,7 @@ export {
   ESCALATION_METHODS,
   decidingStatements,
   escalationPaths,
+  escalationReports,
   renderDot,
   renderEscalationText,
   renderMermaid,

@@ -3,7 +3,7 @@
  * errors) does not depend on how identities and policies are stored.
  */
 import type { AuthzRequest, AuthzResult } from '../eval/types.js';
-import type { ControlPlane, PolicyEngine, Resolver } from '../iam/index.js';
+import type { AccessControlPlane, ControlPlane, PolicyEngine, Resolver } from '../iam/index.js';
 import type { Sealer } from './authorization-message.js';
 import type { CallAuthorization, Caller, Operation } from './operation.js';
 
@@ -40,6 +40,8 @@ export interface ApiBackend {
   operations(account: string): readonly Operation[];
   /** Seals encoded authorization messages with a key kept outside the database. */
   sealer: Sealer;
+  /** The identities, resolver and engine the access analyses (who-can, escalation) read. */
+  access: AccessControlPlane;
 }
 
 /** The control plane with the engine and the resolver the endpoint decides with. */

@@ -7,24 +7,16 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RolecallError } from '../errors.js';
 import type { AuthzRequest, AuthzResult, ContextValue, RequestPrincipal } from '../eval/types.js';
 import type { ApiBackend, CallEnvironment } from './backend.js';
-import { toWireError } from './errors.js';
-import { authenticate, authorizeOperation } from './call-auth.js';
+import { authorizeOperation } from './call-auth.js';
+import { handleJson, invalidInput, isRecord } from './json-endpoint.js';
 import type { Operation, OperationContext } from './operation.js';
-import { QueryParams } from './form.js';
 
 /** Largest batch accepted in one request. */
 export const MAX_BATCH = 1000;
 
-function invalid(message: string, path: string): RolecallError {
-  return new RolecallError('ValidationError', message, { path });
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const invalid = invalidInput;
 
 function readPrincipal(v: unknown, path: string): RequestPrincipal {
   if (typeof v === 'string' && v !== '') return v;
@@ -112,30 +104,7 @@ export async function handleDecision(
   reply: FastifyReply,
   now: number,
 ): Promise<FastifyReply> {
-  const requestId = req.id;
-  try {
-    const q = req.url.indexOf('?');
-    const query: Record<string, string> = {};
-    if (q >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) query[k] ??= v;
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const { caller, claim } = await authenticate(
-      backend,
-      {
-        method: req.method,
-        path: q >= 0 ? req.url.slice(0, q) : req.url,
-        query,
-        headers: req.headers,
-        body,
-      },
-      now,
-    );
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw invalid('the body is not valid JSON', '$');
-    }
-    if (!isRecord(parsed)) throw invalid('the body must be a JSON object', '$');
+  return handleJson(backend, req, reply, now, async ({ body: parsed, ctx }) => {
     const explain = parsed.explain === true;
     const batch = parsed.requests !== undefined;
     let requests: AuthzRequest[];
@@ -148,23 +117,7 @@ export async function handleDecision(
     } else {
       requests = [readDecisionRequest(parsed, '$')];
     }
-    const ctx: OperationContext = {
-      caller,
-      params: new QueryParams(new Map()),
-      requestId,
-      region: claim.region,
-      now,
-      sourceIp: req.ip,
-    };
     const results = (await decideFor(backend, ctx, requests, explain)).map(render);
-    return reply
-      .header('x-amzn-RequestId', requestId)
-      .send(batch ? { results, requestId } : { ...results[0], requestId });
-  } catch (e) {
-    const wire = toWireError(e);
-    return reply
-      .status(wire.status)
-      .header('x-amzn-RequestId', requestId)
-      .send({ error: { code: wire.code, message: wire.message }, requestId });
-  }
+    return batch ? { results } : { ...results[0] };
+  });
 }

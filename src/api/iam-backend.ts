@@ -128,6 +128,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
 
   return {
     sealer,
+    access: cp,
     async findCredential(accessKeyId): Promise<StoredCredential | undefined> {
       await freshness.check();
       const hit = credentials.get(accessKeyId);

@@ -17,6 +17,7 @@ import { authenticate } from './call-auth.js';
 import { registerConsole, type ConsoleOptions } from './console/routes.js';
 import { operationIndex, runOperation } from './dispatch.js';
 import { handleDecision } from './decision-api.js';
+import { ACCESS_ROUTES, handleAccess } from './access-api.js';
 import { toWireError, type WireError } from './errors.js';
 import { QueryParams } from './form.js';
 import { API_VERSIONS, NAMESPACES, type OperationContext, type WireService } from './operation.js';
@@ -194,6 +195,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.post('/', handleQuery);
   app.get('/', handleQuery);
   app.post('/v1/authorize', (req, reply) => handleDecision(backend, req, reply, clock()));
+  for (const route of ACCESS_ROUTES)
+    app.post(route, (req, reply) => handleAccess(backend, req, reply, clock()));
   if (options.console !== undefined) registerConsole(app, backend, clock, options.console);
   // For load balancers and scripts waiting for the start: unsigned, and it says nothing about the store.
   app.get('/health', (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));

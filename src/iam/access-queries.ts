@@ -22,6 +22,9 @@ import {
 import type { AuthzRequest, ContextValue, RequestPrincipal } from '../eval/types.js';
 import { actionsMatching } from '../knowledge/service-data.js';
 import type { OpenedControlPlane } from './open.js';
+
+/** What the queries read: the identities, the resolver and the engine (the CLI's and the endpoint's). */
+export type AccessControlPlane = Pick<OpenedControlPlane, 'iam' | 'resolver' | 'engine'>;
 import type { GroupInfo, RoleInfo, UserInfo } from './types.js';
 
 export interface AccessQueryOptions {
@@ -40,7 +43,7 @@ interface Entities {
   groupsOf: Map<string, string[]>;
 }
 
-async function entities(cp: OpenedControlPlane, account?: string): Promise<Entities> {
+async function entities(cp: AccessControlPlane, account?: string): Promise<Entities> {
   const accounts = account ? [account] : (await cp.iam.listAccounts()).map((a) => a.id);
   const out: Entities = { users: [], roles: [], groups: [], policies: new Map(), groupsOf: new Map() };
   for (const a of accounts) {
@@ -76,7 +79,7 @@ const isServiceLinked = (r: RoleInfo) => r.serviceLinked || r.path.startsWith('/
 
 /** The request decided through the resolver, allowed under some context of the keys the store lacks. */
 async function allowed(
-  cp: OpenedControlPlane,
+  cp: AccessControlPlane,
   request: AuthzRequest,
   now: number,
   opts: { freeResource?: boolean } = {},
@@ -109,7 +112,7 @@ export interface WhoCanEntry {
 
 /** Every user and role of the store that can do `action` on `resource`, with how and when. */
 export async function whoCan(
-  cp: OpenedControlPlane,
+  cp: AccessControlPlane,
   action: string,
   resource: string,
   opts: AccessQueryOptions,
@@ -160,7 +163,7 @@ export interface EffectivePermission {
  * on some resource under some context, grouped per service by the statements that allow it.
  */
 export async function canWhat(
-  cp: OpenedControlPlane,
+  cp: AccessControlPlane,
   principal: RequestPrincipal,
   opts: AccessQueryOptions,
 ): Promise<EffectivePermission[]> {
@@ -216,13 +219,15 @@ export async function canWhat(
 }
 
 /** Trust policies that let a service assume the role, by role ARN. */
-async function serviceTrust(cp: OpenedControlPlane, role: RoleInfo, now: number): Promise<string[]> {
+async function serviceTrust(cp: AccessControlPlane, role: RoleInfo, now: number): Promise<string[]> {
   const out: string[] = [];
   for (const svc of Object.keys(CODE_RUNNING_SERVICES)) {
-    const { result } = await cp.decide(
-      { principal: { Service: svc }, action: 'sts:AssumeRole', resource: role.arn },
-      { now },
-    );
+    const prepared = await cp.resolver.prepare({
+      principal: { Service: svc },
+      action: 'sts:AssumeRole',
+      resource: role.arn,
+    });
+    const result = cp.engine.authorize(prepared.request, prepared.policySet, { now });
     if (result.decision === 'Allow') out.push(svc);
   }
   return out;
@@ -230,7 +235,7 @@ async function serviceTrust(cp: OpenedControlPlane, role: RoleInfo, now: number)
 
 /** Every escalation edge of the store, each decided by the engine, and the users' groups. */
 export async function escalationEdges(
-  cp: OpenedControlPlane,
+  cp: AccessControlPlane,
   opts: AccessQueryOptions & {
     /** Only the edges of these principals and of the principals they reach (default: every edge). */
     from?: readonly string[];

@@ -54,6 +54,7 @@ export {
   whoCan,
   canWhat,
   escalationEdges,
+  type AccessControlPlane,
   type AccessQueryOptions,
   type EffectivePermission,
   type WhoCanEntry,

@@ -104,3 +104,32 @@ export async function signedPost(
   const res = await fetch(url + '/', { method: 'POST', headers: signed.headers, body });
   return { status: res.status, text: await res.text() };
 }
+
+/** Signs `body` (JSON) with `creds` and POSTs it to `path` (the JSON decision and access APIs). */
+export async function signedJson(
+  url: string,
+  creds: Credentials,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const u = new URL(url);
+  const text = JSON.stringify(body);
+  const signer = new SignatureV4({
+    credentials: creds,
+    region: 'us-east-1',
+    service: 'rolecall',
+    sha256: Sha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: u.hostname,
+    port: Number(u.port),
+    path,
+    query: {},
+    headers: { host: u.host, 'content-type': 'application/json' },
+    body: text,
+  });
+  const res = await fetch(url + path, { method: 'POST', headers: signed.headers, body: text });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}

@@ -58,7 +58,7 @@ import {
 } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@smithy/core/checksum';
-import { coreMissing, startTestServer, type Credentials, type TestServer } from './harness.js';
+import { coreMissing, signedJson, startTestServer, type Credentials, type TestServer } from './harness.js';
 
 const skip = await coreMissing();
 
@@ -939,32 +939,8 @@ describe('authentication and input errors on the wire', { skip }, () => {
 });
 
 describe('decision API', { skip }, () => {
-  async function authorize(body: unknown, creds: Credentials = server.admin) {
-    const u = new URL(server.url);
-    const text = JSON.stringify(body);
-    const signer = new SignatureV4({
-      credentials: creds,
-      region: 'us-east-1',
-      service: 'rolecall',
-      sha256: Sha256,
-    });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: u.hostname,
-      port: Number(u.port),
-      path: '/v1/authorize',
-      query: {},
-      headers: { host: u.host, 'content-type': 'application/json' },
-      body: text,
-    });
-    const res = await fetch(server.url + '/v1/authorize', {
-      method: 'POST',
-      headers: signed.headers,
-      body: text,
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  }
+  const authorize = (body: unknown, creds: Credentials = server.admin) =>
+    signedJson(server.url, creds, '/v1/authorize', body);
 
   test('one decision with its explanation, and a batch', async () => {
     const role =

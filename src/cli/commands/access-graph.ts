@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
 import {
-  escalationPaths,
+  escalationReports,
   renderDot,
   renderEscalationText,
   renderMermaid,
@@ -109,30 +109,19 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (principal: string | undefined, opts: Options) => {
       if (opts.graph !== undefined && opts.graph !== 'dot' && opts.graph !== 'mermaid')
         throw new RolecallError('UsageError', `--graph \`${opts.graph}\` must be dot or mermaid`);
-      const { edges, groupsOf, starts } = await withControlPlane(opts, async (cp) => {
+      const { edges, groupsOf } = await withControlPlane(opts, async (cp) => {
+        // The principal must exist: the resolver says so with AWS's error when it does not.
+        if (principal !== undefined) await cp.resolver.principal(principal);
         const lazy = principal !== undefined && opts.target === undefined;
-        const r = await escalationEdges(cp, {
+        return escalationEdges(cp, {
           ...scope(opts, nowOf(opts.now)),
           ...(lazy ? { from: [principal] } : {}),
         });
-        const all = [...new Set(r.edges.map((e) => e.from))];
-        if (principal !== undefined) {
-          // The principal must exist: the resolver says so with AWS's error when it does not.
-          await cp.resolver.principal(principal);
-        }
-        return { ...r, starts: principal !== undefined ? [principal] : all.sort() };
       });
-      let reports = starts.map((s) => escalationPaths(edges, s, groupsOf));
-      if (opts.target !== undefined) {
-        const t = opts.target;
-        reports = reports
-          .map((r) => ({
-            ...r,
-            reachable: r.reachable.filter((p) => p.to === t),
-            fullControl: r.fullControl.filter((p) => p.edges.some((e) => e.to === t)),
-          }))
-          .filter((r) => r.reachable.length > 0 || r.fullControl.length > 0);
-      }
+      const reports = escalationReports(edges, groupsOf, {
+        ...(principal !== undefined ? { principal } : {}),
+        ...(opts.target !== undefined ? { target: opts.target } : {}),
+      });
       if (opts.graph !== undefined) {
         const used = new Set<EscalationEdge>();
         for (const r of reports)

@@ -1,0 +1,85 @@
+/**
+ * What every JSON endpoint under `/v1/` shares: SigV4 authentication of the request as it arrived, a
+ * JSON object body, one authorization step decided by the engine like every IAM call, and errors as
+ * `{"error": {"code", "message"}, "requestId"}` with AWS's status codes (src/api/errors.ts).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RolecallError } from '../errors.js';
+import type { ApiBackend, CallEnvironment } from './backend.js';
+import { authenticate, authorizeOperation } from './call-auth.js';
+import { toWireError } from './errors.js';
+import { QueryParams } from './form.js';
+import type { CallAuthorization, Caller, OperationContext } from './operation.js';
+
+export interface JsonCall {
+  caller: Caller;
+  body: Record<string, unknown>;
+  env: CallEnvironment;
+  ctx: OperationContext;
+  /** Checks that the caller may make these calls (AccessDenied otherwise), as an IAM operation would. */
+  authorize: (name: string, calls: CallAuthorization[]) => Promise<void>;
+}
+
+export function invalidInput(message: string, path: string): RolecallError {
+  return new RolecallError('ValidationError', message, { path });
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Answers one signed JSON request with `run`'s result (and the request id). */
+export async function handleJson(
+  backend: ApiBackend,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  now: number,
+  run: (call: JsonCall) => Promise<Record<string, unknown>>,
+): Promise<FastifyReply> {
+  const requestId = req.id;
+  try {
+    const q = req.url.indexOf('?');
+    const query: Record<string, string> = {};
+    if (q >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) query[k] ??= v;
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { caller, claim } = await authenticate(
+      backend,
+      { method: req.method, path: q >= 0 ? req.url.slice(0, q) : req.url, query, headers: req.headers, body },
+      now,
+    );
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw invalidInput('the body is not valid JSON', '$');
+    }
+    if (!isRecord(parsed)) throw invalidInput('the body must be a JSON object', '$');
+    const ctx: OperationContext = {
+      caller,
+      params: new QueryParams(new Map()),
+      requestId,
+      region: claim.region,
+      now,
+      sourceIp: req.ip,
+    };
+    const result = await run({
+      caller,
+      body: parsed,
+      env: { now, sourceIp: req.ip, region: claim.region },
+      ctx,
+      authorize: (name, calls) =>
+        authorizeOperation(
+          backend,
+          { service: 'iam', name, authorize: () => calls, run: () => Promise.resolve(undefined) },
+          ctx,
+        ),
+    });
+    return reply.header('x-amzn-RequestId', requestId).send({ ...result, requestId });
+  } catch (e) {
+    const wire = toWireError(e);
+    return reply
+      .status(wire.status)
+      .header('x-amzn-RequestId', requestId)
+      .send({ error: { code: wire.code, message: wire.message }, requestId });
+  }
+}
