@@ -80,16 +80,14 @@ type Handler = (backend: ApiBackend, call: JsonCall) => Promise<Record<string, u
 
 const ROUTES: Record<string, Handler> = {
   '/v1/check-no-new-access': async (_backend, { body, env, authorize }) => {
-    await authorize('CheckNoNewAccess', [{ action: 'access-analyzer:CheckNoNewAccess', resource: '*' }]);
+    await authorize([{ action: 'access-analyzer:CheckNoNewAccess', resource: '*' }]);
     const kind = kindOf(body.policyType);
     const existing = policyAt(body, 'existingPolicyDocument', kind);
     const updated = policyAt(body, 'newPolicyDocument', kind);
     return { ...checkNoNewAccess(existing, updated, { kind, now: env.now }) };
   },
   '/v1/check-access-not-granted': async (_backend, { body, env, authorize }) => {
-    await authorize('CheckAccessNotGranted', [
-      { action: 'access-analyzer:CheckAccessNotGranted', resource: '*' },
-    ]);
+    await authorize([{ action: 'access-analyzer:CheckAccessNotGranted', resource: '*' }]);
     const kind = kindOf(body.policyType);
     const policy = policyAt(body, 'policyDocument', kind);
     const access = body.access;
@@ -111,15 +109,12 @@ const ROUTES: Record<string, Handler> = {
   '/v1/who-can': async (backend, { body, env, caller, authorize }) => {
     const action = text(body.action, '$.action', true)!;
     const resource = text(body.resource, '$.resource', true)!;
-    await authorize('GetAccountAuthorizationDetails', [
-      { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
-    ]);
+    await authorize([{ action: 'iam:GetAccountAuthorizationDetails', resource: '*' }]);
     const principals = await whoCan(backend.access, action, resource, {
       now: env.now,
       account: caller.account,
     });
     await authorize(
-      'SimulatePrincipalPolicy',
       principals.map((p) => ({ action: 'iam:SimulatePrincipalPolicy', resource: p.principal })),
     );
     return { action, resource, principals };
@@ -127,9 +122,7 @@ const ROUTES: Record<string, Handler> = {
   '/v1/escalation': async (backend, { body, env, caller, authorize }) => {
     const principal = text(body.principal, '$.principal', false);
     const target = text(body.target, '$.target', false);
-    await authorize('GetAccountAuthorizationDetails', [
-      { action: 'iam:GetAccountAuthorizationDetails', resource: '*' },
-    ]);
+    await authorize([{ action: 'iam:GetAccountAuthorizationDetails', resource: '*' }]);
     const lazy = principal !== undefined && target === undefined;
     const { edges, groupsOf } = await escalationEdges(backend.access, {
       now: env.now,
@@ -146,7 +139,6 @@ const ROUTES: Record<string, Handler> = {
       for (const p of [...r.reachable, ...r.fullControl]) for (const e of p.edges) named.add(e.to);
     }
     await authorize(
-      'SimulatePrincipalPolicy',
       [...named]
         .filter((a) => /:(user|role)\//.test(a))
         .map((a) => ({ action: 'iam:SimulatePrincipalPolicy', resource: a })),

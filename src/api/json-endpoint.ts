@@ -17,7 +17,7 @@ export interface JsonCall {
   env: CallEnvironment;
   ctx: OperationContext;
   /** Checks that the caller may make these calls (AccessDenied otherwise), as an IAM operation would. */
-  authorize: (name: string, calls: CallAuthorization[]) => Promise<void>;
+  authorize: (calls: CallAuthorization[]) => Promise<void>;
 }
 
 export function invalidInput(message: string, path: string): RolecallError {
@@ -67,12 +67,7 @@ export async function handleJson(
       body: parsed,
       env: { now, sourceIp: req.ip, region: claim.region },
       ctx,
-      authorize: (name, calls) =>
-        authorizeOperation(
-          backend,
-          { service: 'iam', name, authorize: () => calls, run: () => Promise.resolve(undefined) },
-          ctx,
-        ),
+      authorize: (calls) => authorizeOperation(backend, { authorize: () => calls }, ctx),
     });
     return reply.header('x-amzn-RequestId', requestId).send({ ...result, requestId });
   } catch (e) {
