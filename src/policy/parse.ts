@@ -548,7 +548,11 @@ function parsePrincipal(p: Parser, node: Node, path: string, name: string): Prin
     for (const v of values) {
       if (type === 'AWS' && v.value !== '*' && !/^\d{12}$/.test(v.value)) {
         const arn = parseArn(v.value);
-        if (!arn || (arn.service !== 'iam' && arn.service !== 'sts') || /[*?]/.test(v.value)) {
+        // The account of a principal ARN is 12 digits (CloudFront origin access identities use
+        // `cloudfront`); IAM rejects any other as an invalid principal.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+        const account = arn && (/^\d{12}$/.test(arn.account) || arn.account === 'cloudfront');
+        if (!arn || (arn.service !== 'iam' && arn.service !== 'sts') || /[*?]/.test(v.value) || !account) {
           p.issue(
             'InvalidPrincipal',
             `Invalid principal in policy: "AWS":"${v.value}"`,

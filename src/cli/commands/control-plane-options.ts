@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
+import { accountId } from './input-values.js';
 import type { OpenedControlPlane, Tag } from '../../iam/index.js';
 import { storeLocation } from '../../store/open.js';
 import type { CommandContext } from '../context.js';
@@ -27,7 +28,8 @@ export function storeOptions(cmd: Command): Command {
 }
 
 export function accountOf(opts: StoreOptions): string {
-  return opts.account ?? process.env.ROLECALL_ACCOUNT ?? DEFAULT_ACCOUNT;
+  const account = opts.account ?? process.env.ROLECALL_ACCOUNT ?? DEFAULT_ACCOUNT;
+  return accountId(account, opts.account !== undefined ? '--account' : 'ROLECALL_ACCOUNT');
 }
 
 /** Opens the control plane for one command and closes it afterwards. */

@@ -21,6 +21,7 @@ import {
 import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { formatOf, runFindings } from './findings-output.js';
+import { accountId, arnValue } from './input-values.js';
 import {
   accountOf,
   readTextFile,
@@ -110,7 +111,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (k: string, o: TemplateOptions) => {
       const kind = kindOf(k);
       const roleName = o.name ?? DEFAULT_NAMES[kind];
-      const account = o.account ?? '123456789012';
+      // Checked before anything is written: a template for a mistyped account or key grants nothing.
+      const account = accountId(o.account ?? '123456789012', '--account');
+      if (o.kmsKey !== undefined) arnValue(o.kmsKey, '--kms-key', 'kms');
       const t = emrTemplate(kind, {
         account,
         region: o.region ?? 'us-east-1',

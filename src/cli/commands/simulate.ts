@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
+import { accountId, actionValue, arnValue, principalValue } from './input-values.js';
 import { authorize, compilePolicy } from '../../eval/index.js';
 import {
   DECISION_REASONS,
@@ -135,6 +136,11 @@ async function runAdHoc(opts: SimulateOptions, ctx: CommandContext, now: number)
       'give scenario files, or --principal and --action (with --policy files or a store)',
     );
   }
+  // A typo in a principal, action or ARN would be decided as written: reject it instead.
+  principalValue(opts.principal, '--principal');
+  actionValue(opts.action, '--action');
+  if (opts.resource !== undefined && opts.resource !== '*') arnValue(opts.resource, '--resource');
+  if (opts.resourceAccount !== undefined) accountId(opts.resourceAccount, '--resource-account');
   const principal = /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(opts.principal)
     ? { Service: opts.principal }
     : opts.principal;
