@@ -3,6 +3,7 @@
  * pre-compiled, conditions turned into closures, variables pre-parsed. Compiled once, reused for any
  * number of decisions.
  */
+import { completeArnPattern } from '../policy/arn.js';
 import { compileArnPartsGlob, compileGlob, matchArnPattern, type Matcher } from '../policy/wildcard.js';
 import type { Located, PolicyDocument, Statement } from '../policy/types.js';
 import { compileCondition, type CompiledCondition } from './conditions.js';
@@ -78,9 +79,10 @@ interface ResourceEntry {
 /** Resource patterns, with policy variables where the version allows. */
 function resourceEntries(patterns: Located[], variables: boolean): ResourceEntry[] {
   return patterns.map((p): ResourceEntry => {
-    const t = variables ? parseTemplate(p.value) : undefined;
+    const pattern = completeArnPattern(p.value);
+    const t = variables ? parseTemplate(pattern) : undefined;
     if (!t) {
-      const m = compileArnPartsGlob(p.value);
+      const m = compileArnPartsGlob(pattern);
       return { pattern: p.value, keys: [], test: (req) => m(req.resource, req.resourceColons) };
     }
     // A variable with no value matches no resource (so it excludes none under NotResource).

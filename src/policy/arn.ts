@@ -38,3 +38,32 @@ export function arnAccount(text: string): string | undefined {
 }
 
 export const ACCOUNT_ID = /^\d{12}$/;
+
+/** Colons of `text` outside `${...}` policy variables (a variable such as `${aws:username}` holds one). */
+function partColons(text: string): number {
+  let colons = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '$' && text[i + 1] === '{') {
+      depth++;
+      i++;
+    } else if (c === '}' && depth > 0) depth--;
+    else if (c === ':' && depth === 0) colons++;
+  }
+  return colons;
+}
+
+/**
+ * A Resource ARN with fewer than six fields names everything in the fields it leaves out: the missing
+ * fields are wildcards, so `arn:aws:sqs` is `arn:aws:sqs:*:*:*`. Other patterns are returned unchanged.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+ */
+export function completeArnPattern(pattern: string): string {
+  if (!pattern.startsWith('arn:')) return pattern;
+  const colons = partColons(pattern);
+  // `arn:partition:service` is the least an ARN names (the parser rejects less)
+  if (colons < 2 || colons >= 5) return pattern;
+  return pattern + ':*'.repeat(5 - colons);
+}

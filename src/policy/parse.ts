@@ -4,7 +4,7 @@
  * Never throws: any input gives a result with issues.
  */
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { parseArn } from './arn.js';
+import { completeArnPattern, parseArn } from './arn.js';
 import {
   CONDITION_OPERATORS,
   type ConditionClause,
@@ -501,13 +501,16 @@ function checkResource(p: Parser, v: Located): void {
     p.issue('MalformedArn', `Resource ${v.value} must be in ARN format or "*".`, v.pos);
     return;
   }
-  const arn = parseArn(v.value);
+  // Fewer than six fields are completed with wildcards (`arn:aws:sqs` is `arn:aws:sqs:*:*:*`)
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+  const complete = completeArnPattern(v.value);
+  const arn = parseArn(complete);
   const parts = v.value.split(':').length;
-  if (parts < 3 || /[*?]/.test(v.value.split(':')[2]!) || (arn && arn.service === '')) {
+  const service = v.value.split(':')[2] ?? '';
+  if (parts < 3 || service === '' || /[*?]/.test(service)) {
     // `arn:aws` and `arn:aws:s3*:...` name no service.
     p.issue('MalformedArn', 'Resource vendor must be fully qualified and cannot contain regexes.', v.pos);
   } else if (!arn || arn.partition === '') {
-    // Fewer than six parts (`arn:aws:s3::bucket`): AWS reports this one without detail.
     p.issue(
       'MalformedArn',
       'The policy failed legacy parsing',

@@ -177,6 +177,13 @@ function sixParts<T>(items: T[], isColon: (t: T) => boolean): T[][] | undefined 
   return parts.length === 6 ? parts : undefined;
 }
 
+/** A Resource ARN with fewer than six fields: the missing ones are `*` (variables' colons do not count). */
+function completed(pattern: string): string {
+  if (!pattern.startsWith('arn:')) return pattern;
+  const fields = pattern.replace(/\$\{[^}]*\}/g, '').split(':').length;
+  return fields >= 3 && fields < 6 ? pattern + ':*'.repeat(6 - fields) : pattern;
+}
+
 /** The Resource element and ArnLike: each of the six ARN parts on its own; `*` alone is everything. */
 function arnMatches(pattern: Chars, value: string): boolean {
   if (pattern.length === 1 && pattern[0]!.c === '*' && pattern[0]!.wild) return true;
@@ -362,7 +369,7 @@ function statementLevel(
   // A Resource entry with a null variable matches no resource (so it excludes none under NotResource).
   const resourceIn = (ps: string[]) =>
     ps.some((r) => {
-      const chars = substitute(r, req, now, variables);
+      const chars = substitute(completed(r), req, now, variables);
       return chars !== undefined && arnMatches(chars, req.resource);
     });
   if (st.Resource !== undefined && !resourceIn(list(st.Resource))) return 0;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parsePolicy } from '../../src/policy/index.js';
 import type { PolicyKind } from '../../src/policy/types.js';
+import { completeArnPattern } from '../../src/policy/arn.js';
 
 const doc = (statement: unknown, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ Version: '2012-10-17', ...extra, Statement: statement });
@@ -242,10 +243,10 @@ describe('rejected documents: every problem, with code, path and line:column', (
       [['UnknownConditionOperator', '$.Statement[0].Condition.StringLikee', '"StringLikee"']],
     ],
     [
-      'a malformed Resource ARN',
-      doc([{ Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3' }]),
+      'a Resource ARN without a service',
+      doc([{ Effect: 'Allow', Action: '*', Resource: 'arn:aws' }]),
       'identity',
-      [['MalformedArn', '$.Statement[0].Resource', '"arn:aws:s3"']],
+      [['MalformedArn', '$.Statement[0].Resource', '"arn:aws"']],
     ],
     [
       'an action without a service',
@@ -329,12 +330,13 @@ describe('rejected documents: every problem, with code, path and line:column', (
     ],
     [
       'an action with two colons and a resource without a service',
-      doc([{ Effect: 'Allow', Action: 's3:Get:Object', Resource: ['arn:aws', 'arn:aws:s3::b'] }]),
+      doc([{ Effect: 'Allow', Action: 's3:Get:Object', Resource: ['arn:aws', 'arn:aws::b', 'arn::s3:::b'] }]),
       'identity',
       [
         ['InvalidAction', '$.Statement[0].Action', '"s3:Get:Object"'],
         ['MalformedArn', '$.Statement[0].Resource[0]', '"arn:aws"'],
-        ['MalformedArn', '$.Statement[0].Resource[1]', '"arn:aws:s3::b"'],
+        ['MalformedArn', '$.Statement[0].Resource[1]', '"arn:aws::b"'],
+        ['MalformedArn', '$.Statement[0].Resource[2]', '"arn::s3:::b"'],
       ],
     ],
     [
@@ -507,4 +509,29 @@ describe('the parser never throws', () => {
       ),
       { numRuns: 3000 },
     ));
+});
+
+describe('incomplete Resource ARNs', () => {
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+  it('are accepted, and completed with wildcards for the fields they leave out', () => {
+    for (const r of ['arn:aws:sqs', 'arn:aws:sqs:us-east-1', 'arn:aws:s3::b', 'arn:aws:iam::111122223333']) {
+      const parsed = parsePolicy(
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: r }] }),
+        { kind: 'identity' },
+      );
+      assert.deepEqual(parsed.issues, [], r);
+      assert.ok(parsed.document, r);
+    }
+    assert.equal(completeArnPattern('arn:aws:sqs'), 'arn:aws:sqs:*:*:*');
+    assert.equal(completeArnPattern('arn:aws:sqs:us-east-1'), 'arn:aws:sqs:us-east-1:*:*');
+    assert.equal(completeArnPattern('arn:aws:iam::111122223333'), 'arn:aws:iam::111122223333:*');
+    assert.equal(completeArnPattern('arn:aws:s3:::b/*'), 'arn:aws:s3:::b/*');
+    assert.equal(completeArnPattern('*'), '*');
+    // a policy variable's own colon is not a field separator
+    assert.equal(completeArnPattern('arn:aws:s3:::${aws:username}'), 'arn:aws:s3:::${aws:username}');
+    assert.equal(
+      completeArnPattern('arn:aws:sqs:${aws:RequestedRegion}'),
+      'arn:aws:sqs:${aws:RequestedRegion}:*:*',
+    );
+  });
 });
