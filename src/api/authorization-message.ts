@@ -57,6 +57,7 @@ export function accessDeniedMessage(call: DeniedCall, result: AuthzResult): stri
     case 'CrossAccountNeedsBoth':
     case 'TrustPolicyRequired':
     case 'KeyPolicyRequired':
+    case 'KmsNotCrossAccount':
       return `${head} because no resource-based policy allows the ${call.action} action`;
     default:
       return `${head} because no identity-based policy allows the ${call.action} action`;

@@ -5,6 +5,7 @@
  * With explanations off a decision allocates nothing: one prepared request is reused, policy flags are
  * numbers, and the result is one of a fixed set of frozen objects.
  */
+import { KMS_CROSS_ACCOUNT_ACTIONS } from '../knowledge/kms-cross-account.js';
 import {
   appliesBeyondAction,
   candidatesFor,
@@ -143,6 +144,7 @@ const CROSS_ACCOUNT = result('ImplicitDeny', 'CrossAccountNeedsBoth');
 const BOUNDARY_NO_ALLOW = result('ImplicitDeny', 'BoundaryNoAllow');
 const SESSION_NO_ALLOW = result('ImplicitDeny', 'SessionNoAllow');
 const KEY_POLICY = result('ImplicitDeny', 'KeyPolicyRequired');
+const KMS_NOT_CROSS_ACCOUNT = result('ImplicitDeny', 'KmsNotCrossAccount');
 const TRUST_POLICY = result('ImplicitDeny', 'TrustPolicyRequired');
 const ROOT_ASSUME = result('ImplicitDeny', 'RootCannotAssumeRole');
 const ALLOWED = result('Allow', 'Allowed');
@@ -240,6 +242,13 @@ export function authorize(request: AuthzRequest, set: PolicySet, env: AuthzEnv):
     // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
     const name = isKmsKey ? 'key-policy' : 'trust-policy';
+    // Only some KMS operations can be used across accounts; the others fail for an external principal
+    // whatever the key policy grants.
+    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+    if (isKmsKey && !sameAccount && !KMS_CROSS_ACCOUNT_ACTIONS.has(req.actionLower)) {
+      step(rec, name, 'this operation cannot be used by a principal of another account');
+      return done(rec, KMS_NOT_CROSS_ACCOUNT);
+    }
     if (!set.resource) {
       step(rec, name, 'no key or trust policy');
       return done(rec, isKmsKey ? KEY_POLICY : TRUST_POLICY);

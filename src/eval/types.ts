@@ -76,6 +76,8 @@ export const DECISION_REASONS = {
   SessionNoAllow: 'the session policy does not allow the request',
   KeyPolicyRequired:
     'a KMS key is only accessible when its key policy allows it (directly or by enabling IAM policies)',
+  KmsNotCrossAccount:
+    'this KMS operation cannot be called on a key of another account, whatever the key policy says',
   TrustPolicyRequired: 'assuming a role needs its trust policy to allow the principal',
   RootCannotAssumeRole: 'the account root user cannot assume a role',
   Allowed: 'allowed',

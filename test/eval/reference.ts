@@ -451,6 +451,10 @@ export function referenceDecision(p: RefPolicies, req: RefRequest, now: number):
   const grant = resource.allow ? resource.level : 0;
   const kmsKey = service === 'kms' && req.resource.includes(':key/');
   if (kmsKey || assume) {
+    // Of a key of another account, only the cryptographic operations and a few others can be called.
+    const external =
+      /^kms:(decrypt|derivesharedsecret|encrypt|generatedatakey(pair)?(withoutplaintext)?|generatemac|reencrypt(from|to)|sign|verify|verifymac|creategrant|describekey|getkeyrotationstatus|getpublickey|listgrants|retiregrant|revokegrant)$/i;
+    if (kmsKey && !same && !external.test(req.action)) return 'ImplicitDeny';
     // The key policy or the trust policy must allow; naming only the account delegates to identity policies.
     if (!p.resource) return 'ImplicitDeny';
     const ok = same ? grant >= 2 || (grant === 1 && identity.allow) : grant > 0 && identity.allow;
