@@ -3,7 +3,9 @@
  * iam-operations.ts and sts-operations.ts need, implemented over the `iam/` service by iam-backend.ts.
  * Entities are iam/'s own types (types.ts); only wire-shapes.ts turns them into AWS's shapes.
  */
+import type { AccountSummary } from '../iam/accounts.js';
 import type { CreateGroupInput as IamCreateGroupInput } from '../iam/groups.js';
+import type { CreateInstanceProfileInput as IamCreateInstanceProfileInput } from '../iam/instance-profiles.js';
 import type { CreatePolicyInput as IamCreatePolicyInput } from '../iam/managed-policies.js';
 import type { CreateRoleInput as IamCreateRoleInput } from '../iam/roles.js';
 import type {
@@ -13,6 +15,7 @@ import type {
   GroupInfo,
   IdentityKind,
   InlinePolicy,
+  InstanceProfileInfo,
   ManagedPolicyInfo,
   PolicyVersionInfo,
   RoleInfo,
@@ -25,6 +28,21 @@ export type CreateRoleInput = Omit<IamCreateRoleInput, 'account'>;
 export type CreateUserInput = Omit<IamCreateUserInput, 'account'>;
 export type CreateGroupInput = Omit<IamCreateGroupInput, 'account'>;
 export type CreatePolicyInput = Omit<IamCreatePolicyInput, 'account'>;
+export type CreateInstanceProfileInput = Omit<IamCreateInstanceProfileInput, 'account'>;
+
+/** ListEntitiesForPolicy's filters in domain terms. */
+export interface EntitiesForPolicyFilter {
+  kinds?: IdentityKind[];
+  pathPrefix?: string;
+  usage?: 'attached' | 'boundary';
+}
+
+export interface PolicyEntity {
+  kind: IdentityKind;
+  name: string;
+  id: string;
+  path: string;
+}
 
 export interface ListPoliciesFilter {
   scope: 'All' | 'AWS' | 'Local';
@@ -100,7 +118,7 @@ export interface EntityPolicies {
 export interface AccountDetails {
   users: (UserInfo & EntityPolicies)[];
   groups: (GroupInfo & EntityPolicies)[];
-  roles: (RoleInfo & EntityPolicies)[];
+  roles: (RoleInfo & EntityPolicies & { instanceProfiles: InstanceProfileInfo[] })[];
   policies: (ManagedPolicyInfo & { versions: PolicyVersionInfo[] })[];
 }
 
@@ -166,6 +184,34 @@ export interface IamControl {
   deleteAccessKey(user: string, accessKeyId: string): Promise<void>;
 
   accountDetails(): Promise<AccountDetails>;
+  listEntitiesForPolicy(arn: string, filter: EntitiesForPolicyFilter): Promise<PolicyEntity[]>;
+
+  createInstanceProfile(input: CreateInstanceProfileInput): Promise<InstanceProfileInfo>;
+  getInstanceProfile(name: string): Promise<InstanceProfileInfo>;
+  findInstanceProfile(name: string): Promise<InstanceProfileInfo | undefined>;
+  listInstanceProfiles(pathPrefix?: string): Promise<InstanceProfileInfo[]>;
+  listInstanceProfilesForRole(role: string): Promise<InstanceProfileInfo[]>;
+  deleteInstanceProfile(name: string): Promise<void>;
+  addRoleToInstanceProfile(profile: string, role: string): Promise<void>;
+  removeRoleFromInstanceProfile(profile: string, role: string): Promise<void>;
+  tagInstanceProfile(name: string, tags: Tag[]): Promise<void>;
+  untagInstanceProfile(name: string, keys: string[]): Promise<void>;
+
+  createServiceLinkedRole(input: {
+    service: string;
+    description?: string;
+    customSuffix?: string;
+  }): Promise<RoleInfo>;
+  /** Returns the deletion task id. */
+  deleteServiceLinkedRole(role: string): Promise<string>;
+  serviceLinkedRoleDeletionStatus(taskId: string): Promise<{ status: string }>;
+
+  accountSummary(): Promise<AccountSummary>;
+  createAccountAlias(alias: string): Promise<void>;
+  deleteAccountAlias(alias: string): Promise<void>;
+  listAccountAliases(): Promise<string[]>;
+  /** The account an access key id (long-term or temporary) belongs to; undefined when unknown. */
+  accessKeyAccount(accessKeyId: string): Promise<string | undefined>;
 
   simulatePrincipal(
     principalArn: string,

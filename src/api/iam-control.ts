@@ -132,6 +132,36 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
     updateAccessKey: (_user, id, status) => svc.updateAccessKey(account, id, status),
     deleteAccessKey: (_user, id) => svc.deleteAccessKey(account, id),
 
+    listEntitiesForPolicy: (arn, filter) => svc.managedPolicies.listEntitiesForPolicy(account, arn, filter),
+
+    createInstanceProfile: (input) => svc.instanceProfiles.createInstanceProfile({ ...input, account }),
+    getInstanceProfile: (name) => svc.instanceProfiles.getInstanceProfile(account, name),
+    findInstanceProfile: (name) => orUndefined(svc.instanceProfiles.getInstanceProfile(account, name)),
+    listInstanceProfiles: (prefix) => svc.instanceProfiles.listInstanceProfiles(account, prefix),
+    listInstanceProfilesForRole: (role) => svc.instanceProfiles.listInstanceProfilesForRole(account, role),
+    deleteInstanceProfile: (name) => svc.instanceProfiles.deleteInstanceProfile(account, name),
+    addRoleToInstanceProfile: (profile, role) =>
+      svc.instanceProfiles.addRoleToInstanceProfile(account, profile, role),
+    removeRoleFromInstanceProfile: (profile, role) =>
+      svc.instanceProfiles.removeRoleFromInstanceProfile(account, profile, role),
+    tagInstanceProfile: (name, tags) => svc.instanceProfiles.tagInstanceProfile(account, name, tags),
+    untagInstanceProfile: (name, keys) => svc.instanceProfiles.untagInstanceProfile(account, name, keys),
+
+    createServiceLinkedRole: (input) => svc.serviceLinkedRoles.createServiceLinkedRole({ ...input, account }),
+    deleteServiceLinkedRole: (role) => svc.serviceLinkedRoles.deleteServiceLinkedRole(account, role),
+    serviceLinkedRoleDeletionStatus: (taskId) =>
+      svc.serviceLinkedRoles.getServiceLinkedRoleDeletionStatus(account, taskId),
+
+    accountSummary: () => svc.accounts.getAccountSummary(account),
+    createAccountAlias: (alias) => svc.accounts.createAccountAlias(account, alias),
+    deleteAccountAlias: (alias) => svc.accounts.deleteAccountAlias(account, alias),
+    listAccountAliases: () => svc.accounts.listAccountAliases(account),
+    accessKeyAccount: async (id) => {
+      const c = await svc.findCredential(id);
+      if (c === undefined) return undefined;
+      return c.kind === 'user' ? c.key.account : c.session.account;
+    },
+
     accountDetails: async (): Promise<AccountDetails> => {
       const inline = async (kind: IdentityKind, name: string) => svc.listInlinePolicies(ref(kind, name));
       const attached = (kind: IdentityKind, name: string) => svc.listAttachedPolicies(ref(kind, name));
@@ -154,6 +184,7 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
           ...r,
           inline: await inline('role', r.name),
           attached: await attached('role', r.name),
+          instanceProfiles: await svc.instanceProfiles.listInstanceProfilesForRole(account, r.name),
         })),
       );
       // Local policies, and the AWS managed policies in use (as AWS does with OnlyAttached semantics).

@@ -7,8 +7,10 @@
 import { RolecallError } from '../errors.js';
 import type { ContextValue } from '../eval/types.js';
 import type { IdentityKind, Tag } from '../iam/types.js';
-import type { IamControl, SimulationInput, SimulationResultView } from './control.js';
+import { accountOperations } from './account-operations.js';
+import type { IamControl, PolicyEntity, SimulationInput, SimulationResultView } from './control.js';
 import type { QueryParams } from './form.js';
+import { instanceProfileOperations } from './instance-profile-operations.js';
 import { pageTail, paginate } from './pagination.js';
 import type { CallAuthorization, Operation, OperationContext, OperationResult } from './operation.js';
 import {
@@ -16,6 +18,7 @@ import {
   attachedXml,
   encodePolicyDocument,
   groupXml,
+  instanceProfileXml,
   policyVersionXml,
   policyXml,
   readTags,
@@ -26,6 +29,7 @@ import {
   tagsXml,
   userXml,
 } from './wire-shapes.js';
+import { serviceLinkedRoleOperations } from './service-linked-role-operations.js';
 import { XmlMap } from './xml.js';
 
 type Authorize = (ctx: OperationContext) => Promise<CallAuthorization[]> | CallAuthorization[];
@@ -153,6 +157,9 @@ export function iamOperations(control: IamControl): Operation[] {
       await control.updateAssumeRolePolicy(p.required('RoleName'), p.required('PolicyDocument'));
       return undefined;
     }),
+    ...instanceProfileOperations(control),
+    ...serviceLinkedRoleOperations(control),
+    ...accountOperations(control),
     ...tagOperations(control, 'role', onEntity),
     ...tagOperations(control, 'user', onEntity),
     ...boundaryOperations(control, 'role', onEntity),
@@ -272,6 +279,42 @@ export function iamOperations(control: IamControl): Operation[] {
         return undefined;
       },
     ),
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListEntitiesForPolicy.html
+    iam('ListEntitiesForPolicy', onPolicy('iam:ListEntitiesForPolicy'), async ({ params: p }) => {
+      const entityFilter = p.string('EntityFilter');
+      const usage = p.string('PolicyUsageFilter');
+      const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'];
+      if (entityFilter !== undefined && !FILTERS.includes(entityFilter)) {
+        throw enumError('entityFilter', entityFilter, FILTERS);
+      }
+      if (usage !== undefined && usage !== 'PermissionsPolicy' && usage !== 'PermissionsBoundary') {
+        throw enumError('policyUsageFilter', usage, ['PermissionsPolicy', 'PermissionsBoundary']);
+      }
+      const pathPrefix = p.string('PathPrefix');
+      // The policy filters name policies, which are never attached to a policy: nothing matches them.
+      const kinds: IdentityKind[] =
+        entityFilter === undefined
+          ? ['group', 'role', 'user']
+          : entityFilter === 'User' || entityFilter === 'Role' || entityFilter === 'Group'
+            ? [entityFilter.toLowerCase() as IdentityKind]
+            : [];
+      const entities = await control.listEntitiesForPolicy(requirePolicyArn(p), {
+        kinds,
+        ...(pathPrefix !== undefined ? { pathPrefix } : {}),
+        ...(usage !== undefined ? { usage: usage === 'PermissionsPolicy' ? 'attached' : 'boundary' } : {}),
+      });
+      const page = paginate(entities, (e) => `${e.kind}/${e.name.toLowerCase()}`, p);
+      const of = (kind: IdentityKind, word: string) =>
+        page.items
+          .filter((e: PolicyEntity) => e.kind === kind)
+          .map((e) => ({ [`${word}Name`]: e.name, [`${word}Id`]: e.id }));
+      return {
+        PolicyGroups: of('group', 'Group'),
+        PolicyUsers: of('user', 'User'),
+        PolicyRoles: of('role', 'Role'),
+        ...pageTail(page),
+      };
+    }),
     iam('ListPolicyTags', onPolicy('iam:ListPolicyTags'), async ({ params: p }) => {
       const page = paginate((await control.getPolicy(requirePolicyArn(p))).tags, (t) => t.key, p);
       return { Tags: tagsXml(page.items), ...pageTail(page) };
@@ -449,7 +492,7 @@ export function iamOperations(control: IamControl): Operation[] {
                   ...(roleXml(r) as object),
                   RolePolicyList: inline(r.inline),
                   AttachedManagedPolicies: attachedXml(r.attached),
-                  InstanceProfileList: [],
+                  InstanceProfileList: r.instanceProfiles.map((x) => instanceProfileXml(x, true)),
                 },
               }))
             : []),

@@ -1,5 +1,5 @@
 /**
- * The STS (2011-06-15) operations: AssumeRole, GetCallerIdentity, GetSessionToken and
+ * The STS (2011-06-15) operations: AssumeRole, GetCallerIdentity, GetSessionToken, GetAccessKeyInfo and
  * DecodeAuthorizationMessage.
  * https://docs.aws.amazon.com/STS/latest/APIReference/API_Operations.html
  */
@@ -145,6 +145,19 @@ export function stsOperations(control: IamControl, sealer: Sealer): Operation[] 
         const duration = params.int('DurationSeconds', { min: 900, max: 129600 });
         const creds = await control.getSessionToken(caller, duration, now);
         return { Credentials: credentialsXml(creds) };
+      },
+    },
+    {
+      service: 'sts',
+      name: 'GetAccessKeyInfo',
+      // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetAccessKeyInfo.html
+      authorize: () => [{ action: 'sts:GetAccessKeyInfo', resource: '*' }],
+      run: async ({ params }) => {
+        const id = constrained(params, 'AccessKeyId', 16, 128, /^[\w]*$/) ?? params.required('AccessKeyId');
+        const account = await control.accessKeyAccount(id);
+        // A deleted or never issued key "might return an error that the key doesn't exist" (same page)
+        if (account === undefined) throw validation(`The access key ID ${id} does not exist`);
+        return { Account: account };
       },
     },
     {

@@ -8,6 +8,7 @@ import type {
   AccessKeyInfo,
   AttachedPolicy,
   GroupInfo,
+  InstanceProfileInfo,
   ManagedPolicyInfo,
   PolicyVersionInfo,
   RoleInfo,
@@ -57,6 +58,20 @@ export function roleXml(r: RoleInfo, listed = false): XmlValue {
     Tags: listed || r.tags.length === 0 ? undefined : tagsXml(r.tags),
     // rolecall does not track last use: an empty RoleLastUsed, as AWS returns for a role never used
     RoleLastUsed: listed ? undefined : {},
+  };
+}
+
+/** InstanceProfile; `listed` (ListInstanceProfiles…) drops the tags, as AWS's listings do. */
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_InstanceProfile.html
+export function instanceProfileXml(p: InstanceProfileInfo, listed = false): XmlValue {
+  return {
+    Path: p.path,
+    InstanceProfileName: p.name,
+    InstanceProfileId: p.id,
+    Arn: p.arn,
+    CreateDate: wireDate(p.createDate),
+    Roles: p.roles.map((r) => roleXml(r, true)),
+    Tags: listed || p.tags.length === 0 ? undefined : tagsXml(p.tags),
   };
 }
 

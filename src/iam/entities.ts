@@ -7,7 +7,13 @@ import { RolecallError } from '../errors.js';
 import type { StoreTx } from '../store/index.js';
 import { entityKey, type IamContext, type Repo } from './context.js';
 import { limitExceeded, type IamQuotas } from './quotas.js';
-import { repos, type GroupRecord, type RoleRecord, type UserRecord } from './records.js';
+import {
+  repos,
+  type GroupRecord,
+  type InstanceProfileRecord,
+  type RoleRecord,
+  type UserRecord,
+} from './records.js';
 import type { IdentityKind, IdentityRef, Tag } from './types.js';
 
 export type IdentityRecord = RoleRecord | UserRecord | GroupRecord;
@@ -71,6 +77,18 @@ export async function allOf(tx: StoreTx, kind: IdentityKind, account?: string): 
   if (kind === 'role') return repos.role.list(tx, prefix);
   if (kind === 'user') return repos.user.list(tx, prefix);
   return repos.group.list(tx, prefix);
+}
+
+/** The instance profiles of `account` that hold the role `roleName` (names without regard to case). */
+export async function profilesOfRole(
+  tx: StoreTx,
+  account: string,
+  roleName: string,
+): Promise<InstanceProfileRecord[]> {
+  const lower = roleName.toLowerCase();
+  return (await repos.instanceProfile.list(tx, `${account}/`)).filter((p) =>
+    p.roles.some((r) => r.toLowerCase() === lower),
+  );
 }
 
 export async function checkEntityCount(

@@ -1,8 +1,9 @@
 /**
- * IamService: the IAM operations over the store in one object, for callers that want them all. Each concern
- * lives in its own file and class (accounts, roles, users, groups, entity policies, managed policies, access
- * keys, sessions); this only assembles them over one context, and each method here is that part's method.
- * New code may take the part it needs (`iam.roles`, `iam.sessions`, ...) instead.
+ * IamService: the IAM operations over the store in one object. Each concern lives in its own file and class
+ * (accounts, roles, users, groups, entity policies, managed policies, access keys, sessions, instance
+ * profiles, service-linked roles); this only assembles them over one context. The methods bound here are the
+ * parts' methods as they were before the split, so existing callers stay unchanged; new code takes the part
+ * it needs (`iam.instanceProfiles`, `iam.accounts`, ...), and what was added since is reached only that way.
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html
  */
 import { AccountService } from './accounts.js';
@@ -13,6 +14,8 @@ import { EntityPolicyService } from './entity-policies.js';
 import { ManagedPolicyService } from './managed-policies.js';
 import { CredentialService } from './credentials.js';
 import { SessionService } from './sessions.js';
+import { InstanceProfileService } from './instance-profiles.js';
+import { ServiceLinkedRoleService } from './service-linked-roles.js';
 import { IamPart } from './context.js';
 
 export {
@@ -29,6 +32,7 @@ export type { CreateRoleInput, UpdateRoleInput } from './roles.js';
 export type { CreateUserInput, UpdateUserInput } from './users.js';
 export type { CreateGroupInput, UpdateGroupInput } from './groups.js';
 export type { CreatePolicyInput, ManagedPolicyDocument } from './managed-policies.js';
+export type { CreateInstanceProfileInput } from './instance-profiles.js';
 
 export class IamService extends IamPart {
   readonly accounts = new AccountService(this.ctx);
@@ -39,6 +43,8 @@ export class IamService extends IamPart {
   readonly managedPolicies = new ManagedPolicyService(this.ctx);
   readonly credentials = new CredentialService(this.ctx);
   readonly sessions = new SessionService(this.ctx);
+  readonly instanceProfiles = new InstanceProfileService(this.ctx);
+  readonly serviceLinkedRoles = new ServiceLinkedRoleService(this.ctx);
 
   // accounts.ts
   readonly createAccount = this.accounts.createAccount.bind(this.accounts);

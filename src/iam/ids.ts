@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export type UniqueIdPrefix = 'AROA' | 'AIDA' | 'ANPA' | 'AGPA' | 'AKIA' | 'ASIA';
+export type UniqueIdPrefix = 'AROA' | 'AIDA' | 'ANPA' | 'AGPA' | 'AIPA' | 'AKIA' | 'ASIA';
 
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -16,8 +16,8 @@ function randomFrom(alphabet: string, length: number): string {
   return out;
 }
 
-/** Role, user, group and policy ids are 21 characters: the prefix and 17 more. */
-export function uniqueId(prefix: 'AROA' | 'AIDA' | 'ANPA' | 'AGPA'): string {
+/** Role, user, group, policy and instance profile ids are 21 characters: the prefix and 17 more. */
+export function uniqueId(prefix: 'AROA' | 'AIDA' | 'ANPA' | 'AGPA' | 'AIPA'): string {
   return prefix + randomFrom(UPPER_ALNUM, 17);
 }
 

@@ -383,6 +383,34 @@ export class ManagedPolicyService extends IamPart {
     return await this.read((tx) => resolveManagedPolicy(tx, arn));
   }
 
+  /**
+   * The roles, users and groups of `account` a policy is attached to (`PermissionsPolicy`) or bounds
+   * (`PermissionsBoundary`), each once, ordered by kind and name; NoSuchEntity when the policy does not exist.
+   */
+  // https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListEntitiesForPolicy.html
+  listEntitiesForPolicy(
+    account: string,
+    arn: string,
+    options: { kinds?: readonly IdentityKind[]; pathPrefix?: string; usage?: 'attached' | 'boundary' } = {},
+  ): Promise<{ kind: IdentityKind; name: string; id: string; path: string }[]> {
+    return this.read(async (tx) => {
+      const canonical = (await resolveManagedPolicy(tx, arn)).arn;
+      const out: { kind: IdentityKind; name: string; id: string; path: string }[] = [];
+      for (const kind of options.kinds ?? (['group', 'role', 'user'] as const)) {
+        for (const rec of await allOf(tx, kind, account)) {
+          if (!rec.path.startsWith(options.pathPrefix ?? '/')) continue;
+          const attached = options.usage !== 'boundary' && rec.attached.includes(canonical);
+          const bounds =
+            options.usage !== 'attached' &&
+            'permissionsBoundary' in rec &&
+            rec.permissionsBoundary === canonical;
+          if (attached || bounds) out.push({ kind, name: rec.name, id: rec.id, path: rec.path });
+        }
+      }
+      return out;
+    });
+  }
+
   /** Identities a policy is attached to or bounds. */
   entitiesForPolicy(
     arn: string,

@@ -27,9 +27,16 @@ function validation(member: string, value: string, constraint: string): Rolecall
   );
 }
 
-export type NamedEntity = 'roleName' | 'userName' | 'groupName' | 'policyName';
+export type NamedEntity = 'roleName' | 'userName' | 'groupName' | 'policyName' | 'instanceProfileName';
 
-const NAME_MAX: Record<NamedEntity, number> = { roleName: 64, userName: 64, groupName: 128, policyName: 128 };
+const NAME_MAX: Record<NamedEntity, number> = {
+  roleName: 64,
+  userName: 64,
+  groupName: 128,
+  policyName: 128,
+  // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html
+  instanceProfileName: 128,
+};
 
 export function checkName(member: NamedEntity, value: string): void {
   if (value.length < 1 || value.length > NAME_MAX[member]) {

@@ -25,6 +25,8 @@ export interface IamQuotas {
   groupInlinePolicySize: number;
   /** Non-whitespace characters of a role trust policy. */
   trustPolicySize: number;
+  instanceProfilesPerAccount: number;
+  rolesPerInstanceProfile: number;
   /** Organizations: characters of an SCP / RCP, policies attached per target. */
   orgPolicySize: number;
   orgPoliciesPerTarget: number;
@@ -47,6 +49,8 @@ export const AWS_QUOTAS: Readonly<IamQuotas> = {
   userInlinePolicySize: 2048,
   groupInlinePolicySize: 5120,
   trustPolicySize: 2048,
+  instanceProfilesPerAccount: 1000,
+  rolesPerInstanceProfile: 1,
   // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
   orgPolicySize: 5120,
   orgPoliciesPerTarget: 5,
@@ -69,6 +73,8 @@ export const AWS_QUOTA_NAMES: Partial<Record<keyof IamQuotas, string>> = {
   userInlinePolicySize: 'UserPolicySize',
   groupInlinePolicySize: 'GroupPolicySize',
   trustPolicySize: 'ACLSizePerRole',
+  instanceProfilesPerAccount: 'InstanceProfilesPerAccount',
+  rolesPerInstanceProfile: 'InstanceSessionsPerInstanceProfile',
 };
 
 export function limitExceeded(quota: keyof IamQuotas, value: number): RolecallError {

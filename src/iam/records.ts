@@ -100,6 +100,33 @@ export interface SessionRecord {
   userName?: string;
 }
 
+export interface InstanceProfileRecord {
+  account: string;
+  name: string;
+  path: string;
+  /** `AIPA…` */
+  id: string;
+  createDate: string;
+  /** Names of the roles in it (AWS allows one). */
+  roles: string[];
+  tags: Tag[];
+}
+
+/** An account alias, keyed by the alias: aliases are unique across all accounts. */
+export interface AccountAliasRecord {
+  alias: string;
+  account: string;
+}
+
+/** A service-linked role deletion, as GetServiceLinkedRoleDeletionStatus reports it. */
+export interface DeletionTaskRecord {
+  id: string;
+  account: string;
+  roleArn: string;
+  status: 'SUCCEEDED' | 'IN_PROGRESS' | 'FAILED' | 'NOT_STARTED';
+  createDate: string;
+}
+
 export interface OrganizationRecord {
   id: string;
   rootId: string;
@@ -134,6 +161,9 @@ export const repos = {
   orgUnit: new Repo<OrgUnitRecord>('org-unit'),
   orgPolicy: new Repo<OrgPolicyRecord>('org-policy'),
   resource: new Repo<ResourceInfo>('resource'),
+  instanceProfile: new Repo<InstanceProfileRecord>('instance-profile'),
+  accountAlias: new Repo<AccountAliasRecord>('account-alias'),
+  deletionTask: new Repo<DeletionTaskRecord>('deletion-task'),
 };
 
 export const ORGANIZATION_KEY = 'organization';

@@ -7,7 +7,7 @@ import { RolecallError } from '../errors.js';
 import { touchAccount } from './accounts.js';
 import { roleArn } from './arns.js';
 import { entityKey, IamPart, validatePolicyText } from './context.js';
-import { checkEntityCount, checkTagCount, requireRole } from './entities.js';
+import { checkEntityCount, checkTagCount, profilesOfRole, requireRole } from './entities.js';
 import { uniqueId } from './ids.js';
 import { boundaryArn } from './managed-policies.js';
 import {
@@ -133,11 +133,27 @@ export class RoleService extends IamPart {
     });
   }
 
-  /** AWS refuses to delete a role that still has inline or attached policies. */
+  /**
+   * AWS refuses to delete a role that still has inline or attached policies or is in an instance profile;
+   * a service-linked role is deleted only through DeleteServiceLinkedRole.
+   */
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html
   async deleteRole(account: string, name: string): Promise<void> {
     return await this.tx(async (tx) => {
       const rec = await requireRole(tx, account, name);
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html (protected roles)
+      if (rec.path.startsWith('/aws-service-role/')) {
+        throw new RolecallError(
+          'UnmodifiableEntity',
+          `Cannot perform the operation on the protected role '${rec.name}' - this role is only modifiable by AWS`,
+        );
+      }
+      if ((await profilesOfRole(tx, account, rec.name)).length > 0) {
+        throw new RolecallError(
+          'DeleteConflict',
+          'Cannot delete entity, must remove roles from instance profile first.',
+        );
+      }
       if (rec.inline.length > 0) {
         throw new RolecallError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
       }

@@ -63,6 +63,20 @@ export interface GroupInfo {
   createDate: string;
 }
 
+/** An EC2 instance profile: the container that hands one role to an instance (EMR's EC2 instance profile). */
+export interface InstanceProfileInfo {
+  account: string;
+  name: string;
+  path: string;
+  /** `AIPA…` */
+  id: string;
+  arn: string;
+  createDate: string;
+  /** At most one (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). */
+  roles: RoleInfo[];
+  tags: Tag[];
+}
+
 export interface InlinePolicy {
   name: string;
   document: string;

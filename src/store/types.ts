@@ -17,6 +17,9 @@ export type Table =
   | 'access-key'
   | 'session'
   | 'resource'
+  | 'instance-profile'
+  | 'account-alias'
+  | 'deletion-task'
   /** The store's own bookkeeping (the secret-key check). */
   | 'store-meta';
 
@@ -32,6 +35,9 @@ export const TABLES: readonly Table[] = [
   'access-key',
   'session',
   'resource',
+  'instance-profile',
+  'account-alias',
+  'deletion-task',
   'store-meta',
 ];
 

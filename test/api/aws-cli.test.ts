@@ -191,6 +191,71 @@ describe('aws CLI', { skip }, () => {
     assert.equal(doc.context.action, 'iam:ListRoles');
   });
 
+  test('EMR setup: instance profile with its role, service-linked role, account summary, access key info', async () => {
+    const me = json<{ Account: string }>(
+      await aws(['sts', 'get-access-key-info', '--access-key-id', server.admin.accessKeyId]),
+    );
+    await aws(['iam', 'create-role', '--role-name', 'cli-ec2', '--assume-role-policy-document', trust]);
+    const created = json<{ InstanceProfile: { Arn: string; Roles: unknown[] } }>(
+      await aws([
+        'iam',
+        'create-instance-profile',
+        '--instance-profile-name',
+        'cli-ec2',
+        '--tags',
+        'Key=t,Value=v',
+      ]),
+    );
+    assert.equal(created.InstanceProfile.Arn, `arn:aws:iam::${me.Account}:instance-profile/cli-ec2`);
+    assert.deepEqual(created.InstanceProfile.Roles, []);
+    const added = await aws([
+      'iam',
+      'add-role-to-instance-profile',
+      '--instance-profile-name',
+      'cli-ec2',
+      '--role-name',
+      'cli-ec2',
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    const got = json<{
+      InstanceProfile: { Roles: { RoleName: string; AssumeRolePolicyDocument: unknown }[] };
+    }>(await aws(['iam', 'get-instance-profile', '--instance-profile-name', 'cli-ec2']));
+    assert.equal(got.InstanceProfile.Roles[0]?.RoleName, 'cli-ec2');
+    assert.deepEqual(got.InstanceProfile.Roles[0]?.AssumeRolePolicyDocument, JSON.parse(trust));
+    const conflict = await aws(['iam', 'delete-role', '--role-name', 'cli-ec2']);
+    assert.ok(SERVICE_ERROR_EXIT.includes(conflict.code), `exit ${conflict.code}`);
+    assert.match(conflict.stderr, /\(DeleteConflict\) when calling the DeleteRole operation/);
+
+    const slr = json<{ Role: { RoleName: string; Path: string } }>(
+      await aws([
+        'iam',
+        'create-service-linked-role',
+        '--aws-service-name',
+        'elasticmapreduce.amazonaws.com',
+      ]),
+    );
+    assert.deepEqual(
+      [slr.Role.RoleName, slr.Role.Path],
+      ['AWSServiceRoleForEMRCleanup', '/aws-service-role/elasticmapreduce.amazonaws.com/'],
+    );
+    const deletion = json<{ DeletionTaskId: string }>(
+      await aws(['iam', 'delete-service-linked-role', '--role-name', 'AWSServiceRoleForEMRCleanup']),
+    );
+    const status = json<{ Status: string }>(
+      await aws([
+        'iam',
+        'get-service-linked-role-deletion-status',
+        '--deletion-task-id',
+        deletion.DeletionTaskId,
+      ]),
+    );
+    assert.equal(status.Status, 'SUCCEEDED');
+
+    const summary = json<{ SummaryMap: Record<string, number> }>(await aws(['iam', 'get-account-summary']));
+    assert.equal(summary.SummaryMap.InstanceProfiles, 1);
+    assert.equal(summary.SummaryMap.RolesQuota, 1000);
+  });
+
   test('simulate-custom-policy', async () => {
     const out = json<{ EvaluationResults: { EvalActionName: string; EvalDecision: string }[] }>(
       await aws([
