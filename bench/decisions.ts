@@ -1,7 +1,13 @@
 /**
- * Decision throughput on the EMR conformance requests: rolecall (policies compiled once) against
- * @cloud-copilot/iam-simulate (a devDependency used only here, for comparison), measured in the same
- * process, round-robin over the 37 requests of ../shared/conformance/emr-roles.json.
+ * Decision speed on the EMR conformance requests (../shared/conformance/emr-roles.json, compiled once,
+ * round-robin), against peers measured in the same run, interleaved in rounds so that every contender
+ * sees the same machine:
+ * - the floor: per request a Map lookup of the principal, an ARN prefix test and a tag lookup, the least
+ *   work any engine must do; rolecall's explain-off time is printed as a multiple of it;
+ * - rolecall with explanations;
+ * - @cloud-copilot/iam-simulate (a devDependency used only here), after its own warm-up.
+ * Every decision is checked against the scenario's `expect` (AWS's answer) first, and the heap held by a
+ * compiled policy set is measured when the run exposes the collector (`npm run bench` does).
  * Run with `npm run bench` (compiled JavaScript, as a library user runs it).
  */
 import path from 'node:path';
@@ -9,70 +15,58 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { authorize } from '../src/eval/index.js';
 import { buildPolicySet, loadScenarioFile, type Scenario } from '../src/scenario/index.js';
-import type { Decision } from '../src/eval/types.js';
+import type { Decision, PolicySet } from '../src/eval/types.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = 6;
 const file = path.resolve(
   process.env.ROLECALL_SHARED ?? path.resolve(process.cwd(), '../shared'),
   'conformance/emr-roles.json',
 );
 const scenarios = loadScenarioFile(file);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-}
+const env = { now: Date.UTC(2026, 0, 1) };
+const explainEnv = { ...env, explain: true };
 
 function fmt(ns: number): string {
   return ns < 1000
     ? `${ns.toFixed(0)} ns`
     : ns < 1e6
-      ? `${(ns / 1000).toFixed(1)} µs`
+      ? `${(ns / 1000).toFixed(2)} µs`
       : `${(ns / 1e6).toFixed(2)} ms`;
 }
 
-// rolecall: compile once, decide in batches; a batch's time divided by its size is one sample.
 const compiled = scenarios.map((s) => ({
   request: s.request,
   set: buildPolicySet(s.policies, s.request.action).set,
 }));
-const env = { now: Date.UTC(2026, 0, 1) };
-const BATCH = 64;
-for (let i = 0; i < 200_000; i++)
-  authorize(compiled[i % compiled.length]!.request, compiled[i % compiled.length]!.set, env);
-const samples: number[] = [];
-let n = 0;
-let collections = 0;
-// Garbage collections during the run: the hot path is meant to allocate nothing per decision.
-const gcObserver = new PerformanceObserver((list) => {
-  collections += list.getEntries().length;
-});
-gcObserver.observe({ entryTypes: ['gc'] });
-const start = process.hrtime.bigint();
-const end = start + BigInt(SECONDS * 1e9);
-let now = start;
-while (now < end) {
-  const t0 = process.hrtime.bigint();
-  for (let k = 0; k < BATCH; k++) {
-    const c = compiled[n++ % compiled.length]!;
-    authorize(c.request, c.set, env);
-  }
-  now = process.hrtime.bigint();
-  samples.push(Number(now - t0) / BATCH);
-}
-const ours = n / (Number(now - start) / 1e9);
-// Entries are delivered asynchronously, after the synchronous run: let them arrive before stopping.
-await new Promise((resolve) => setTimeout(resolve, 50));
-gcObserver.disconnect();
-samples.sort((a, b) => a - b);
-console.log(
-  `rolecall       ${Math.round(ours).toLocaleString('en-US').padStart(12)} decisions/s  median ${fmt(percentile(samples, 50))}  p99 ${fmt(percentile(samples, 99))}  (${n.toLocaleString('en-US')} decisions, batches of ${BATCH}, ${collections} garbage collections)`,
-);
 
-// iam-simulate: its API takes the policy JSON with each request.
+// 1. Every decision is AWS's (the scenario's expect), with and without explanations.
+const wrong: string[] = [];
+for (let i = 0; i < scenarios.length; i++) {
+  const s = scenarios[i]!;
+  const off = authorize(compiled[i]!.request, compiled[i]!.set, env).decision;
+  const on = authorize(compiled[i]!.request, compiled[i]!.set, explainEnv).decision;
+  if (off !== s.expect || on !== s.expect)
+    wrong.push(`  ${s.name}: rolecall ${off} (explained: ${on}), AWS ${s.expect}`);
+}
+
+// 2. The floor's data: per request, its principal's entry with a resource prefix and tags.
+const principalKey = (s: Scenario) =>
+  typeof s.request.principal === 'string' ? s.request.principal : s.request.principal.Service;
+const floorData = new Map<string, { prefix: string; tags: Map<string, string> }>();
+for (const s of scenarios) {
+  floorData.set(principalKey(s), {
+    prefix: s.request.resource.slice(0, Math.max(0, s.request.resource.lastIndexOf(':'))),
+    tags: new Map([['for-use-with-amazon-emr-managed-policies', 'true']]),
+  });
+}
+const floorRequests = scenarios.map((s) => ({ principal: principalKey(s), resource: s.request.resource }));
+let floorHits = 0;
+
+// 3. iam-simulate's input: the policy JSON with each request.
 function simulation(s: Scenario): Simulation {
   const p = s.policies;
-  const principal =
-    typeof s.request.principal === 'string' ? s.request.principal : s.request.principal.Service;
+  const principal = principalKey(s);
   const arnAccount = s.request.resource.split(':')[4];
   const principalAccount = principal.split(':')[4];
   const accountId = s.request.resourceAccount ?? (arnAccount || principalAccount || '111122223333');
@@ -100,7 +94,6 @@ function simulation(s: Scenario): Simulation {
     ];
   return sim;
 }
-
 const THEIRS: Record<string, Decision> = {
   Allowed: 'Allow',
   ExplicitlyDenied: 'ExplicitDeny',
@@ -112,31 +105,147 @@ for (let i = 0; i < sims.length; i++) {
   const r = await runSimulation(sims[i]!, {});
   const theirs =
     r.resultType === 'error' ? `error: ${r.errors.message}` : (THEIRS[r.overallResult] ?? r.overallResult);
-  const mine = authorize(compiled[i]!.request, compiled[i]!.set, env).decision;
-  if (theirs !== mine)
-    disagreements.push(
-      `  ${scenarios[i]!.name}: rolecall ${mine}, iam-simulate ${theirs}, AWS ${scenarios[i]!.expect}`,
-    );
+  if (theirs !== scenarios[i]!.expect)
+    disagreements.push(`  ${scenarios[i]!.name}: iam-simulate ${theirs}, AWS ${scenarios[i]!.expect}`);
 }
-const theirSamples: number[] = [];
-let m = 0;
-const tStart = process.hrtime.bigint();
-const tEnd = tStart + BigInt(SECONDS * 1e9);
-let tNow = tStart;
-while (tNow < tEnd) {
-  const t0 = process.hrtime.bigint();
-  await runSimulation(sims[m++ % sims.length]!, {});
-  tNow = process.hrtime.bigint();
-  theirSamples.push(Number(tNow - t0));
+
+/** A contender: runs `batch` decisions per call; its time and count add up over the rounds. */
+interface Contender {
+  name: string;
+  batch: number;
+  run: (from: number) => void | Promise<void>;
+  ns: number;
+  count: number;
+  samples: number[];
 }
-const theirs = m / (Number(tNow - tStart) / 1e9);
-theirSamples.sort((a, b) => a - b);
+const BATCH = 64;
+const contenders: Contender[] = [
+  {
+    name: 'floor (Map + ARN prefix + tag)',
+    batch: BATCH,
+    run: (from: number) => {
+      for (let k = 0; k < BATCH; k++) {
+        const r = floorRequests[(from + k) % floorRequests.length]!;
+        const e = floorData.get(r.principal);
+        if (e !== undefined && r.resource.startsWith(e.prefix) && e.tags.get('team') === undefined)
+          floorHits++;
+      }
+    },
+  },
+  {
+    name: 'rolecall, explain off',
+    batch: BATCH,
+    run: (from: number) => {
+      for (let k = 0; k < BATCH; k++) {
+        const c = compiled[(from + k) % compiled.length]!;
+        authorize(c.request, c.set, env);
+      }
+    },
+  },
+  {
+    name: 'rolecall, explain on',
+    batch: 8,
+    run: (from: number) => {
+      for (let k = 0; k < 8; k++) {
+        const c = compiled[(from + k) % compiled.length]!;
+        authorize(c.request, c.set, explainEnv);
+      }
+    },
+  },
+  {
+    name: 'iam-simulate',
+    batch: 1,
+    run: async (from: number) => {
+      await runSimulation(sims[from % sims.length]!, {});
+    },
+  },
+].map((c) => ({ ...c, ns: 0, count: 0, samples: [] as number[] }));
+
+// Warm-up of every contender (iam-simulate's own included) before anything is timed.
+for (const c of contenders) {
+  const until = performance.now() + 500;
+  for (let i = 0; performance.now() < until; i += c.batch) await c.run(i);
+}
+
+let collections = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  collections += list.getEntries().length;
+});
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of contenders) {
+    const explainOff = c.name === 'rolecall, explain off';
+    if (explainOff) gcObserver.observe({ entryTypes: ['gc'] });
+    const end = process.hrtime.bigint() + BigInt(Math.round((SECONDS / ROUNDS) * 1e9));
+    let now = process.hrtime.bigint();
+    while (now < end) {
+      const t0 = now;
+      await c.run(c.count);
+      now = process.hrtime.bigint();
+      const ns = Number(now - t0);
+      c.ns += ns;
+      c.count += c.batch;
+      c.samples.push(ns / c.batch);
+    }
+    if (explainOff) {
+      // Entries arrive asynchronously: let them in before the next contender runs.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      gcObserver.disconnect();
+    }
+  }
+}
+
+const perDecision = (c: Contender) => c.ns / c.count;
+const median = (c: Contender) => c.samples.sort((a, b) => a - b)[Math.floor(c.samples.length / 2)]!;
+const p99 = (c: Contender) => c.samples[Math.min(c.samples.length - 1, Math.floor(c.samples.length * 0.99))]!;
+const [floor, off, on, theirs] = contenders as [Contender, Contender, Contender, Contender];
 console.log(
-  `iam-simulate   ${Math.round(theirs).toLocaleString('en-US').padStart(12)} decisions/s  median ${fmt(percentile(theirSamples, 50))}  p99 ${fmt(percentile(theirSamples, 99))}  (${m.toLocaleString('en-US')} decisions, one at a time)`,
+  `${scenarios.length} requests of ${path.basename(file)}, ${ROUNDS} interleaved rounds, ${SECONDS}s per contender`,
 );
-console.log(`ratio          rolecall / iam-simulate = ${(ours / theirs).toFixed(1)}x`);
+for (const c of contenders) {
+  console.log(
+    `${c.name.padEnd(32)} ${fmt(perDecision(c)).padStart(9)}/decision  ${Math.round(1e9 / perDecision(c))
+      .toLocaleString('en-US')
+      .padStart(11)}/s  median ${fmt(median(c))}  p99 ${fmt(p99(c))}`,
+  );
+}
+// Ratios of medians: on a shared machine the means carry other processes' preemptions.
+console.log(
+  `ratio  rolecall explain off / floor        = ${(median(off) / median(floor)).toFixed(1)}x (medians)`,
+);
+console.log(
+  `ratio  rolecall explain on / explain off   = ${(median(on) / median(off)).toFixed(1)}x (medians)`,
+);
+console.log(
+  `ratio  iam-simulate / rolecall explain off = ${(median(theirs) / median(off)).toFixed(0)}x (medians)`,
+);
+console.log(
+  `garbage collections during rolecall explain off: ${collections} (floor hits ${floorHits > 0 ? 'seen' : 'none'})`,
+);
+
+// 4. Heap held by one compiled policy set (the role's policies, parsed with positions and compiled).
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined)
+  console.log('compiled policy set: run with --expose-gc (npm run bench does) to measure its heap');
+else {
+  const COPIES = 20;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const keep: PolicySet[] = [];
+  for (let k = 0; k < COPIES; k++)
+    for (const s of scenarios) keep.push(buildPolicySet(s.policies, s.request.action).set);
+  gc();
+  const held = (process.memoryUsage().heapUsed - before) / keep.length;
+  console.log(`compiled policy set: ${(held / 1024).toFixed(1)} KiB of heap each (${keep.length} held)`);
+}
+
+console.log(
+  wrong.length === 0
+    ? `decisions: rolecall gives AWS's answer on all ${scenarios.length} requests`
+    : `decisions: rolecall differs from AWS on ${wrong.length} requests:\n${wrong.join('\n')}`,
+);
 console.log(
   disagreements.length === 0
-    ? 'decisions: both agree on all requests'
-    : `decisions differ on ${disagreements.length} requests:\n${disagreements.join('\n')}`,
+    ? "decisions: iam-simulate gives AWS's answer on all requests"
+    : `decisions: iam-simulate differs from AWS on ${disagreements.length} requests:\n${disagreements.join('\n')}`,
 );
+if (wrong.length > 0) process.exitCode = 1;

@@ -2,7 +2,9 @@
  * Load test of `rolecall serve` on loopback: the decision API (`POST /v1/authorize`, one decision per
  * request and batches) and signed IAM/STS query calls, each driven by autocannon for a bounded time.
  * Prints requests/s, decisions/s and latency percentiles. The server runs in its own process (started the
- * way a user starts it) so that the load generator does not share its event loop.
+ * way a user starts it) so that the load generator does not share its event loop. The peer, measured in
+ * the same run with the same connections: a bare fastify server in its own process answering the same
+ * JSON to the same POST (no signature, no decision); the ratio is rolecall's requests/s over its.
  *
  *   npm run bench:load                 # 5 s per scenario
  *   ROLECALL_BENCH_SECONDS=10 npm run bench:load
@@ -88,6 +90,36 @@ async function startServer(dir: string): Promise<{ url: string; child: ChildProc
   return { url, child };
 }
 
+/** The peer: fastify answering a constant decision-shaped JSON to POST /v1/authorize, nothing else. */
+async function startEcho(): Promise<{ url: string; child: ChildProcess }> {
+  const code = `
+    import Fastify from 'fastify';
+    import { randomUUID } from 'node:crypto';
+    const app = Fastify({ logger: false, genReqId: () => randomUUID() });
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    app.post('/v1/authorize', (req, reply) => {
+      JSON.parse(req.body.toString('utf8'));
+      return reply.header('x-amzn-RequestId', req.id).send({ decision: 'Allow', reason: 'identityAllow', requestId: req.id });
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    console.log('listening on http://127.0.0.1:' + app.server.address().port);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.on('exit', (c) => reject(new Error(`echo server exited with ${c}: ${out}`)));
+  });
+  return { url, child };
+}
+
 async function signed(
   url: string,
   creds: Creds,
@@ -152,6 +184,7 @@ async function run(
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-load-'));
   const { url, child } = await startServer(dir);
+  const echo = await startEcho();
   try {
     const creds = readCredentials(path.join(dir, 'credentials'));
     const form = 'application/x-www-form-urlencoded';
@@ -189,6 +222,13 @@ async function main(): Promise<void> {
       context: { 'aws:SourceIp': '10.0.0.1' },
     });
     const batchSize = 20;
+    const big = JSON.stringify({
+      requests: Array.from({ length: 1000 }, (_, i) => ({
+        principal,
+        action: i % 2 ? 's3:GetObject' : 'ec2:CreateNetworkInterface',
+        resource: `arn:aws:s3:::emr-logs/j-${i}/stdout`,
+      })),
+    });
     const batch = JSON.stringify({
       requests: Array.from({ length: batchSize }, (_, i) => ({
         principal,
@@ -202,9 +242,25 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const oneHeaders = await signed(url, creds, 'rolecall', '/v1/authorize', json, one);
     const batchHeaders = await signed(url, creds, 'rolecall', '/v1/authorize', json, batch);
-    // Signed requests are replayed unchanged: SigV4 has no nonce, only the 15-minute window.
+    const bigHeaders = await signed(url, creds, 'rolecall', '/v1/authorize', json, big);
+    // Signed requests are replayed unchanged: SigV4 has no nonce, only the 15-minute window. Each
+    // connection count runs rolecall and the echo peer back to back, so that both see the same machine.
+    const ratios: string[] = [];
     for (const c of [8, 32]) {
-      rows.push(await run('decision API, 1 decision/request', url, '/v1/authorize', oneHeaders, one, 1, c));
+      const ours = await run('decision API, 1 decision/request', url, '/v1/authorize', oneHeaders, one, 1, c);
+      const peer = await run(
+        'bare fastify JSON echo (peer)',
+        echo.url,
+        '/v1/authorize',
+        oneHeaders,
+        one,
+        1,
+        c,
+      );
+      rows.push(ours, peer);
+      ratios.push(
+        `${c} connections: rolecall / bare fastify = ${(ours.requestsPerSec / peer.requestsPerSec).toFixed(2)}x`,
+      );
     }
     for (const c of [4, 8]) {
       rows.push(
@@ -219,6 +275,7 @@ async function main(): Promise<void> {
         ),
       );
     }
+    rows.push(await run('decision API, batch of 1000', url, '/v1/authorize', bigHeaders, big, 1000, 2));
     const getRoleHeaders = await signed(url, creds, 'iam', '/', form, getRole);
     rows.push(await run('IAM GetRole (signed)', url, '/', getRoleHeaders, getRole, 1, 8));
     const callerHeaders = await signed(url, creds, 'sts', '/', form, callerId);
@@ -232,8 +289,10 @@ async function main(): Promise<void> {
         `| ${r.scenario} | ${r.requestsPerSec} | ${r.decisionsPerSec} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
       );
     }
+    console.log(`\none decision per request against the peer, same run:\n  ${ratios.join('\n  ')}`);
     if (rows.some((r) => r.errors > 0 || r.non2xx > 0)) process.exitCode = 1;
   } finally {
+    echo.child.kill('SIGTERM');
     child.kill('SIGTERM');
     fs.rmSync(dir, { recursive: true, force: true });
   }

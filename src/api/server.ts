@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import Fastify, {
+  LogController,
   type FastifyInstance,
   type FastifyLoggerOptions,
   type FastifyReply,
@@ -92,7 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: logCalls ? REDACTED_LOGGER : false,
     // The call log below replaces fastify's two lines per request (`POST /` tells nothing).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     // Request ids are AWS's (a UUID per request), generated below.
     genReqId: () => randomUUID(),

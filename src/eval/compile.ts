@@ -28,6 +28,13 @@ export interface CompiledStatement {
   conditions: CompiledCondition[];
   /** The Resource or NotResource entries one by one, for explanations. */
   resources: ResourceEntry[];
+  /** The Action or NotAction entries one by one, compiled, for explanations (`matchedBy`). */
+  actions: ActionEntry[];
+}
+
+interface ActionEntry {
+  pattern: string;
+  test: Matcher;
 }
 
 export interface PolicyInternals {
@@ -60,8 +67,12 @@ export function candidatesFor(p: PolicyInternals, req: PreparedRequest): readonl
   return out;
 }
 
-function actionMatcher(patterns: Located[]): Matcher {
-  const ms = patterns.map((p) => compileGlob(p.value.toLowerCase()));
+function actionEntries(patterns: Located[]): ActionEntry[] {
+  return patterns.map((p) => ({ pattern: p.value, test: compileGlob(p.value.toLowerCase()) }));
+}
+
+function actionMatcher(entries: ActionEntry[]): Matcher {
+  const ms = entries.map((e) => e.test);
   if (ms.length === 1) return ms[0]!;
   return (a) => {
     for (let i = 0; i < ms.length; i++) if (ms[i]!(a)) return true;
@@ -109,11 +120,12 @@ function anyEntry(entries: ResourceEntry[]): (req: PreparedRequest) => boolean {
 
 function compileStatement(s: Statement, variables: boolean): CompiledStatement {
   let matchesAction: (req: PreparedRequest) => boolean;
+  const actions = actionEntries(s.action ?? s.notAction ?? []);
   if (s.action) {
-    const m = actionMatcher(s.action);
+    const m = actionMatcher(actions);
     matchesAction = (req) => m(req.actionLower);
   } else if (s.notAction) {
-    const m = actionMatcher(s.notAction);
+    const m = actionMatcher(actions);
     matchesAction = (req) => !m(req.actionLower);
   } else matchesAction = () => false;
 
@@ -147,6 +159,7 @@ function compileStatement(s: Statement, variables: boolean): CompiledStatement {
     grant,
     conditions: s.conditions.map((c) => compileCondition(c, variables)),
     resources,
+    actions,
   };
 }
 
@@ -215,21 +228,28 @@ export function explainStatement(
   };
   // The entry that matched the action: for Action the one that grants it, for NotAction the one that
   // excludes it.
-  const hit = (s.action ?? s.notAction)?.find((a) => compileGlob(a.value.toLowerCase())(req.actionLower));
-  if (hit) action.matchedBy = hit.value;
+  for (const a of st.actions) {
+    if (a.test(req.actionLower)) {
+      action.matchedBy = a.pattern;
+      break;
+    }
+  }
+  // A statement whose action does not match cannot apply whatever the context holds: the keys it reads
+  // are not missing for this request.
+  const asked = action.matched ? missing : new Set<string>();
   const e: StatementExplanation = {
     index: s.index,
     effect: s.effect,
     applies: false,
     action,
-    conditions: st.conditions.map((c) => c.explain(req, missing)),
+    conditions: st.conditions.map((c) => c.explain(req, asked)),
     pos: s.pos,
   };
   if (s.sid) e.sid = s.sid.value;
   if (s.resource || s.notResource) {
     e.resource = { element: s.resource ? 'Resource' : 'NotResource', matched: st.matchesResource(req) };
     for (const r of st.resources)
-      for (const k of r.keys) if (req.get(k.toLowerCase()) === undefined) missing.add(k);
+      for (const k of r.keys) if (req.get(k.toLowerCase()) === undefined) asked.add(k);
     const r = st.resources.find((x) => x.test(req));
     if (r) e.resource.matchedBy = r.pattern;
   }
