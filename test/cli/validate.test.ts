@@ -217,3 +217,36 @@ test('emr lint: findings in a bare statement point into that file; SARIF lists e
       id,
     );
 });
+
+test('validate reads the policies of a CloudFormation template and a Terraform plan, placed in the file', async () => {
+  const fixtures = path.join(repoRoot, 'test/emr/fixtures');
+  const clean = await cli(
+    'validate',
+    path.join(fixtures, 'cloudformation/studio.yaml'),
+    path.join(fixtures, 'terraform/serverless.plan.json'),
+  );
+  assert.equal(clean.stdout, '0 findings\n', clean.stderr);
+  const text = fs.readFileSync(path.join(fixtures, 'cloudformation/studio.yaml'), 'utf8');
+  const broken = write(
+    'studio.yaml',
+    text.replace('Action: ec2:CreateNetworkInterface\n', 'Action: ec2:CreateNetworkInterfaces\n'),
+  );
+  const r = await cli('validate', '--json', broken);
+  const f = (
+    JSON.parse(r.stdout) as { code: string; file: string; line: number; path: string; message: string }[]
+  ).find((x) => x.code === 'INVALID_ACTION');
+  assert.ok(f, r.stdout);
+  const statementLine =
+    text
+      .split('\n')
+      .findIndex(
+        (l, i, all) => all[i + 2]?.includes('Action: ec2:CreateNetworkInterface') && l.includes('- Sid:'),
+      ) + 1;
+  assert.equal(f.file, broken);
+  assert.equal(f.line, statementLine);
+  assert.match(
+    f.path,
+    /^\$\.Resources\.StudioServiceRole\.Properties\.Policies\[0\]\.PolicyDocument\.Statement\[\d+\]\.Action$/,
+  );
+  assert.match(f.message, /^AWS::IAM::Role StudioServiceRole inline StudioServiceRolePolicy: /);
+});
