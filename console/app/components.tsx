@@ -197,12 +197,12 @@ export function lineDiff(a: string, b: string): { op: ' ' | '-' | '+'; line: str
       out.push({ op: ' ', line: x[i]! });
       i++;
       j++;
-    } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push({ op: '+', line: y[j]! });
-      j++;
-    } else {
+    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
       out.push({ op: '-', line: x[i]! });
       i++;
+    } else {
+      out.push({ op: '+', line: y[j]! });
+      j++;
     }
   }
   return out;

@@ -160,9 +160,16 @@ describe('web console in Chromium', { skip }, () => {
     await server?.close();
   });
 
-  async function open(creds: Credentials): Promise<Page> {
+  /** A fresh context (own cookies); waits are for elements, with a ceiling for a loaded CI machine. */
+  async function newContext(): Promise<BrowserContext> {
     const context = await (browser as Browser).newContext();
+    context.setDefaultTimeout(60_000);
     contexts.push(context);
+    return context;
+  }
+
+  async function open(creds: Credentials): Promise<Page> {
+    const context = await newContext();
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -190,8 +197,7 @@ describe('web console in Chromium', { skip }, () => {
   }
 
   test('signs in with an access key: HttpOnly SameSite=Strict cookie, CSP, no secret in the page', async () => {
-    const context = await (browser as Browser).newContext();
-    contexts.push(context);
+    const context = await newContext();
     const page = await context.newPage();
     const response = await page.goto(`${server.url}/console`);
     assert.match(
