@@ -403,6 +403,25 @@ function principalDimension(
   return owner !== undefined ? { values: out, owner } : { values: out };
 }
 
+/**
+ * The cells' shortest strings are exact but can be unreadable (the empty string for "matches none"): a
+ * value is replaced by an ARN-shaped one when that one answers every pattern the same way.
+ */
+function readable(values: string[], patterns: string[]): string[] {
+  const ms = patterns.map((p) => compileArnGlob(p));
+  const vector = (v: string) => ms.map((m) => (m(v) ? '1' : '0')).join('');
+  const alternatives = [
+    'arn:aws:rolecall:us-east-1:111122223333:resource/x',
+    ...patterns.map((p) => p.replace(/[*?]/g, 'x')),
+    ...patterns.map((p) => p.replace(/\*/g, '').replace(/\?/g, 'x')),
+  ];
+  return values.map((v) => {
+    if (v.startsWith('arn:') && !v.includes('\u0000')) return v;
+    const want = vector(v);
+    return alternatives.find((a) => a.startsWith('arn:') && vector(a) === want) ?? v;
+  });
+}
+
 /** Builds the request space of the policies. */
 export function requestSpace(policies: readonly CompiledPolicy[], opts: SpaceOptions): RequestSpace {
   const approx: string[] = [];
@@ -411,6 +430,7 @@ export function requestSpace(policies: readonly CompiledPolicy[], opts: SpaceOpt
   dimensions.set('action', { id: 'action', values: actionDimension(policies, opts) });
 
   const resourcePatterns: StringPattern[] = [];
+  const resourceTexts: string[] = [];
   const uses = new Map<string, KeyUse>();
   const use = (keyLower: string, key: string): KeyUse => {
     let u = uses.get(keyLower);
@@ -427,6 +447,7 @@ export function requestSpace(policies: readonly CompiledPolicy[], opts: SpaceOpt
         // A variable's value may be any text: it stands for `*` when cells are found.
         if (r.value.includes('${')) resourceVariables = true;
         resourcePatterns.push(arnPattern(r.value.replace(VARIABLE, '*')));
+        resourceTexts.push(r.value.replace(VARIABLE, '*'));
         for (const k of variableKeys(r.value)) use(k.toLowerCase(), k);
       }
       for (const c of st.conditions) {
@@ -436,12 +457,15 @@ export function requestSpace(policies: readonly CompiledPolicy[], opts: SpaceOpt
         for (const v of c.clause.values) for (const k of variableKeys(v.value)) use(k.toLowerCase(), k);
       }
     }
-  for (const r of opts.onlyResources ?? []) resourcePatterns.push(arnPattern(r));
+  for (const r of opts.onlyResources ?? []) {
+    resourcePatterns.push(arnPattern(r));
+    resourceTexts.push(r);
+  }
   if (resourceVariables)
     approx.push('Resource patterns with policy variables: cells found with each variable as `*`');
   const cells = stringCells(resourcePatterns, cellBudget);
   if (!cells.complete) approx.push('resources: more patterns than the state budget; some cells unvisited');
-  let resources = cells.values;
+  let resources = readable(cells.values, resourceTexts);
   if (opts.onlyResources) {
     const ms = opts.onlyResources.map((r) => compileArnGlob(r));
     resources = resources.filter((r) => ms.some((m) => m(r)));
