@@ -13,8 +13,10 @@ export interface Page<T> {
 }
 
 /**
- * Pages a list sorted by `keyOf`. The marker names the last key returned, so a page stays correct when
- * items before it are added or deleted between calls.
+ * Pages a list whose `keyOf` is unique. The marker names the last key returned and the next page starts
+ * right after that item, so a page stays correct when items before it are added or deleted between calls,
+ * whatever the list's order (ListRoles is ordered by name, its key is path and name). When the marked item
+ * itself is gone, the page starts at the first greater key, which is exact for lists sorted by their key.
  */
 export function paginate<T>(all: readonly T[], keyOf: (item: T) => string, params: QueryParams): Page<T> {
   const maxItems = params.int('MaxItems', { min: 1, max: 1000 }) ?? 100;
@@ -22,7 +24,8 @@ export function paginate<T>(all: readonly T[], keyOf: (item: T) => string, param
   let start = 0;
   if (marker !== undefined) {
     const after = decodeMarker(marker);
-    start = all.findIndex((item) => keyOf(item) > after);
+    const at = all.findIndex((item) => keyOf(item) === after);
+    start = at >= 0 ? at + 1 : all.findIndex((item) => keyOf(item) > after);
     if (start < 0) start = all.length;
   }
   const items = all.slice(start, start + maxItems);

@@ -263,6 +263,15 @@ describe('instance profiles', { skip }, () => {
     for (const name of ['ip-a', 'ip-b', 'ip-c']) {
       await client.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name }));
     }
+
+    // Listed by name, paged by path and name: a later name on an earlier path is not skipped.
+    await client.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'ord-a', Path: '/ord/z/' }));
+    await client.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'ord-b', Path: '/ord/a/' }));
+    const ordered: string[] = [];
+    for await (const page of paginateListInstanceProfiles({ client, pageSize: 1 }, { PathPrefix: '/ord/' })) {
+      ordered.push(...(page.InstanceProfiles ?? []).map((x) => x.InstanceProfileName ?? ''));
+    }
+    assert.deepEqual(ordered.sort(), ['ord-a', 'ord-b']);
   });
 
   test('authorized by the engine: AddRoleToInstanceProfile needs iam:PassRole on the role too', async () => {

@@ -127,6 +127,22 @@ test('pagination: pages of MaxItems with an opaque Marker, stable when earlier i
   );
 });
 
+test('pagination of a list not sorted by its key (roles by name, keyed by path and name) skips nothing', () => {
+  const roles = ['/z/a', '/a/b', '/m/c'];
+  const seen: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = paginate(
+      roles,
+      (x) => x,
+      QueryParams.parse(`MaxItems=1${marker ? `&Marker=${marker}` : ''}`),
+    );
+    seen.push(...page.items);
+    marker = page.marker;
+  } while (marker !== undefined);
+  assert.deepEqual(seen, roles);
+});
+
 test('error map: AWS statuses and Sender/Receiver; unknown errors become ServiceFailure without details', () => {
   const cases: [ErrorCode, number, string][] = [
     ['NoSuchEntity', 404, 'NoSuchEntity'],
