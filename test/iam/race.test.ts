@@ -47,25 +47,36 @@ describe('the race for the fifth policy version', () => {
   it('SQLite, two processes on one file: one success, one LimitExceeded', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'rolecall.db');
-    const go = path.join(dir, 'go');
     const setup = new SqliteStore(db, { keyFile: `${db}.key` });
     const arn = await fourVersions(setup);
     await setup.close();
     const racer = path.join(repoRoot, 'test/iam/fixtures/version-racer.ts');
-    const runs = ['s3:X', 's3:Y'].map(
-      (a) =>
-        new Promise<string>((resolve, reject) => {
-          const c = spawn(process.execPath, ['--import', 'tsx', racer, db, arn, go, a], { cwd: repoRoot });
-          let out = '';
-          c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          c.on('error', reject);
-          c.on('exit', () => resolve(out.trim()));
-        }),
-    );
-    // Both children are started and polling before the gate opens.
-    await new Promise((r) => setTimeout(r, 1500));
-    fs.writeFileSync(go, '');
-    const outs = await Promise.all(runs);
+    // A ready/go handshake: each child prints `ready` once its store is open and the policy read, and
+    // both are told to go only when both are ready, so the two writes are in flight together.
+    const children = ['s3:X', 's3:Y'].map((a) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', racer, db, arn, a], {
+        cwd: repoRoot,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let out = '';
+      let onReady: () => void = () => undefined;
+      const ready = new Promise<void>((resolve, reject) => {
+        onReady = resolve;
+        c.on('exit', (code) => reject(new Error(`racer exited (${code}) before ready: ${out}`)));
+      });
+      c.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.startsWith('ready\n')) onReady();
+      });
+      const done = new Promise<string>((resolve, reject) => {
+        c.on('error', reject);
+        c.on('exit', () => resolve(out.replace(/^ready\n/, '').trim()));
+      });
+      return { c, ready, done };
+    });
+    await Promise.all(children.map((x) => x.ready));
+    for (const x of children) x.c.stdin.write('go\n');
+    const outs = await Promise.all(children.map((x) => x.done));
     const ok = outs.filter((o) => o.startsWith('ok v5'));
     const limited = outs.filter(
       (o) => o === 'error LimitExceeded: Cannot exceed quota for PolicyVersionsPerPolicy: 5',
