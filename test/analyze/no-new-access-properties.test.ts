@@ -14,6 +14,7 @@ import {
   checkNoNewAccess,
   type AccessPolicyKind,
 } from '../../src/analyze/index.js';
+import { principalContext } from '../../src/analyze/request-space.js';
 
 const ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 'iam:PassRole', 'ec2:RunInstances'];
 const ACTION_PATTERNS = [...ACTIONS, 's3:*', 's3:Get*', '*', 's3:?utObject', 'iam:*', '*:*Object'];
@@ -244,6 +245,93 @@ describe('check-access-not-granted is exact on small policies', () => {
         },
       ),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('check-no-new-access is exact on small trust policies (principals)', () => {
+  const A1 = '111111111111';
+  const A2 = '222222222222';
+  const OWNER = '444455556666';
+  const ROLE = `arn:aws:iam::${OWNER}:role/target`;
+  const entries = [
+    { AWS: `arn:aws:iam::${A1}:root` },
+    { AWS: A2 },
+    { AWS: `arn:aws:iam::${A1}:role/r1` },
+    { AWS: `arn:aws:iam::${A2}:user/u` },
+    { AWS: '*' },
+    { Service: 'ec2.amazonaws.com' },
+  ];
+  const conditions = [
+    undefined,
+    { StringEquals: { 'aws:PrincipalAccount': A1 } },
+    { StringNotEquals: { 'aws:PrincipalAccount': A2 } },
+    { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/r*' } },
+    { Bool: { 'aws:PrincipalIsAWSService': 'true' } },
+  ];
+  const trustStatement = fc.record({
+    Effect: fc.constantFrom('Allow', 'Allow', 'Deny'),
+    principal: fc.constantFrom(...entries),
+    condition: fc.constantFrom(...conditions),
+  });
+  const trustPolicy = fc.array(trustStatement, { minLength: 1, maxLength: 3 });
+  type TrustGen = typeof trustPolicy extends fc.Arbitrary<infer T> ? T : never;
+  const toTrust = (p: TrustGen) => ({
+    Version: '2012-10-17',
+    Statement: p.map((s) => ({
+      Effect: s.Effect,
+      Principal: s.principal,
+      Action: 'sts:AssumeRole',
+      ...(s.condition ? { Condition: s.condition } : {}),
+    })),
+  });
+  const PRINCIPALS: AuthzRequest['principal'][] = [
+    ...[A1, A2, '333333333333'].flatMap((a) => [
+      `arn:aws:iam::${a}:role/r1`,
+      `arn:aws:iam::${a}:role/x`,
+      `arn:aws:iam::${a}:user/u`,
+      `arn:aws:sts::${a}:assumed-role/r1/s`,
+      `arn:aws:iam::${a}:root`,
+    ]),
+    { Service: 'ec2.amazonaws.com' },
+    { Service: 'lambda.amazonaws.com' },
+  ];
+  const trustAllows = (p: CompiledPolicy, principal: AuthzRequest['principal']) => {
+    const r: AuthzRequest = {
+      principal,
+      action: 'sts:AssumeRole',
+      resource: ROLE,
+      resourceAccount: OWNER,
+      context: principalContext(principal),
+    };
+    return authorize(r, aloneSet('trust', p, principal), { now: NOW }).decision === 'Allow';
+  };
+
+  it('agrees with brute force over principals of named, other and fresh accounts and services', () => {
+    fc.assert(
+      fc.property(trustPolicy, trustPolicy, (a, b) => {
+        const existing = compile(toTrust(a), 'trust');
+        const updated = compile(toTrust(b), 'trust');
+        const r = checkNoNewAccess(existing, updated, {
+          kind: 'trust',
+          now: NOW,
+          actions: ['sts:AssumeRole'],
+        });
+        const brute = PRINCIPALS.find((p) => trustAllows(updated, p) && !trustAllows(existing, p));
+        if (r.result === 'FAIL') {
+          const w = r.witness!;
+          assert.equal(
+            authorize(w.request, aloneSet('trust', updated, w.request.principal), { now: NOW }).decision,
+            'Allow',
+          );
+          assert.notEqual(
+            authorize(w.request, aloneSet('trust', existing, w.request.principal), { now: NOW }).decision,
+            'Allow',
+          );
+        } else if (r.exact)
+          assert.equal(brute, undefined, `PASS, but brute force finds ${JSON.stringify(brute)}`);
+      }),
+      { numRuns: 60 },
     );
   });
 });
