@@ -59,22 +59,37 @@ test('studio: template files pass `emr check` and `emr lint`; an untagged subnet
   assert.equal(bad.status, 2);
   const out = JSON.parse(bad.stdout) as {
     ready: boolean;
-    results: { decision: string; fix?: unknown; failedCondition?: { key: string } }[];
+    targets: {
+      results: {
+        decision: string;
+        fixes?: unknown[];
+        fix?: string[];
+        proven?: boolean;
+        failedCondition?: { key: string };
+        place?: { line: number };
+      }[];
+    }[];
   };
   assert.equal(out.ready, false);
-  const denied = out.results.filter((r) => r.decision !== 'Allow');
+  const denied = (out.targets[0]?.results ?? []).filter((r) => r.decision !== 'Allow');
   assert.deepEqual(
-    denied.map((d) => d.fix),
+    denied.map((d) => d.fixes),
     [
-      {
-        kind: 'tag-resource',
-        resourceKind: 'subnet',
-        id: 'subnet-9',
-        key: 'for-use-with-amazon-emr-managed-policies',
-        value: 'true',
-      },
+      [
+        {
+          kind: 'tag-resource',
+          arn: 'arn:aws:ec2:us-east-1:111122223333:subnet/subnet-9',
+          key: 'for-use-with-amazon-emr-managed-policies',
+          value: 'true',
+        },
+      ],
     ],
   );
+  assert.deepEqual(denied[0]?.fix, [
+    'aws ec2 create-tags --resources subnet-9 --tags Key=for-use-with-amazon-emr-managed-policies,Value=true',
+  ]);
+  assert.equal(denied[0]?.proven, true);
+  assert.equal(denied[0]?.place?.line, 1);
   assert.equal(denied[0]?.failedCondition?.key, 'aws:ResourceTag/for-use-with-amazon-emr-managed-policies');
 });
 
@@ -185,5 +200,9 @@ test('template --apply creates the role in the store, again brings it back, and 
   const r = runCli(args);
   assert.equal(r.status, 2);
   assert.match(r.stdout, /^DENIED {2}s3:ListBucket on arn:aws:s3:::elsewhere /m);
-  assert.match(r.stdout, /nearest statement EMR_Notebooks_DefaultRole-permissions#TaggedSecurityGroups/);
+  // Notebooks need no EMR tag on their security groups (the Notebooks managed policy has no tag condition).
+  assert.doesNotMatch(r.stdout, /^DENIED .*security-group/m);
+  // The check read the store and left it as it was.
+  const listed = runCli(['resource', 'list', '--store', store]);
+  assert.doesNotMatch(listed.stdout, /elsewhere/);
 });

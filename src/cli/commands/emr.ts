@@ -6,65 +6,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { emrPack } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
-import {
-  checkReadiness,
-  describeFix,
-  emrTemplate,
-  SEED_DISCREPANCIES,
-  type EmrEnvironment,
-  type EmrKind,
-  type RolePolicies,
-} from '../../knowledge/emr/index.js';
+import { EMR_SERVICES, emrTemplate, SEED_DISCREPANCIES, type EmrKind } from '../../knowledge/emr/index.js';
 import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
-import { exitCodes, type CommandContext } from '../context.js';
+import type { CommandContext } from '../context.js';
 import { formatOf, runFindings } from './findings-output.js';
 import { accountId, arnValue } from './input-values.js';
-import {
-  accountOf,
-  readTextFile,
-  storeOptions,
-  withControlPlane,
-  type StoreOptions,
-} from './control-plane-options.js';
+import { withControlPlane } from './control-plane-options.js';
+import { register as registerCheck } from './emr-check.js';
 
 const KINDS: readonly EmrKind[] = ['studio', 'notebooks', 'serverless'];
-const DEFAULT_NAMES: Record<EmrKind, string> = {
-  studio: 'EMRStudio_Service_Role',
-  notebooks: 'EMR_Notebooks_DefaultRole',
-  serverless: 'EMRServerlessJobRuntimeRole',
-};
+const DEFAULT_NAMES = (kind: EmrKind): string => EMR_SERVICES[kind].defaultRoleName;
 
 function kindOf(v: string): EmrKind {
   if (!(KINDS as readonly string[]).includes(v))
     throw new RolecallError('UsageError', `unknown EMR role kind \`${v}\``);
   return v as EmrKind;
-}
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-function parseJsonOrYaml(file: string): unknown {
-  const text = readTextFile(file);
-  try {
-    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (e) {
-    throw new RolecallError(
-      'InvalidFile',
-      `cannot parse \`${file}\`: ${(e as Error).message.split('\n')[0] ?? ''}`,
-    );
-  }
-}
-
-function loadEnv(file: string): EmrEnvironment {
-  const env = parseJsonOrYaml(file) as Partial<EmrEnvironment> | null;
-  if (!env || typeof env !== 'object')
-    throw new RolecallError('InvalidFile', `\`${file}\` is not an environment object`);
-  for (const k of ['account', 'region'] as const)
-    if (typeof env[k] !== 'string')
-      throw new RolecallError('InvalidFile', `\`${file}\`: \`${k}\` is required`, { file, path: `$.${k}` });
-  return env as EmrEnvironment;
 }
 
 interface TemplateOptions {
@@ -78,16 +36,6 @@ interface TemplateOptions {
   out?: string;
   apply?: boolean;
   store?: string;
-}
-
-interface CheckOptions {
-  role?: string;
-  store?: string;
-  account?: string;
-  policies?: string[];
-  trust?: string;
-  env: string;
-  json?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -110,7 +58,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--store <location>', 'store for --apply')
     .action(async (k: string, o: TemplateOptions) => {
       const kind = kindOf(k);
-      const roleName = o.name ?? DEFAULT_NAMES[kind];
+      const roleName = o.name ?? DEFAULT_NAMES(kind);
       // Checked before anything is written: a template for a mistyped account or key grants nothing.
       const account = accountId(o.account ?? '123456789012', '--account');
       if (o.kmsKey !== undefined) arnValue(o.kmsKey, '--kms-key', 'kms');
@@ -167,104 +115,7 @@ export function register(program: Command, ctx: CommandContext): void {
       }
     });
 
-  storeOptions(
-    emr
-      .command('check <kind>')
-      .description(
-        'decide every call the EMR service makes with a role, and suggest the smallest fix for each denial',
-      ),
-  )
-    .option('--role <name>', 'role in the store (its trust policy, inline and attached policies)')
-    .option('--policies <file>', 'permissions policy file (repeatable)', collect)
-    .option('--trust <file>', 'trust policy file (with --policies)')
-    .requiredOption('--env <file>', 'environment file, YAML or JSON')
-    .option('--json', 'machine-readable output')
-    .action(async (k: string, o: CheckOptions) => {
-      const kind = kindOf(k);
-      const env = loadEnv(o.env);
-      let role: RolePolicies;
-      if (o.role) {
-        const name = o.role;
-        role = await withControlPlane(o as StoreOptions, async (cp) => {
-          const account = o.account ? accountOf(o) : env.account;
-          const r = await cp.iam.getRole(account, name);
-          const ref = { kind: 'role' as const, account, name };
-          const inline = await cp.iam.listInlinePolicies(ref);
-          const names = inline.map((p) => p.name);
-          const docs: unknown[] = inline.map((p) => JSON.parse(p.document) as unknown);
-          for (const a of await cp.iam.listAttachedPolicies(ref)) {
-            const info = await cp.iam.getPolicy(a.arn);
-            const v = await cp.iam.getPolicyVersion(a.arn, info.defaultVersionId);
-            docs.push(JSON.parse(v.document) as unknown);
-            names.push(a.name);
-          }
-          return { trust: JSON.parse(r.trustPolicy) as unknown, permissions: docs, permissionNames: names };
-        });
-        env.roleName ??= o.role;
-      } else if (o.policies) {
-        role = {
-          permissions: o.policies.map(parseJsonOrYaml),
-          ...(o.trust ? { trust: parseJsonOrYaml(o.trust) } : {}),
-        };
-        env.roleName ??= DEFAULT_NAMES[kind];
-      } else throw new RolecallError('UsageError', 'give --role NAME or --policies FILE');
-      const results = checkReadiness(kind, role, env, Date.now());
-      const failed = results.filter((r) => r.decision !== 'Allow');
-      if (o.json) {
-        ctx.out(
-          `${JSON.stringify(
-            {
-              ready: failed.length === 0,
-              results: results.map((r) => ({
-                operation: r.call.operation,
-                principal: r.call.principal,
-                action: r.call.action,
-                resource: r.call.resource,
-                context: r.call.context,
-                decision: r.decision,
-                ...(r.statement ? { statement: r.statement } : {}),
-                ...(r.failedCondition
-                  ? {
-                      failedCondition: {
-                        operator: r.failedCondition.operator,
-                        key: r.failedCondition.key,
-                        values: r.failedCondition.values,
-                        seen: r.failedCondition.seen ?? null,
-                      },
-                    }
-                  : {}),
-                ...(r.fix ? { fix: r.fix } : {}),
-                source: r.call.source,
-              })),
-            },
-            null,
-            2,
-          )}\n`,
-        );
-      } else {
-        for (const r of results) {
-          const call = `${r.call.action} on ${r.call.resource}`;
-          if (r.decision === 'Allow') {
-            ctx.out(`OK      ${call}\n`);
-            continue;
-          }
-          ctx.out(`DENIED  ${call} (${r.call.operation})\n`);
-          ctx.out(`        ${r.statement ? `nearest statement ${r.statement}` : 'no statement allows it'}\n`);
-          const c = r.failedCondition;
-          if (c)
-            ctx.out(
-              `        ${c.operator} ${c.key} wants ${c.values.join(', ')}, request had ${c.seen ? c.seen.join(', ') : 'no value'}\n`,
-            );
-          if (r.fix) ctx.out(`        fix: ${describeFix(r.fix)}\n`);
-        }
-        ctx.out(
-          failed.length === 0
-            ? `ready: ${results.length} calls allowed\n`
-            : `not ready: ${failed.length} of ${results.length} calls denied\n`,
-        );
-      }
-      ctx.exitCode = failed.length === 0 ? exitCodes.ok : exitCodes.deny;
-    });
+  registerCheck(emr, ctx);
 
   emr
     .command('lint <files...>')

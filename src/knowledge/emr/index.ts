@@ -1,5 +1,4 @@
-/** The EMR pack: the services' calls, least-privilege templates, readiness checks. */
+/** The EMR pack's data: each service's calls and trust, least-privilege templates, the environment file's shape. */
 export * from './environment.js';
 export * from './service-model.js';
 export * from './templates.js';
-export * from './readiness.js';

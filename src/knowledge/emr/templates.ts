@@ -1,6 +1,6 @@
 /** Least-privilege policies for the three EMR roles: specific buckets, EMR's tag conditions, confused-deputy keys. */
 import { EMR_TAG_KEY, type EmrKind } from './environment.js';
-import { TRUST } from './service-model.js';
+import { EMR_SERVICES, TRUST } from './service-model.js';
 
 export interface TemplateOptions {
   account: string;
@@ -40,7 +40,7 @@ function split(bucket: string): { name: string; objects: string } {
   return { name, objects: `arn:aws:s3:::${name}/${prefix ? `${prefix}/` : ''}*` };
 }
 
-function s3Statements(o: TemplateOptions): Statement[] {
+function s3Statements(kind: EmrKind, o: TemplateOptions): Statement[] {
   const { name, objects } = split(o.bucket);
   const out: Statement[] = [
     {
@@ -60,14 +60,9 @@ function s3Statements(o: TemplateOptions): Statement[] {
     out.push({
       Sid: 'KeyThroughS3',
       Effect: 'Allow',
-      // kms:ReEncrypt in the Studio page names no action; ReEncryptFrom/To are the real ones.
-      Action: [
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        'kms:ReEncryptFrom',
-        'kms:ReEncryptTo',
-        'kms:DescribeKey',
-      ],
+      // Studio and Notebooks: their pages' list (kms:ReEncrypt names no action; ReEncryptFrom/To are the
+      // real ones). Serverless jobs read and write SSE-KMS objects, which is Decrypt and GenerateDataKey.
+      Action: [...EMR_SERVICES[kind].kmsActions],
       Resource: o.kmsKeyArn,
       Condition: { StringEquals: { 'kms:ViaService': `s3.${o.region}.amazonaws.com` } },
     });
@@ -179,50 +174,24 @@ function network(kind: EmrKind): Statement[] {
     },
   ];
   if (kind === 'studio') return [...common, ...taggedOnly];
-  // Notebooks tag their ENIs with the editor id only (AmazonElasticMapReduceEditorsRole).
+  // Notebooks: AmazonElasticMapReduceEditorsRole grants the network calls with no tag condition, so the
+  // VPC, subnets and security groups need no EMR tag; this template scopes them to the account and region.
+  // https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-managed-notebooks-service-role.html
   return [
     ...common,
     {
-      Sid: 'EniInTaggedSubnetsAndGroups',
-      Effect: 'Allow',
-      Action: 'ec2:CreateNetworkInterface',
-      Resource: [`${ec2}:subnet/*`, `${ec2}:security-group/*`],
-      Condition: tagEq('ResourceTag'),
-    },
-    {
-      Sid: 'NewEni',
+      Sid: 'NotebookNetwork',
       Effect: 'Allow',
       Action: [
         'ec2:CreateNetworkInterface',
         'ec2:CreateNetworkInterfacePermission',
         'ec2:DeleteNetworkInterface',
-      ],
-      Resource: `${ec2}:network-interface/*`,
-    },
-    {
-      Sid: 'TaggedSecurityGroups',
-      Effect: 'Allow',
-      Action: [
         'ec2:AuthorizeSecurityGroupIngress',
         'ec2:AuthorizeSecurityGroupEgress',
         'ec2:RevokeSecurityGroupEgress',
+        'ec2:CreateSecurityGroup',
       ],
-      Resource: `${ec2}:security-group/*`,
-      Condition: tagEq('ResourceTag'),
-    },
-    {
-      Sid: 'GroupInTaggedVpc',
-      Effect: 'Allow',
-      Action: 'ec2:CreateSecurityGroup',
-      Resource: `${ec2}:vpc/*`,
-      Condition: tagEq('ResourceTag'),
-    },
-    {
-      // Notebooks do not send the EMR tag on the new group (AmazonElasticMapReduceEditorsRole has no condition).
-      Sid: 'NewGroup',
-      Effect: 'Allow',
-      Action: 'ec2:CreateSecurityGroup',
-      Resource: `${ec2}:security-group/*`,
+      Resource: [`${ec2}:subnet/*`, `${ec2}:security-group/*`, `${ec2}:network-interface/*`, `${ec2}:vpc/*`],
     },
     {
       Sid: 'TagOnCreate',
@@ -253,7 +222,7 @@ export function emrTemplate(kind: EmrKind, o: TemplateOptions): EmrTemplate {
         Condition: tagEq('ResourceTag'),
       });
   }
-  perms.push(...s3Statements(o));
+  perms.push(...s3Statements(kind, o));
   if (kind === 'serverless' && o.glue)
     perms.push({
       Sid: 'GlueCatalog',
@@ -272,13 +241,7 @@ export function emrTemplate(kind: EmrKind, o: TemplateOptions): EmrTemplate {
       Sid: `Allow${o.roleName.replace(/[^A-Za-z0-9]/g, '')}ThroughS3`,
       Effect: 'Allow',
       Principal: { AWS: roleArn },
-      Action: [
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        'kms:ReEncryptFrom',
-        'kms:ReEncryptTo',
-        'kms:DescribeKey',
-      ],
+      Action: [...EMR_SERVICES[kind].kmsActions],
       Resource: '*',
       Condition: { StringEquals: { 'kms:ViaService': `s3.${o.region}.amazonaws.com` } },
     };
