@@ -11,7 +11,8 @@ import { accessAnalyzerPack, emrPack, validatePolicyText, type Finding } from '.
 import { RolecallError } from '../../errors.js';
 import type { AuthzRequest } from '../../eval/types.js';
 import { RESOURCE_TYPES, type ResourceInfo, type ResourceType } from '../../iam/index.js';
-import { checkReadiness, describeFix, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
+import { checkEnvironment, describeFix } from '../../iam/import/readiness.js';
+import type { EmrEnvironment, EmrKind } from '../../knowledge/emr/index.js';
 import { serviceActions } from '../../knowledge/service-data.js';
 import type { PolicyKind } from '../../policy/index.js';
 import type { ApiBackend, ApiControlPlane } from '../backend.js';
@@ -244,33 +245,42 @@ export function consoleOperations(
         const env = readEnvironment(ctx.params.string('Environment') ?? '', account, name);
         const role = await cp.iam.getRole(account, name);
         const inline = await cp.iam.listInlinePolicies(roleRef(name));
-        const names = inline.map((p) => p.name);
         const docs: unknown[] = inline.map((p) => JSON.parse(p.document) as unknown);
         for (const a of await cp.iam.listAttachedPolicies(roleRef(name))) {
           const info = await cp.iam.getPolicy(a.arn);
           docs.push(JSON.parse((await cp.iam.getPolicyVersion(a.arn, info.defaultVersionId)).document));
-          names.push(a.name);
         }
-        const results = checkReadiness(
+        const { results } = await checkEnvironment(
+          { ...env, trustPolicy: JSON.parse(role.trustPolicy) as unknown, policies: docs },
           kind,
-          { trust: JSON.parse(role.trustPolicy) as unknown, permissions: docs, permissionNames: names },
-          env,
-          ctx.now,
+          { now: ctx.now },
         );
         return {
           role: role.arn,
           kind,
           ready: results.every((r) => r.decision === 'Allow'),
           results: results.map((r) => ({
-            operation: r.call.operation,
+            operation: r.call.spec.operation,
             principal: r.call.principal,
             action: r.call.action,
             resource: r.call.resource,
             decision: r.decision,
             ...(r.statement !== undefined ? { statement: r.statement } : {}),
-            ...(r.failedCondition !== undefined ? { failedCondition: r.failedCondition } : {}),
-            ...(r.fix !== undefined ? { fix: r.fix, fixText: describeFix(r.fix) } : {}),
-            source: r.call.source,
+            ...(r.failedCondition !== undefined
+              ? {
+                  failedCondition: {
+                    operator: r.failedCondition.operator,
+                    key: r.failedCondition.key,
+                    values: r.failedCondition.values,
+                    ...(r.failedCondition.seen !== null ? { seen: r.failedCondition.seen } : {}),
+                  },
+                }
+              : {}),
+            ...(r.fixes !== undefined
+              ? { fix: r.fixes[0], fixText: r.fixes.flatMap((f) => describeFix(f, undefined)).join('\n') }
+              : {}),
+            ...(r.blocker !== undefined ? { blocker: r.blocker } : {}),
+            source: r.call.spec.source,
           })),
         };
       },

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { checkReadiness, type CallResult, type EmrFix, type EmrTarget } from '../../analyze/emr-readiness.js';
+import { checkReadiness, type CallResult, type EmrTarget } from '../../analyze/emr-readiness.js';
 import { toSarif, type Finding } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
 import { openControlPlane, planApply, readState } from '../../iam/index.js';
@@ -23,7 +23,7 @@ import {
   type SourcePlace,
 } from '../../iam/import/index.js';
 import { importEnvironment, parseEnvironmentFile } from '../../iam/import/environment-file.js';
-import { discoverTargets, environmentTarget, storeBackend } from '../../iam/import/readiness.js';
+import { describeFix, discoverTargets, environmentTarget, storeBackend } from '../../iam/import/readiness.js';
 import type { EmrEnvironment, EmrKind } from '../../knowledge/emr/index.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { packageVersion } from '../package-version.js';
@@ -133,63 +133,6 @@ function placeOf(setup: ImportedSetup | undefined, t: EmrTarget, r: CallResult):
     setup.places.get(roleKey(t.role)) ??
     (r.call.subject ? setup.places.get(placeKey.resource(r.call.subject)) : undefined)
   );
-}
-
-/** A fix in the user's own terms: a CloudFormation Tags entry, a Terraform tags entry, or an AWS CLI command. */
-export function describeFix(f: EmrFix, setup: ImportedSetup | undefined): string[] {
-  switch (f.kind) {
-    case 'tag-resource': {
-      const name = setup?.names.get(placeKey.resource(f.arn));
-      const id = f.arn.slice(f.arn.lastIndexOf('/') + 1);
-      if (setup?.format === 'cloudformation' && name)
-        return [`add to the Tags of ${name}:`, `  - Key: ${f.key}`, `    Value: "${f.value}"`];
-      if (setup?.format === 'terraform-plan' && name)
-        return [`add to the tags of ${name}:`, `  "${f.key}" = "${f.value}"`];
-      if (f.arn.includes(':secretsmanager:'))
-        return [`aws secretsmanager tag-resource --secret-id ${f.arn} --tags Key=${f.key},Value=${f.value}`];
-      return [`aws ec2 create-tags --resources ${id} --tags Key=${f.key},Value=${f.value}`];
-    }
-    case 'condition-key':
-      return [
-        `in statement ${f.statement} of ${policyName(f.policy)}, test \`${f.to}\` instead of \`${f.from}\` (the resource is being created, so it has no tags yet)`,
-      ];
-    case 'condition-value':
-      return [
-        `in statement ${f.statement} of ${policyName(f.policy)}, set ${f.operator} \`${f.key}\` to \`${f.to}\` (was ${f.from.map((v) => `\`${v}\``).join(', ')}); keep the condition, it protects against the confused deputy`,
-      ];
-    case 'trust-service':
-      return [
-        `add to the trust policy of ${f.role}: allow \`${f.service}\` to sts:AssumeRole with StringEquals aws:SourceAccount \`${f.account}\` and ArnLike aws:SourceArn \`${f.sourceArnPattern}\``,
-      ];
-    case 'managed-policy-version':
-      return [
-        `replace ${policyName(f.policy)} (a copy of ${f.managed} ${f.versionId}) by attaching ${f.managed}, whose current version ${f.current} has the permission`,
-      ];
-    case 'add-permission':
-      return [`allow \`${f.action}\` on \`${f.resource}\` in a policy of ${f.role}`];
-    case 'key-policy':
-      return [
-        `add to the key policy of ${f.key}: allow ${f.principal} \`${f.action}\`${f.viaService ? ` with kms:ViaService \`${f.viaService}\`` : ''}`,
-      ];
-    case 'bucket-policy':
-      return [
-        `add to the bucket policy of ${f.bucket}: allow ${f.principal} \`${f.action}\` on \`${f.resource}\``,
-      ];
-    case 'boundary-statement':
-      return [`add to the permissions boundary ${f.boundary}: allow \`${f.action}\` on \`${f.resource}\``];
-    case 'pass-role':
-      return [
-        `allow ${f.principal} \`iam:PassRole\` on ${f.role} with StringEquals iam:PassedToService \`${f.service}\``,
-      ];
-  }
-}
-
-function policyName(
-  p: EmrFix extends infer _ ? Extract<EmrFix, { kind: 'condition-key' }>['policy'] : never,
-): string {
-  if (p.kind === 'inline') return `the inline policy \`${p.policy}\` of ${p.owner} ${p.name}`;
-  if (p.kind === 'managed') return `the managed policy ${p.arn}`;
-  return `the trust policy of ${p.role}`;
 }
 
 function blockerText(r: CallResult): string | undefined {

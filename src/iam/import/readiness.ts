@@ -9,6 +9,8 @@
 import {
   checkReadiness,
   type CallResult,
+  type EmrFix,
+  type PolicyRef,
   type EmrLocation,
   type EmrTarget,
   type ReadinessBackend,
@@ -23,7 +25,7 @@ import { environmentLocations, importEnvironment } from './environment-file.js';
 import { planImport } from './index.js';
 import type { SourceNode } from './source.js';
 import type { EmrEnvironment } from '../../knowledge/emr/index.js';
-import type { ImportedSetup } from './setup.js';
+import { placeKey, type ImportedSetup } from './setup.js';
 
 export interface StoreBackend extends ReadinessBackend {
   readonly setup: DeclaredState;
@@ -265,4 +267,59 @@ export async function checkEnvironment(
   } finally {
     await cp.close();
   }
+}
+
+/** A fix in the user's own terms: a CloudFormation Tags entry, a Terraform tags entry, or an AWS CLI command. */
+export function describeFix(f: EmrFix, setup: ImportedSetup | undefined): string[] {
+  switch (f.kind) {
+    case 'tag-resource': {
+      const name = setup?.names.get(placeKey.resource(f.arn));
+      const id = f.arn.slice(f.arn.lastIndexOf('/') + 1);
+      if (setup?.format === 'cloudformation' && name)
+        return [`add to the Tags of ${name}:`, `  - Key: ${f.key}`, `    Value: "${f.value}"`];
+      if (setup?.format === 'terraform-plan' && name)
+        return [`add to the tags of ${name}:`, `  "${f.key}" = "${f.value}"`];
+      if (f.arn.includes(':secretsmanager:'))
+        return [`aws secretsmanager tag-resource --secret-id ${f.arn} --tags Key=${f.key},Value=${f.value}`];
+      return [`aws ec2 create-tags --resources ${id} --tags Key=${f.key},Value=${f.value}`];
+    }
+    case 'condition-key':
+      return [
+        `in statement ${f.statement} of ${policyName(f.policy)}, test \`${f.to}\` instead of \`${f.from}\` (the resource is being created, so it has no tags yet)`,
+      ];
+    case 'condition-value':
+      return [
+        `in statement ${f.statement} of ${policyName(f.policy)}, set ${f.operator} \`${f.key}\` to \`${f.to}\` (was ${f.from.map((v) => `\`${v}\``).join(', ')}); keep the condition, it protects against the confused deputy`,
+      ];
+    case 'trust-service':
+      return [
+        `add to the trust policy of ${f.role}: allow \`${f.service}\` to sts:AssumeRole with StringEquals aws:SourceAccount \`${f.account}\` and ArnLike aws:SourceArn \`${f.sourceArnPattern}\``,
+      ];
+    case 'managed-policy-version':
+      return [
+        `replace ${policyName(f.policy)} (a copy of ${f.managed} ${f.versionId}) by attaching ${f.managed}, whose current version ${f.current} has the permission`,
+      ];
+    case 'add-permission':
+      return [`allow \`${f.action}\` on \`${f.resource}\` in a policy of ${f.role}`];
+    case 'key-policy':
+      return [
+        `add to the key policy of ${f.key}: allow ${f.principal} \`${f.action}\`${f.viaService ? ` with kms:ViaService \`${f.viaService}\`` : ''}`,
+      ];
+    case 'bucket-policy':
+      return [
+        `add to the bucket policy of ${f.bucket}: allow ${f.principal} \`${f.action}\` on \`${f.resource}\``,
+      ];
+    case 'boundary-statement':
+      return [`add to the permissions boundary ${f.boundary}: allow \`${f.action}\` on \`${f.resource}\``];
+    case 'pass-role':
+      return [
+        `allow ${f.principal} \`iam:PassRole\` on ${f.role} with StringEquals iam:PassedToService \`${f.service}\``,
+      ];
+  }
+}
+
+function policyName(p: PolicyRef): string {
+  if (p.kind === 'inline') return `the inline policy \`${p.policy}\` of ${p.owner} ${p.name}`;
+  if (p.kind === 'managed') return `the managed policy ${p.arn}`;
+  return `the trust policy of ${p.role}`;
 }
