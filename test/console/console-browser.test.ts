@@ -447,7 +447,10 @@ describe('web console in Chromium', { skip }, () => {
     const denied = page.getByRole('table', { name: 'Calls the service makes' }).locator('tr.denied');
     assert.ok((await denied.count()) >= 1);
     await denied.first().getByText('subnet-9').first().waitFor();
-    await denied.first().getByText(`aws ec2 create-tags --resources subnet-9 --tags Key=${TAG},Value=true`).waitFor();
+    await denied
+      .first()
+      .getByText(`aws ec2 create-tags --resources subnet-9 --tags Key=${TAG},Value=true`)
+      .waitFor();
     await denied.first().locator('.failing', { hasText: 'request had no value' }).waitFor();
     assert.ok((await page.locator('tr.ok').count()) >= 1);
     await screenshot(page, 'readiness');
