@@ -29,6 +29,7 @@ import { exitCodes, type CommandContext } from '../context.js';
 import { packageVersion } from '../package-version.js';
 import { formatPlan } from './apply.js';
 import { readTextFile } from './control-plane-options.js';
+import { accountId } from './input-values.js';
 
 const KINDS: readonly EmrKind[] = ['studio', 'notebooks', 'serverless'];
 
@@ -189,7 +190,7 @@ export function register(emr: Command, ctx: CommandContext): void {
           'UsageError',
           `unknown format \`${format}\`; expected text, json, sarif or junit`,
         );
-      const account = o.account ?? '123456789012';
+      const account = accountId(o.account ?? '123456789012', '--account');
       const region = o.region ?? 'us-east-1';
       const setups: ImportedSetup[] = [];
       let env: EmrEnvironment | undefined;
