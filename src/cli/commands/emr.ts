@@ -176,7 +176,11 @@ export function register(program: Command, ctx: CommandContext): void {
         const p = await getAwsManagedPolicy(name);
         if (!p) continue;
         let prev = new Map<string, string>();
-        const versions = p.versions.map((v) => {
+        // Oldest first: v1, v2, ... v10 (numerically, not as text).
+        const ordered = [...p.versions].sort(
+          (x, y) => Number(x.versionId.slice(1)) - Number(y.versionId.slice(1)),
+        );
+        const versions = ordered.map((v) => {
           const actions = actionsOf(v.document);
           const added = [...actions]
             .filter(([a]) => !prev.has(a))

@@ -1,8 +1,10 @@
 /** `rolecall policy ...`: customer managed policies with versions, and AWS managed ones (read only). */
 import type { Command } from 'commander';
+import { diffPolicies, formatPolicyDiff } from '../../analyze/policy-diff.js';
 import { RolecallError } from '../../errors.js';
 import type { OpenedControlPlane } from '../../iam/index.js';
 import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
+import { parsePolicy, type PolicyDocument } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import {
   accountOf,
@@ -27,40 +29,15 @@ async function policyArnOf(cp: OpenedControlPlane, opts: StoreOptions, nameOrArn
   throw new RolecallError('NoSuchEntity', `Policy ${nameOrArn} does not exist or is not attachable.`);
 }
 
-/** Line diff of two documents, pretty-printed alike so that only content differences show. */
-export function diffDocuments(a: string, b: string): string {
-  const pretty = (t: string) => {
-    try {
-      return JSON.stringify(JSON.parse(t), null, 2).split('\n');
-    } catch {
-      return t.split('\n');
-    }
-  };
-  const x = pretty(a);
-  const y = pretty(b);
-  const lcs: number[][] = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
-  for (let i = x.length - 1; i >= 0; i--) {
-    for (let j = y.length - 1; j >= 0; j--) {
-      lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-    }
-  }
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < x.length || j < y.length) {
-    if (i < x.length && j < y.length && x[i] === y[j]) {
-      out.push(`  ${x[i]}`);
-      i++;
-      j++;
-    } else if (j < y.length && (i >= x.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push(`+ ${y[j]}`);
-      j++;
-    } else {
-      out.push(`- ${x[i]}`);
-      i++;
-    }
-  }
-  return out.join('\n') + '\n';
+/** A stored version's document, parsed (stored documents were valid when they were stored). */
+function documentOf(text: string, version: string): PolicyDocument {
+  const r = parsePolicy(text);
+  if (!r.document)
+    throw new RolecallError(
+      'MalformedPolicyDocument',
+      `version \`${version}\` does not parse: ${r.issues[0]?.message ?? ''}`,
+    );
+  return r.document;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -185,8 +162,10 @@ export function register(program: Command, ctx: CommandContext): void {
     );
 
   storeOptions(policy.command('diff <name-or-arn> <version-a> <version-b>'))
-    .description('line diff of two versions of a policy, AWS managed ones included')
-    .option('--json', 'print JSON: both versions and the diff lines')
+    .description(
+      'what changed between two versions of a policy, per statement (actions, resources, principals, conditions); AWS managed ones included',
+    )
+    .option('--json', 'print JSON: both versions and the changed statements')
     .action((nameOrArn: string, a: string, b: string, opts: StoreOptions) =>
       withControlPlane(opts, async (cp) => {
         const arn = await policyArnOf(cp, opts, nameOrArn);
@@ -194,13 +173,13 @@ export function register(program: Command, ctx: CommandContext): void {
           cp.iam.getPolicyVersion(arn, a),
           cp.iam.getPolicyVersion(arn, b),
         ]);
-        const diff = diffDocuments(va.document, vb.document);
+        const statements = diffPolicies(documentOf(va.document, a), documentOf(vb.document, b));
         if (opts.json) {
-          print(ctx, opts, { arn, from: va, to: vb, lines: diff.trimEnd().split('\n') });
+          print(ctx, opts, { arn, from: va, to: vb, statements });
           return;
         }
         ctx.out(`--- ${arn} ${a}\n+++ ${arn} ${b}\n`);
-        ctx.out(diff);
+        ctx.out(formatPolicyDiff(statements));
       }),
     );
 
