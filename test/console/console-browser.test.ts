@@ -386,7 +386,7 @@ describe('web console in Chromium', { skip }, () => {
       .waitFor({ state: 'attached' });
     await page.getByRole('button', { name: 'Explain' }).click();
     const decision = page.locator('[data-decision]');
-    await decision.filter({ hasText: 'ImplicitDeny' }).waitFor();
+    await page.locator('[data-decision="ImplicitDeny"]').waitFor();
     assert.match((await decision.textContent()) ?? '', /no identity-based or resource-based policy allows/);
 
     // The flow: the identity/resource step decided it and is highlighted; the boundary was not reached.
@@ -415,7 +415,7 @@ describe('web console in Chromium', { skip }, () => {
     await statement.locator('tr.condition.failing td.seen', { hasText: 'false' }).waitFor();
     await field.fill('true');
     await page.getByRole('button', { name: 'Explain' }).click();
-    await decision.filter({ hasText: 'Allow' }).waitFor();
+    await page.locator('[data-decision="Allow"]').waitFor();
     assert.equal(await page.locator('svg g.step.final').getAttribute('data-state'), 'decided');
     await screenshot(page, 'explain-allowed');
     assert.deepEqual(await unnamedControls(page), []);
