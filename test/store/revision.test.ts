@@ -9,8 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { PostgresStore} from '../../src/store/index.js';
 import { SqliteStore } from '../../src/store/index.js';
-import { tempDir } from './backends.js';
+import { PG_URL, postgresBackend, postgresUnavailable, tempDir } from './backends.js';
 
 test('SQLite: the revision bump and the data commit together, or neither does', async () => {
   const dir = tempDir();
@@ -39,5 +41,40 @@ test('SQLite: the revision bump and the data commit together, or neither does', 
   } finally {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PostgreSQL: the revision bump and the data commit together, or neither does', async (t) => {
+  const why = await postgresUnavailable();
+  if (why !== undefined) {
+    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${why}`);
+    t.skip(`PostgreSQL not reachable: ${why}`);
+    return;
+  }
+  const store = await postgresBackend.open();
+  try {
+    await store.withTransaction((tx) => tx.put('role', '111122223333/first', 1));
+    const rev = await store.revision();
+    const schema = (store as PostgresStore).schema;
+    const other = new pg.Client({ connectionString: PG_URL });
+    await other.connect();
+    try {
+      await other.query(
+        `CREATE FUNCTION "${schema}".frozen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'revision frozen'; END $$`,
+      );
+      await other.query(
+        `CREATE TRIGGER frozen BEFORE UPDATE ON "${schema}".revision FOR EACH ROW EXECUTE FUNCTION "${schema}".frozen()`,
+      );
+    } finally {
+      await other.end();
+    }
+    await assert.rejects(store.withTransaction((tx) => tx.put('role', '111122223333/second', 2)));
+    assert.equal(await store.revision(), rev);
+    const second = await store.withTransaction((tx) => tx.get('role', '111122223333/second'), {
+      readOnly: true,
+    });
+    assert.equal(second, undefined, 'the data was committed without the revision');
+  } finally {
+    await postgresBackend.dispose(store);
   }
 });
