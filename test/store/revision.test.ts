@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { PostgresStore} from '../../src/store/index.js';
+import type { PostgresStore } from '../../src/store/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { PG_URL, postgresBackend, postgresUnavailable, tempDir } from './backends.js';
 
