@@ -285,9 +285,26 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
     });
     return true;
   };
-  const UNKNOWN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+  // Placeholders that IAM accepts and that grant nothing; every call that depends on them is undecidable.
+  const UNKNOWN_POLICY = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': 'known-after-apply' } },
+      },
+    ],
+  });
+  const UNKNOWN_TRUST = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' },
+    ],
+  });
   const doc = (i: Instance, k: string, owner: string, what: string): string => {
-    if (unknownIf(i, k, owner, what)) return UNKNOWN_POLICY;
+    if (unknownIf(i, k, owner, what)) return k === 'assume_role_policy' ? UNKNOWN_TRUST : UNKNOWN_POLICY;
     const v = i.after[k];
     return typeof v === 'string' ? v : UNKNOWN_POLICY;
   };
@@ -568,9 +585,15 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
       }
     }
   }
+  // A role whose trust policy is known only after apply may be a runtime role: it is checked (and reported
+  // undecidable) rather than left out.
+  const trustUnknown = (r: { account: string; name: string }) =>
+    setup.unknowns.some(
+      (u) => u.owner === placeKey.role(r.account, r.name) && u.what.startsWith('the trust policy'),
+    );
   for (const app of setup.applications)
     app.runtimeRoles = setup.state.roles
-      .filter((r) => trusts(r.trustPolicy, 'emr-serverless.amazonaws.com'))
+      .filter((r) => trusts(r.trustPolicy, 'emr-serverless.amazonaws.com') || trustUnknown(r))
       .map((r) => `arn:aws:iam::${r.account}:role${r.path}${r.name}`);
   for (const s of setup.studios) setup.state.resources.push(emrResourceState(s, account));
   for (const a of setup.applications) setup.state.resources.push(emrResourceState(a, account));

@@ -1,0 +1,189 @@
+/**
+ * `emr check` on each real format (fixtures written from the CloudFormation user guide, Terraform's JSON
+ * output format and the AWS CLI reference): good setups are ready; broken ones are denied with the fix in
+ * the input's own terms, placed at the line of the user's file, and proven; SARIF and JUnit carry the place.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const fixtures = path.join(repoRoot, 'test/emr/fixtures');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-check-'));
+const account = ['--account', '111122223333'];
+
+interface Out {
+  ready: boolean;
+  targets: {
+    name: string;
+    results: {
+      action: string;
+      resource: string;
+      decision: string;
+      fix?: string[];
+      proven?: boolean;
+      reason: string;
+      place?: { file: string; line: number };
+    }[];
+  }[];
+}
+const bad = (o: Out) => o.targets.flatMap((t) => t.results.filter((r) => r.decision !== 'Allow'));
+
+test('every format: the good fixture is ready', () => {
+  for (const args of [
+    ['--template', path.join(fixtures, 'cloudformation/studio.yaml'), ...account],
+    ['--plan', path.join(fixtures, 'terraform/serverless.plan.json'), ...account],
+    ['--snapshot', path.join(fixtures, 'snapshot/notebooks')],
+  ]) {
+    const r = runCli(['emr', 'check', ...args, '--json']);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const o = JSON.parse(r.stdout) as Out;
+    assert.equal(o.ready, true);
+    assert.equal(o.targets.length, 1);
+    assert.deepEqual(bad(o), []);
+  }
+});
+
+test('CloudFormation: an untagged subnet gets a Tags entry for its logical id, at its line, proven', () => {
+  const text = fs.readFileSync(path.join(fixtures, 'cloudformation/studio.yaml'), 'utf8');
+  const broken = text.replace(
+    /( {2}SubnetB:\n {4}Type: AWS::EC2::Subnet\n {4}Properties:\n {6}VpcId: !Ref StudioVpc\n {6}CidrBlock: !Select \[1, !Ref CidrBlocks\]\n) {6}Tags:\n {8}- Key: for-use-with-amazon-emr-managed-policies\n {10}Value: "true"\n/,
+    '$1',
+  );
+  assert.notEqual(broken, text);
+  const file = path.join(dir, 'studio.yaml');
+  fs.writeFileSync(file, broken);
+  const r = runCli(['emr', 'check', '--template', file, ...account, '--json']);
+  assert.equal(r.status, 2, r.stderr);
+  const denied = bad(JSON.parse(r.stdout) as Out);
+  assert.deepEqual(
+    denied.map((d) => d.action),
+    ['ec2:CreateNetworkInterface'],
+  );
+  assert.deepEqual(denied[0]?.fix, [
+    'add to the Tags of SubnetB:',
+    '  - Key: for-use-with-amazon-emr-managed-policies',
+    '    Value: "true"',
+  ]);
+  assert.equal(denied[0]?.proven, true);
+  const line = broken.split('\n').findIndex((l) => l === '  SubnetB:') + 1;
+  assert.equal(denied[0]?.place?.line, line);
+  const sarif = JSON.parse(
+    runCli(['emr', 'check', '--template', file, ...account, '--format', 'sarif']).stdout,
+  ) as {
+    runs: {
+      results: {
+        ruleId: string;
+        locations: {
+          physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+        }[];
+      }[];
+    }[];
+  };
+  const res = sarif.runs[0]?.results ?? [];
+  assert.deepEqual(
+    res.map((x) => [
+      x.ruleId,
+      x.locations[0]?.physicalLocation.region.startLine,
+      x.locations[0]?.physicalLocation.artifactLocation.uri,
+    ]),
+    [['EMR-READINESS-DENIED', line, file]],
+  );
+  const junit = runCli(['emr', 'check', '--template', file, ...account, '--format', 'junit']).stdout;
+  assert.match(junit, /<testsuite name="Studio studio-dev" tests="\d+" failures="1">/);
+  assert.match(
+    junit,
+    new RegExp(
+      `<testcase [^>]*name="ec2:CreateNetworkInterface on [^"]*subnet-subnetb" file="${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" line="${line}">`,
+    ),
+  );
+});
+
+test('Terraform: a trust policy known only after apply makes the role undecidable, never ready', () => {
+  const plan = JSON.parse(fs.readFileSync(path.join(fixtures, 'terraform/serverless.plan.json'), 'utf8')) as {
+    resource_changes: {
+      type: string;
+      change: { after: Record<string, unknown>; after_unknown: Record<string, unknown> };
+    }[];
+  };
+  const role = plan.resource_changes.find((c) => c.type === 'aws_iam_role');
+  assert.ok(role);
+  delete role.change.after.assume_role_policy;
+  role.change.after_unknown.assume_role_policy = true;
+  const file = path.join(dir, 'plan.json');
+  fs.writeFileSync(file, JSON.stringify(plan, null, 2));
+  const r = runCli(['emr', 'check', '--plan', file, ...account]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(
+    r.stdout,
+    /^UNKNOWN sts:AssumeRole on arn:aws:iam::111122223333:role\/EMRServerlessJobRuntimeRole/m,
+  );
+  assert.match(
+    r.stdout,
+    /cannot decide: the trust policy of aws_iam_role\.runtime are known only after apply/,
+  );
+  assert.doesNotMatch(r.stdout, /^ready/m);
+});
+
+test('AWS snapshot: a key policy that does not enable IAM policies gets a key-policy statement, at the key policy file', () => {
+  const copy = path.join(dir, 'snapshot');
+  fs.cpSync(path.join(fixtures, 'snapshot/notebooks'), copy, { recursive: true });
+  const keyFile = path.join(copy, 'kms/get-key-policy/1234abcd-12ab-34cd-56ef-1234567890ab.json');
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'Admins',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111122223333:user/auditor' },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  };
+  fs.writeFileSync(
+    keyFile,
+    JSON.stringify({ Policy: JSON.stringify(policy), PolicyName: 'default' }, null, 4),
+  );
+  const r = runCli(['emr', 'check', '--snapshot', copy, '--json']);
+  assert.equal(r.status, 2, r.stderr);
+  const denied = bad(JSON.parse(r.stdout) as Out);
+  assert.deepEqual(
+    denied.map((d) => d.action),
+    ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey'],
+  );
+  for (const d of denied) {
+    assert.equal(d.proven, true);
+    assert.match(
+      d.fix?.[0] ?? '',
+      /^add to the key policy of arn:aws:kms:.*: allow arn:aws:iam::111122223333:role\/service-role\/EMR_Notebooks_DefaultRole/,
+    );
+    assert.equal(d.place?.file, `${copy}/kms/get-key-policy/1234abcd-12ab-34cd-56ef-1234567890ab.json`);
+  }
+});
+
+test('environment file: unknown fields are errors with a suggestion, every problem at once with line:column', () => {
+  const file = path.join(dir, 'env.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      'account: "111122223333"',
+      'region: us-east-1',
+      'subnet: [{ id: subnet-1 }]',
+      'locations:',
+      '  - bucket: b',
+      '    acess: read',
+      '    access: write',
+      'policies: []',
+    ].join('\n'),
+  );
+  const r = runCli(['emr', 'check', 'studio', '--env', file]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /env\.yaml:3:1 .*unknown field `subnet`; did you mean `subnets`\?/);
+  assert.match(r.stderr, /env\.yaml:6:5 .*unknown field `acess`; did you mean `access`\?/);
+  assert.match(r.stderr, /env\.yaml:7:5 .*access must be `read` or `read-write`, not `write`/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
