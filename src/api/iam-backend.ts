@@ -4,6 +4,7 @@
  * resource's policy, as AWS evaluates them), the decision API, simulation and STS's own rules.
  */
 import { isRolecallError } from '../errors.js';
+import { decideRequest } from '../iam/index.js';
 import type { AuthzRequest, AuthzResult, ContextValue } from '../eval/types.js';
 import type { ApiBackend, ApiControlPlane, CallEnvironment, StoredCredential } from './backend.js';
 import type { IamControl } from './control.js';
@@ -39,18 +40,23 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
   const allowed = new TtlCache<string, true>(1000);
   freshness.add(() => allowed.clear());
 
+  /** `credential`: the access key the call was signed with; the caller is that credential's own record. */
   const decide = async (
     request: AuthzRequest,
     env: CallEnvironment,
     explain: boolean,
+    credential?: string,
   ): Promise<AuthzResult> => {
     await freshness.check(env.now);
-    let prepared;
     try {
-      prepared = await cp.resolver.prepare({
-        ...request,
-        context: { ...requestContext(env), ...request.context },
-      });
+      const { result } = await decideRequest(
+        cp.resolver,
+        cp.engine,
+        { ...request, context: { ...requestContext(env), ...request.context } },
+        { now: env.now, explain },
+        credential !== undefined ? { credential } : {},
+      );
+      return result;
     } catch (e) {
       // Assuming a role that does not exist is a denial, as AWS answers it (no trust policy allows it).
       if (isRolecallError(e) && e.code === 'NoSuchEntity' && /^sts:assumerole/i.test(request.action)) {
@@ -62,7 +68,6 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
       }
       throw e;
     }
-    return cp.engine.authorize(prepared.request, prepared.policySet, { now: env.now, explain });
   };
 
   const lookupCredential = async (accessKeyId: string): Promise<StoredCredential | undefined> => {
@@ -150,11 +155,12 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         },
         env,
         explain,
+        caller.accessKeyId,
       );
       if (cacheable && result.decision === 'Allow') allowed.set(key, true, env.now);
       return result;
     },
-    decide,
+    decide: (request, env, explain) => decide(request, env, explain),
     operations: (account) => [
       ...iamOperations(controlFor(account)),
       ...stsOperations(controlFor(account), sealer),

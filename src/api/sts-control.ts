@@ -8,6 +8,7 @@
 import { deflateRawSync } from 'node:zlib';
 import { RolecallError } from '../errors.js';
 import type { ApiControlPlane } from './backend.js';
+import { parsePolicyArn } from '../iam/index.js';
 import type { Tag } from '../iam/types.js';
 import { parseArn } from '../policy/arn.js';
 import type { IamControl } from './control.js';
@@ -46,6 +47,10 @@ export function stsControl(cp: ApiControlPlane): Pick<IamControl, 'assumeRole' |
       if (input.policy !== undefined) cp.engine.compile(input.policy, { kind: 'session', name: 'Policy' });
       for (const policyArn of input.policyArns) {
         try {
+          // Managed session policies must be in the role's account (or AWS managed ones).
+          // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (PolicyArns)
+          const target = parsePolicyArn(policyArn);
+          if (!target.aws && target.account !== role.account) throw new Error('another account');
           await cp.iam.managedPolicyDocument(policyArn);
         } catch {
           throw new RolecallError(

@@ -140,7 +140,7 @@ function compileStatement(s: Statement, variables: boolean): CompiledStatement {
   let grant: (req: PreparedRequest) => GrantLevel;
   if (s.principal) {
     const g = compilePrincipal(s.principal);
-    grant = (req) => g(req.principal);
+    grant = (req) => g(req.principal, req);
   } else if (s.notPrincipal) {
     const n = compileNotPrincipal(s.notPrincipal);
     // A Deny with NotPrincipal denies every principal that has a permissions boundary, whatever it lists.
@@ -256,7 +256,7 @@ export function explainStatement(
   const g = st.grant(req);
   if (s.principal || s.notPrincipal) {
     e.principal = { element: s.principal ? 'Principal' : 'NotPrincipal', matched: g !== Grant.None };
-    const by = s.principal ? principalEntryFor(s.principal, req.principal) : undefined;
+    const by = s.principal ? principalEntryFor(s.principal, req.principal, req) : undefined;
     if (by !== undefined) e.principal.matchedBy = by;
   }
   const applies =

@@ -4,7 +4,9 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
  */
 import { parseArn } from '../policy/arn.js';
+import { UNIQUE_ID } from '../policy/parse.js';
 import type { PrincipalBlock } from '../policy/types.js';
+import type { ContextValue } from './types.js';
 import { equalsLower, type PrincipalInfo } from './request.js';
 
 /**
@@ -20,10 +22,34 @@ import { equalsLower, type PrincipalInfo } from './request.js';
 export const Grant = { None: 0, Account: 1, Direct: 2, Exact: 3 } as const;
 export type GrantLevel = (typeof Grant)[keyof typeof Grant];
 
-type EntryTest = (p: PrincipalInfo) => GrantLevel;
+/** What a Principal entry may read of the request besides its principal: the `aws:userid` it carries. */
+export interface PrincipalRequest {
+  get(keyLower: string): ContextValue | undefined;
+}
+
+type EntryTest = (p: PrincipalInfo, req?: PrincipalRequest) => GrantLevel;
+
+/**
+ * A unique id names the user (`AIDA…`, the user itself) or the role (`AROA…`, the role and its sessions,
+ * whose aws:userid is `AROA…:session`) that had it, and nothing once that principal is deleted.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+ */
+function uniqueIdEntry(value: string): EntryTest {
+  const user = value.startsWith('AIDA');
+  return (p, req) => {
+    const id = req?.get('aws:userid');
+    if (typeof id !== 'string') return Grant.None;
+    if (user) return p.kind === 'user' && id === value ? Grant.Exact : Grant.None;
+    if (p.kind === 'role' && id === value) return Grant.Direct;
+    return p.kind === 'session' && id.startsWith(value) && id.charCodeAt(value.length) === 58
+      ? Grant.Direct
+      : Grant.None;
+  };
+}
 
 function awsEntry(value: string): EntryTest {
   if (value === '*') return () => Grant.Exact;
+  if (UNIQUE_ID.test(value)) return uniqueIdEntry(value);
   if (/^\d{12}$/.test(value))
     return (p) => (p.account === value && p.kind !== 'service' ? Grant.Account : Grant.None);
   const arn = parseArn(value);
@@ -74,14 +100,16 @@ function entryTest(type: string, value: string): EntryTest {
 }
 
 /** The strongest way the block names the requester, or None. */
-export function compilePrincipal(block: PrincipalBlock): (p: PrincipalInfo) => GrantLevel {
+export function compilePrincipal(
+  block: PrincipalBlock,
+): (p: PrincipalInfo, req?: PrincipalRequest) => GrantLevel {
   if (block.wildcard) return () => Grant.Exact;
   const tests: EntryTest[] = [];
   for (const e of block.entries) for (const v of e.values) tests.push(entryTest(e.type, v.value));
-  return (p) => {
+  return (p, req) => {
     let best: GrantLevel = Grant.None;
     for (const t of tests) {
-      const g = t(p);
+      const g = t(p, req);
       if (g > best) best = g;
     }
     return best;
@@ -89,13 +117,17 @@ export function compilePrincipal(block: PrincipalBlock): (p: PrincipalInfo) => G
 }
 
 /** The entry of a Principal block that names the requester most strongly (`*` for a wildcard), for explanations. */
-export function principalEntryFor(block: PrincipalBlock, p: PrincipalInfo): string | undefined {
+export function principalEntryFor(
+  block: PrincipalBlock,
+  p: PrincipalInfo,
+  req?: PrincipalRequest,
+): string | undefined {
   if (block.wildcard) return '*';
   let best: GrantLevel = Grant.None;
   let by: string | undefined;
   for (const e of block.entries)
     for (const v of e.values) {
-      const g = entryTest(e.type, v.value)(p);
+      const g = entryTest(e.type, v.value)(p, req);
       if (g > best) {
         best = g;
         by = e.type === 'AWS' ? v.value : `${e.type}: ${v.value}`;

@@ -40,11 +40,13 @@ export {
   Resolver,
   type PolicyCompiler,
   type PreparedRequest,
+  type PrepareOptions,
   type PrincipalKind,
   type ResolvedPrincipal,
   type ResolvedResource,
   type ResolverOptions,
 } from './resolver.js';
+export { decidePrepared, decideRequest } from './decide.js';
 export { loadPolicyEngine, type PolicyEngine } from './engine.js';
 export { openControlPlane, type OpenedControlPlane } from './open.js';
 export { readState, type DeclaredState } from './state.js';

@@ -4,7 +4,8 @@ import { openStore, storeLocation } from '../store/open.js';
 import { createControlPlane, type ControlPlane } from './control-plane.js';
 import { loadPolicyEngine, type PolicyEngine } from './engine.js';
 import type { IamQuotas } from './quotas.js';
-import { Resolver, type PreparedRequest } from './resolver.js';
+import { decideRequest } from './decide.js';
+import { Resolver, type PrepareOptions, type PreparedRequest } from './resolver.js';
 
 export interface OpenedControlPlane extends ControlPlane {
   engine: PolicyEngine;
@@ -13,7 +14,11 @@ export interface OpenedControlPlane extends ControlPlane {
    * Decides a request with the policies in the store: the principal's, the registered resource's policy
    * and tags, the organization's SCPs and RCPs (what `rolecall simulate` without --policy runs).
    */
-  decide(request: AuthzRequest, env: AuthzEnv): Promise<{ result: AuthzResult; prepared: PreparedRequest }>;
+  decide(
+    request: AuthzRequest,
+    env: AuthzEnv,
+    options?: PrepareOptions,
+  ): Promise<{ result: AuthzResult; prepared: PreparedRequest }>;
   close(): Promise<void>;
 }
 
@@ -34,10 +39,7 @@ export async function openControlPlane(
     ...cp,
     engine,
     resolver,
-    decide: async (request, env) => {
-      const prepared = await resolver.prepare(request);
-      return { result: engine.authorize(prepared.request, prepared.policySet, env), prepared };
-    },
+    decide: (request, env, prepareOptions) => decideRequest(resolver, engine, request, env, prepareOptions),
     close: async () => {
       resolver.dispose();
       await store.close();

@@ -1,8 +1,12 @@
 /**
- * Turns a principal (user, role, assumed-role session, service) and a target resource into what the engine
- * needs: the policy set (identity, boundary, session, resource, SCP and RCP levels) and the context keys
- * the store knows (principal and resource tags, organization ids and paths). Compiled sets are cached and
- * dropped on every committed write, in this process (commit hook) and in others (store revision check).
+ * The one way to decide against the store: turns a credential (the access key a request was signed with)
+ * or, for simulation, a principal ARN, and a target resource into what the engine needs: the policy set
+ * (identity, group, boundary, session, resource, SCP and RCP levels) and the context keys the store knows
+ * (principal and resource tags, the session's own tags, source identity and issue time, organization ids
+ * and paths, the resource's owner). A credential is resolved from ITS OWN session record, never from
+ * another session with the same name; a session whose role or user was deleted (or re-created under the
+ * same name: another unique id) gets no permissions. Compiled sets are cached and dropped on every
+ * committed write, in this process (commit hook) and in others (store revision check).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 import { RolecallError } from '../errors.js';
@@ -16,8 +20,8 @@ import type {
 import { ACCOUNT_ID, parseArn } from '../policy/arn.js';
 import type { PolicyKind } from '../policy/types.js';
 import type { ControlPlane } from './control-plane.js';
-import { roleArn } from './identities.js';
-import type { OrgLevel, RoleInfo, Tag } from './types.js';
+import { assumedRoleArn, parsePolicyArn } from './identities.js';
+import type { IdentityRef, OrgLevel, RoleInfo, SessionInfo, Tag, UserInfo } from './types.js';
 
 /** Compiles one policy document (text as stored) for the engine. */
 export type PolicyCompiler = (text: string, options: { kind: PolicyKind; name: string }) => CompiledPolicy;
@@ -39,6 +43,13 @@ export interface ResolvedPrincipal {
   tags: Tag[];
   /** Context keys the store knows about the principal. */
   context: Record<string, ContextValue>;
+  /** The access key id this principal was resolved from, when it was resolved from a credential. */
+  credential?: string;
+  /**
+   * The credential's role (or user) was deleted or re-created under its name with another unique id: the
+   * credential is allowed nothing, whatever any policy says.
+   */
+  revoked?: true;
 }
 
 export interface ResolvedResource {
@@ -58,6 +69,15 @@ export interface PreparedRequest {
   policySet: PolicySet;
   principal: ResolvedPrincipal;
   resource: ResolvedResource;
+}
+
+export interface PrepareOptions {
+  /**
+   * The access key id the request was signed with. The principal is then that credential's own record
+   * (the request's `principal` is replaced by the credential's ARN); without it, `principal` is resolved
+   * as an ARN (simulation, the decision API).
+   */
+  credential?: string;
 }
 
 export interface ResolverOptions {
@@ -107,9 +127,12 @@ export class Resolver {
   }
 
   /** The request with the store's context and the policy set to evaluate it with. */
-  async prepare(request: AuthzRequest): Promise<PreparedRequest> {
+  async prepare(request: AuthzRequest, options: PrepareOptions = {}): Promise<PreparedRequest> {
     await this.checkRevision();
-    const principal = await this.principal(request.principal);
+    const principal =
+      options.credential !== undefined
+        ? await this.credentialPrincipal(options.credential)
+        : await this.principal(request.principal);
     const resource = await this.resource(request.resource, request.action, request.resourceAccount);
     const policySet: PolicySet = {
       identity: principal.identity,
@@ -121,13 +144,19 @@ export class Resolver {
       ...(principal.serviceLinkedRole ? { serviceLinkedRole: true } : {}),
     };
     const context: Record<string, ContextValue> = { ...principal.context, ...resource.context };
+    // An AWS managed policy belongs to no account: reading it is not a cross-account request.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
+    const awsOwned = resource.account === undefined && isAwsManagedPolicyArn(request.resource);
+    if (awsOwned && principal.account !== undefined) context['aws:ResourceAccount'] = principal.account;
     // Keys the caller gave win over what the store knows, compared case-insensitively as AWS compares keys.
     const given = new Set(Object.keys(request.context ?? {}).map((k) => k.toLowerCase()));
     for (const k of Object.keys(context)) if (given.has(k.toLowerCase())) delete context[k];
-    const resourceAccount = request.resourceAccount ?? resource.account;
+    const resourceAccount =
+      request.resourceAccount ?? resource.account ?? (awsOwned ? principal.account : undefined);
     return {
       request: {
         ...request,
+        principal: principal.principal,
         ...(resourceAccount !== undefined ? { resourceAccount } : {}),
         context: { ...context, ...request.context },
       },
@@ -135,6 +164,18 @@ export class Resolver {
       principal,
       resource,
     };
+  }
+
+  /** The principal of a credential (an access key id), from its own record. */
+  credentialPrincipal(accessKeyId: string): Promise<ResolvedPrincipal> {
+    const key = `credential:${accessKeyId}`;
+    let hit = this.principals.get(key);
+    if (!hit) {
+      hit = this.resolveCredential(accessKeyId);
+      this.principals.set(key, hit);
+      hit.catch(() => this.principals.delete(key));
+    }
+    return hit;
   }
 
   principal(p: RequestPrincipal): Promise<ResolvedPrincipal> {
@@ -231,15 +272,12 @@ export class Resolver {
     }
     const account = arn.account;
     const r = arn.resource;
-    const org = await this.orgLevels(account, 'scps');
-    const base = {
-      principal: p,
-      account,
-      ...(org.levels ? { scp: org.levels } : {}),
-    };
     if (arn.service === 'iam' && r === 'root') {
+      const org = await this.orgLevels(account, 'scps');
       return {
-        ...base,
+        principal: p,
+        account,
+        ...(org.levels ? { scp: org.levels } : {}),
         kind: 'root',
         identity: [],
         serviceLinkedRole: false,
@@ -258,107 +296,188 @@ export class Resolver {
       const user = await this.cp.iam.getUser(account, name);
       if (user.arn !== p)
         throw new RolecallError('NoSuchEntity', `The user with name ${name} cannot be found.`);
-      const identity: CompiledPolicy[] = [];
-      for (const ip of await this.cp.iam.listInlinePolicies({ kind: 'user', account, name })) {
-        identity.push(this.policy(ip.document, 'identity', `${user.arn} inline ${ip.name}`));
-      }
-      for (const a of await this.cp.iam.listAttachedPolicies({ kind: 'user', account, name })) {
-        identity.push(await this.managed(a.arn, 'identity'));
-      }
-      // A user's groups' inline and attached policies apply to the user.
-      // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html
-      for (const g of user.groups) {
-        for (const ip of await this.cp.iam.listInlinePolicies({ kind: 'group', account, name: g })) {
-          identity.push(this.policy(ip.document, 'identity', `group ${g} inline ${ip.name}`));
-        }
-        for (const a of await this.cp.iam.listAttachedPolicies({ kind: 'group', account, name: g })) {
-          identity.push(await this.managed(a.arn, 'identity'));
-        }
-      }
-      return {
-        ...base,
-        kind: 'user',
-        identity,
-        ...(user.permissionsBoundary !== undefined
-          ? { boundary: await this.managed(user.permissionsBoundary, 'boundary') }
-          : {}),
-        serviceLinkedRole: false,
-        tags: user.tags,
-        context: {
-          ...org.context,
-          ...tagContext('aws:PrincipalTag/', user.tags),
-          'aws:PrincipalArn': user.arn,
-          'aws:PrincipalAccount': account,
-          'aws:PrincipalType': 'User',
-          'aws:username': user.name,
-          'aws:userid': user.id,
-        },
-      };
+      return this.userPrincipal(user);
     }
-    let role: RoleInfo;
-    let sessionName: string | undefined;
     if (arn.service === 'iam' && r.startsWith('role/')) {
       const name = r.slice(r.lastIndexOf('/') + 1);
-      role = await this.cp.iam.getRole(account, name);
+      const role = await this.cp.iam.getRole(account, name);
       if (role.arn !== p)
         throw new RolecallError('NoSuchEntity', `The role with name ${name} cannot be found.`);
-    } else if (arn.service === 'sts' && r.startsWith('assumed-role/')) {
+      return this.rolePrincipal(role);
+    }
+    if (arn.service === 'sts' && r.startsWith('assumed-role/')) {
       const [, name, session] = r.split('/');
       if (name === undefined || session === undefined || name === '' || session === '') {
         throw new RolecallError('InvalidInput', `ARN ${p} is not valid.`);
       }
-      role = await this.cp.iam.getRole(account, name);
-      sessionName = session;
-    } else {
+      // A session ARN without its credential names no session record: it is decided as a session of the
+      // role with no session policies or tags (what a session assumed without them would have). To decide
+      // with a session's own policies, tags and issue time, resolve its credential (prepare's `credential`).
+      return this.rolePrincipal(await this.cp.iam.getRole(account, name), { sessionName: session });
+    }
+    throw new RolecallError(
+      'InvalidInput',
+      `ARN ${p} is not a user, role, assumed-role session or account root.`,
+    );
+  }
+
+  /**
+   * The principal of a credential, from its own record: a user's access key, a GetSessionToken session of a
+   * user, or a role session with its session policies, tags, source identity and issue time.
+   */
+  private async resolveCredential(accessKeyId: string): Promise<ResolvedPrincipal> {
+    const cred = await this.cp.iam.findCredential(accessKeyId);
+    if (cred === undefined) {
       throw new RolecallError(
-        'InvalidInput',
-        `ARN ${p} is not a user, role, assumed-role session or account root.`,
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
       );
     }
-    const ref = { kind: 'role' as const, account, name: role.name };
-    const identity: CompiledPolicy[] = [];
-    for (const ip of await this.cp.iam.listInlinePolicies(ref)) {
-      identity.push(this.policy(ip.document, 'identity', `${role.arn} inline ${ip.name}`));
+    switch (cred.kind) {
+      case 'user':
+        return { ...(await this.userPrincipal(cred.user)), credential: accessKeyId };
+      case 'user-session':
+        return {
+          ...(await this.userPrincipal(cred.user, { issued: cred.session.createDate })),
+          credential: accessKeyId,
+        };
+      case 'session': {
+        const s = cred.session;
+        const role = await this.cp.iam.getRole(s.account, s.roleName).catch(() => undefined);
+        // A session outlives neither its role nor a role re-created under its name (another unique id).
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+        if (role?.id !== s.roleId) return this.revoked(s.assumedRoleArn, s.account, accessKeyId);
+        return { ...(await this.rolePrincipal(role, { record: s })), credential: accessKeyId };
+      }
     }
-    for (const a of await this.cp.iam.listAttachedPolicies(ref))
-      identity.push(await this.managed(a.arn, 'identity'));
+  }
+
+  /** A credential whose principal no longer exists: it is allowed nothing. */
+  private async revoked(arn: string, account: string, credential: string): Promise<ResolvedPrincipal> {
+    const org = await this.orgLevels(account, 'scps');
+    return {
+      kind: 'assumed-role',
+      principal: arn,
+      account,
+      identity: [],
+      serviceLinkedRole: false,
+      tags: [],
+      context: { ...org.context, 'aws:PrincipalAccount': account, 'aws:PrincipalType': 'AssumedRole' },
+      credential,
+      revoked: true,
+    };
+  }
+
+  /** An identity's inline and attached policies; a policy of another account is never the identity's. */
+  private async identityPolicies(ref: IdentityRef, label: string): Promise<CompiledPolicy[]> {
+    const out: CompiledPolicy[] = [];
+    for (const ip of await this.cp.iam.listInlinePolicies(ref)) {
+      out.push(this.policy(ip.document, 'identity', `${label} inline ${ip.name}`));
+    }
+    for (const a of await this.cp.iam.listAttachedPolicies(ref)) {
+      if (!this.attachable(a.arn, ref.account)) continue;
+      out.push(await this.managed(a.arn, 'identity'));
+    }
+    return out;
+  }
+
+  /** AWS managed policies and the account's own customer managed policies are attachable, nothing else. */
+  private attachable(arn: string, account: string): boolean {
+    const target = parsePolicyArn(arn);
+    return target.aws || target.account === account;
+  }
+
+  private async boundaryOf(arn: string | undefined, account: string): Promise<CompiledPolicy | undefined> {
+    if (arn === undefined || !this.attachable(arn, account)) return undefined;
+    return this.managed(arn, 'boundary');
+  }
+
+  private async userPrincipal(user: UserInfo, session: { issued?: string } = {}): Promise<ResolvedPrincipal> {
+    const account = user.account;
+    const org = await this.orgLevels(account, 'scps');
+    const identity = await this.identityPolicies({ kind: 'user', account, name: user.name }, user.arn);
+    // A user's groups' inline and attached policies apply to the user.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html
+    for (const g of user.groups) {
+      identity.push(...(await this.identityPolicies({ kind: 'group', account, name: g }, `group ${g}`)));
+    }
+    const boundary = await this.boundaryOf(user.permissionsBoundary, account);
+    return {
+      principal: user.arn,
+      account,
+      ...(org.levels ? { scp: org.levels } : {}),
+      kind: 'user',
+      identity,
+      ...(boundary ? { boundary } : {}),
+      serviceLinkedRole: false,
+      tags: user.tags,
+      context: {
+        ...org.context,
+        ...tagContext('aws:PrincipalTag/', user.tags),
+        'aws:PrincipalArn': user.arn,
+        'aws:PrincipalAccount': account,
+        'aws:PrincipalType': 'User',
+        'aws:username': user.name,
+        'aws:userid': user.id,
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tokenissuetime
+        ...(session.issued !== undefined ? { 'aws:TokenIssueTime': session.issued } : {}),
+      },
+    };
+  }
+
+  /**
+   * A role, or a session of it: `record` is the session's own record (its policies, tags, source identity
+   * and issue time); `sessionName` alone is a session decided with the role's policies only.
+   */
+  private async rolePrincipal(
+    role: RoleInfo,
+    session: { record?: SessionInfo; sessionName?: string } = {},
+  ): Promise<ResolvedPrincipal> {
+    const account = role.account;
+    const org = await this.orgLevels(account, 'scps');
+    const identity = await this.identityPolicies({ kind: 'role', account, name: role.name }, role.arn);
+    const live = session.record;
+    const sessionName = live?.sessionName ?? session.sessionName;
     let tags = role.tags;
-    let session: CompiledPolicy[] | undefined;
+    let policies: CompiledPolicy[] | undefined;
     const context: Record<string, ContextValue> = {
       ...org.context,
       // For a role session aws:PrincipalArn is the role's ARN, not the session's.
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
-      'aws:PrincipalArn': roleArn(account, role.path, role.name),
+      'aws:PrincipalArn': role.arn,
       'aws:PrincipalAccount': account,
       'aws:PrincipalType': 'AssumedRole',
       'aws:userid': sessionName !== undefined ? `${role.id}:${sessionName}` : role.id,
     };
-    if (sessionName !== undefined) {
-      const now = this.options.now?.() ?? this.cp.context.now();
-      const live = (await this.cp.iam.findSessions(account, role.name, sessionName, now))[0];
-      if (live) {
-        const policies: CompiledPolicy[] = [];
-        if (live.sessionPolicy !== undefined) {
-          policies.push(this.policy(live.sessionPolicy, 'session', `${live.assumedRoleArn} session policy`));
-        }
-        for (const a of live.sessionPolicyArns) policies.push(await this.managed(a, 'session'));
-        if (policies.length > 0) session = policies;
-        // Session tags override the role's tags with the same key.
-        // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_role-tag-conflict
-        const keys = new Set(live.tags.map((t) => t.key.toLowerCase()));
-        tags = [...role.tags.filter((t) => !keys.has(t.key.toLowerCase())), ...live.tags];
-        if (live.sourceIdentity !== undefined) context['aws:SourceIdentity'] = live.sourceIdentity;
+    if (live !== undefined) {
+      const list: CompiledPolicy[] = [];
+      if (live.sessionPolicy !== undefined) {
+        list.push(this.policy(live.sessionPolicy, 'session', `${live.assumedRoleArn} session policy`));
       }
+      for (const a of live.sessionPolicyArns) {
+        // Managed session policies are the role's account's or AWS's (API_AssumeRole.html, PolicyArns).
+        if (!this.attachable(a, account)) continue;
+        list.push(await this.managed(a, 'session'));
+      }
+      if (list.length > 0) policies = list;
+      // Session tags override the role's tags with the same key.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_role-tag-conflict
+      const keys = new Set(live.tags.map((t) => t.key.toLowerCase()));
+      tags = [...role.tags.filter((t) => !keys.has(t.key.toLowerCase())), ...live.tags];
+      if (live.sourceIdentity !== undefined) context['aws:SourceIdentity'] = live.sourceIdentity;
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tokenissuetime
+      context['aws:TokenIssueTime'] = live.createDate;
     }
     Object.assign(context, tagContext('aws:PrincipalTag/', tags));
+    const boundary = await this.boundaryOf(role.permissionsBoundary, account);
     return {
-      ...base,
+      principal: sessionName !== undefined ? assumedRoleArn(account, role.name, sessionName) : role.arn,
+      account,
+      ...(org.levels ? { scp: org.levels } : {}),
       kind: sessionName !== undefined ? 'assumed-role' : 'role',
       identity,
-      ...(role.permissionsBoundary !== undefined
-        ? { boundary: await this.managed(role.permissionsBoundary, 'boundary') }
-        : {}),
-      ...(session ? { session } : {}),
+      ...(boundary ? { boundary } : {}),
+      ...(policies ? { session: policies } : {}),
       serviceLinkedRole: role.serviceLinked,
       tags,
       context,
@@ -371,7 +490,8 @@ export class Resolver {
     resourceAccount?: string,
   ): Promise<ResolvedResource> {
     const arn = parseArn(text);
-    const fromArn = arn && arn.account !== '' ? arn.account : undefined;
+    // `aws` in an AWS managed policy's ARN is no account (see prepare).
+    const fromArn = arn && arn.account !== '' && arn.account !== 'aws' ? arn.account : undefined;
     if (assume && arn?.service === 'iam' && arn.resource.startsWith('role/')) {
       const name = arn.resource.slice(arn.resource.lastIndexOf('/') + 1);
       const role = await this.cp.iam.getRole(arn.account, name);
@@ -426,6 +546,11 @@ export class Resolver {
       },
     };
   }
+}
+
+function isAwsManagedPolicyArn(text: string): boolean {
+  const arn = parseArn(text);
+  return arn?.service === 'iam' && arn.account === 'aws' && arn.resource.startsWith('policy/');
 }
 
 function tagContext(prefix: string, tags: readonly Tag[]): Record<string, ContextValue> {

@@ -549,7 +549,8 @@ function parsePrincipal(p: Parser, node: Node, path: string, name: string): Prin
     const values = p.stringList(value, tp, `${name}.${type}`);
     if (!values) continue;
     for (const v of values) {
-      if (type === 'AWS' && v.value !== '*' && !/^\d{12}$/.test(v.value)) {
+      // An IAM user's or role's unique id names that principal (reference_identifiers.html#identifiers-unique-ids).
+      if (type === 'AWS' && v.value !== '*' && !/^\d{12}$/.test(v.value) && !UNIQUE_ID.test(v.value)) {
         const arn = parseArn(v.value);
         // The account of a principal ARN is 12 digits (CloudFront origin access identities use
         // `cloudfront`); IAM rejects any other as an invalid principal.
@@ -560,7 +561,7 @@ function parsePrincipal(p: Parser, node: Node, path: string, name: string): Prin
             'InvalidPrincipal',
             `Invalid principal in policy: "AWS":"${v.value}"`,
             v.pos,
-            'use an account id, or an IAM user, role, root or role session ARN',
+            'use an account id, a unique id, or an IAM user, role, root or role session ARN',
           );
         }
       }
@@ -569,6 +570,9 @@ function parsePrincipal(p: Parser, node: Node, path: string, name: string): Prin
   }
   return block;
 }
+
+/** `AIDA…` (user) or `AROA…` (role) unique ids: the prefix and 17 characters. */
+export const UNIQUE_ID = /^A(?:IDA|ROA)[A-Z0-9]{17}$/;
 
 function editDistance(a: string, b: string): number {
   const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);

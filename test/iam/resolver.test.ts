@@ -75,7 +75,7 @@ async function setup() {
 describe('resolver', () => {
   it('assembles identity, boundary, session, resource and organization levels for a role session', async () => {
     const { cp, resolver } = await setup();
-    await cp.iam.createSession({
+    const session = await cp.iam.createSession({
       account: ACCT,
       roleName: 'EMRStudio_Service_Role',
       sessionName: 'studio',
@@ -83,12 +83,15 @@ describe('resolver', () => {
       sessionPolicy: doc('Session'),
       tags: [{ key: 'team', value: 'session-team' }],
     });
-    const prepared = await resolver.prepare({
-      principal: `arn:aws:sts::${ACCT}:assumed-role/EMRStudio_Service_Role/studio`,
-      action: 's3:GetObject',
-      resource: 'arn:aws:s3:::bucket',
-      context: { 'aws:SourceIp': '10.0.0.1' },
-    });
+    const prepared = await resolver.prepare(
+      {
+        principal: `arn:aws:sts::${ACCT}:assumed-role/EMRStudio_Service_Role/studio`,
+        action: 's3:GetObject',
+        resource: 'arn:aws:s3:::bucket',
+        context: { 'aws:SourceIp': '10.0.0.1' },
+      },
+      { credential: session.accessKeyId },
+    );
     const set = prepared.policySet;
     assert.deepEqual(set.identity.map(sid).sort(), ['Inline', 'Managed']);
     assert.equal(sid(set.boundary), 'Boundary');
