@@ -4,7 +4,7 @@
  * resource's policy, as AWS evaluates them), the decision API, simulation and STS's own rules.
  */
 import { isRolecallError } from '../errors.js';
-import { decideRequest } from '../iam/index.js';
+import { decideRequest, type PrepareOptions } from '../iam/index.js';
 import type { AuthzRequest, AuthzResult, ContextValue } from '../eval/types.js';
 import type { ApiBackend, ApiControlPlane, CallEnvironment, StoredCredential } from './backend.js';
 import type { IamControl } from './control.js';
@@ -45,7 +45,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     request: AuthzRequest,
     env: CallEnvironment,
     explain: boolean,
-    credential?: string,
+    options: PrepareOptions = {},
   ): Promise<AuthzResult> => {
     await freshness.check(env.now);
     try {
@@ -54,7 +54,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         cp.engine,
         { ...request, context: { ...requestContext(env), ...request.context } },
         { now: env.now, explain },
-        credential !== undefined ? { credential } : {},
+        options,
       );
       return result;
     } catch (e) {
@@ -117,6 +117,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         account: s.account,
         accessKeyId,
         temporary: true,
+        ...(s.sourceIdentity !== undefined ? { sourceIdentity: s.sourceIdentity } : {}),
       },
     };
   };
@@ -144,7 +145,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     },
     async authorizeCall(caller, call, env, explain) {
       const cacheable = !explain && (call.context === undefined || Object.keys(call.context).length === 0);
-      const key = `${caller.accessKeyId}\0${call.action}\0${call.resource}\0${env.sourceIp}\0${env.region}`;
+      const key = `${caller.accessKeyId}\0${call.action}\0${call.resource}\0${env.sourceIp}\0${env.region}\0${call.identityOnly === true}`;
       if (cacheable && allowed.get(key, env.now)) return { decision: 'Allow', reason: 'Allowed' };
       const result = await decide(
         {
@@ -155,7 +156,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         },
         env,
         explain,
-        caller.accessKeyId,
+        { credential: caller.accessKeyId, ...(call.identityOnly ? { identityOnly: true } : {}) },
       );
       if (cacheable && result.decision === 'Allow') allowed.set(key, true, env.now);
       return result;

@@ -27,6 +27,8 @@ export interface Caller {
   temporary: boolean;
   /** Temporary credentials of an IAM user from GetSessionToken (not a role session). */
   fromSessionToken?: boolean;
+  /** A role session's source identity: it persists along a role chain and cannot change. */
+  sourceIdentity?: string;
 }
 
 export interface OperationContext {
@@ -46,6 +48,11 @@ export interface CallAuthorization {
   resource: string;
   /** Request-specific context keys (aws:RequestTag/…, aws:TagKeys, iam:PolicyARN, iam:PermissionsBoundary). */
   context?: Record<string, ContextValue>;
+  /**
+   * The caller's identity-based policies must allow it, whatever the resource's policy says (as if it only
+   * delegated to the caller's account): for the permissions AWS requires on both sides.
+   */
+  identityOnly?: true;
 }
 
 export type OperationResult = { readonly [name: string]: XmlValue } | undefined;

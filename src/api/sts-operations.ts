@@ -94,7 +94,7 @@ export function stsOperations(control: IamControl, sealer: Sealer): Operation[] 
     {
       service: 'sts',
       name: 'AssumeRole',
-      authorize: ({ params }) => {
+      authorize: ({ params, caller }) => {
         const input = readAssumeRole(params);
         // The context keys AssumeRole adds to the request (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-sts)
         const context: Record<string, ContextValue> = {
@@ -110,8 +110,22 @@ export function stsOperations(control: IamControl, sealer: Sealer): Operation[] 
         if (input.tags.length > 0 || input.transitiveTagKeys.length > 0) {
           calls.push({ action: 'sts:TagSession', resource: input.roleArn, context });
         }
-        if (input.sourceIdentity !== undefined) {
-          calls.push({ action: 'sts:SetSourceIdentity', resource: input.roleArn, context });
+        // Along a role chain the source identity (given, or carried from the calling session) needs
+        // sts:SetSourceIdentity in the calling role's identity-based policy as well as in the trust policy.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html
+        const chained = caller.temporary && caller.arn.includes(':assumed-role/');
+        const sourceIdentity = input.sourceIdentity ?? (chained ? caller.sourceIdentity : undefined);
+        if (sourceIdentity !== undefined) {
+          const withSource = { ...context, 'sts:SourceIdentity': sourceIdentity };
+          calls.push({ action: 'sts:SetSourceIdentity', resource: input.roleArn, context: withSource });
+          if (chained) {
+            calls.push({
+              action: 'sts:SetSourceIdentity',
+              resource: input.roleArn,
+              context: withSource,
+              identityOnly: true,
+            });
+          }
         }
         return calls;
       },

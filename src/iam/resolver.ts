@@ -78,6 +78,13 @@ export interface PrepareOptions {
    * as an ARN (simulation, the decision API).
    */
   credential?: string;
+  /**
+   * Decide as if the resource's policy only delegated to the principal's account: the principal's
+   * identity-based policies (within its boundary, session policies and SCPs) must allow the request. For
+   * permissions AWS requires in the identity policy as well as in the resource's, such as
+   * sts:SetSourceIdentity along a role chain (id_credentials_temp_control-access_monitor.html).
+   */
+  identityOnly?: true;
 }
 
 export interface ResolverOptions {
@@ -134,9 +141,13 @@ export class Resolver {
         ? await this.credentialPrincipal(options.credential)
         : await this.principal(request.principal);
     const resource = await this.resource(request.resource, request.action, request.resourceAccount);
+    const resourcePolicy =
+      options.identityOnly && principal.account !== undefined
+        ? this.delegation(principal.account, ASSUME_ROLE_ACTIONS.has(request.action.toLowerCase()))
+        : resource.policy;
     const policySet: PolicySet = {
       identity: principal.identity,
-      ...(resource.policy ? { resource: resource.policy } : {}),
+      ...(resourcePolicy ? { resource: resourcePolicy } : {}),
       ...(principal.boundary ? { boundary: principal.boundary } : {}),
       ...(principal.session ? { session: principal.session } : {}),
       ...(principal.scp ? { scp: principal.scp } : {}),
@@ -164,6 +175,16 @@ export class Resolver {
       principal,
       resource,
     };
+  }
+
+  /** A resource policy that only delegates to the account's identity-based policies. */
+  private delegation(account: string, trust: boolean): CompiledPolicy {
+    const statement = { Effect: 'Allow', Principal: { AWS: account }, Action: '*' };
+    return this.policy(
+      JSON.stringify({ Version: '2012-10-17', Statement: [trust ? statement : { ...statement, Resource: '*' }] }),
+      trust ? 'trust' : 'resource',
+      'the identity-based policy must allow',
+    );
   }
 
   /** The principal of a credential (an access key id), from its own record. */
