@@ -34,8 +34,16 @@ export interface ApiBackend {
     env: CallEnvironment,
     explain: boolean,
   ): Promise<AuthzResult>;
-  /** The decision API: evaluates a request for a principal known to the store. */
-  decide(request: AuthzRequest, env: CallEnvironment, explain: boolean): Promise<AuthzResult>;
+  /**
+   * The decision API: evaluates a request for a principal known to the store; `credential` names the
+   * session (access key id) whose own record decides.
+   */
+  decide(
+    request: AuthzRequest,
+    env: CallEnvironment,
+    explain: boolean,
+    options?: { credential?: string },
+  ): Promise<AuthzResult>;
   /** The operations acting in one account (the caller's): built once per account and cached by the server. */
   operations(account: string): readonly Operation[];
   /** Seals encoded authorization messages with a key kept outside the database. */

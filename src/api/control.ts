@@ -64,6 +64,24 @@ export interface AssumeRoleInput {
   sourceIdentity?: string;
 }
 
+export interface FederationTokenInput {
+  /** The federated user's name (2-32 characters). */
+  name: string;
+  durationSeconds?: number;
+  policy?: string;
+  policyArns: string[];
+  tags: Tag[];
+}
+
+export interface FederationTokenResult {
+  credentials: IssuedCredentials;
+  /** `ACCOUNT:NAME` */
+  federatedUserId: string;
+  /** `arn:aws:sts::ACCOUNT:federated-user/NAME` */
+  arn: string;
+  packedPolicySize?: number;
+}
+
 export interface IssuedCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -232,4 +250,9 @@ export interface IamControl {
     durationSeconds: number | undefined,
     now: number,
   ): Promise<IssuedCredentials>;
+  getFederationToken(
+    caller: { arn: string; accessKeyId: string },
+    input: FederationTokenInput,
+    now: number,
+  ): Promise<FederationTokenResult>;
 }

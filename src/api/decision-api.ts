@@ -1,6 +1,7 @@
 /**
  * `POST /v1/authorize`: rolecall as a local policy decision point. JSON in
- * (`{principal, action, resource, context?, resourceAccount?}` or `{requests: [...]}`, with `explain`),
+ * (`{principal, action, resource, context?, resourceAccount?, credential?}` or `{requests: [...]}`, with
+ * `explain`; `credential`, an access key id, decides with that session's own policies, tags and issue time),
  * JSON out (`{decision, reason, explanation?}` or `{results: [...]}`). Signed with SigV4 like every other
  * request; the caller must be allowed `iam:SimulatePrincipalPolicy` on each principal it asks about,
  * the permission AWS requires to ask the same question of IAM.
@@ -41,6 +42,9 @@ function readContext(v: unknown, path: string): Record<string, ContextValue> {
   return out;
 }
 
+/** The credential (access key id) a decision request names, deciding with that session's own record. */
+const credentials = new WeakMap<AuthzRequest, string>();
+
 export function readDecisionRequest(v: unknown, path: string): AuthzRequest {
   if (!isRecord(v)) throw invalid('a decision request must be a JSON object', path);
   const action = v.action;
@@ -55,6 +59,12 @@ export function readDecisionRequest(v: unknown, path: string): AuthzRequest {
     resource,
     context: readContext(v.context, `${path}.context`),
   };
+  if (v.credential !== undefined) {
+    if (typeof v.credential !== 'string' || !/^A[SK]IA[A-Z0-9]{16}$/.test(v.credential)) {
+      throw invalid('`credential` must be an access key id', `${path}.credential`);
+    }
+    credentials.set(request, v.credential);
+  }
   if (v.resourceAccount !== undefined) {
     if (typeof v.resourceAccount !== 'string') {
       throw invalid('`resourceAccount` must be a string', `${path}.resourceAccount`);
@@ -94,7 +104,10 @@ export async function decideFor(
   await authorizeOperation(backend, askOperation(principals), ctx);
   const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
   const results: AuthzResult[] = [];
-  for (const r of requests) results.push(await backend.decide(r, env, explain));
+  for (const r of requests) {
+    const credential = credentials.get(r);
+    results.push(await backend.decide(r, env, explain, credential !== undefined ? { credential } : {}));
+  }
   return results;
 }
 

@@ -3,7 +3,6 @@
  * authorization of every call (the caller's identity, boundary, session and organization policies, and the
  * resource's policy, as AWS evaluates them), the decision API, simulation and STS's own rules.
  */
-import { isRolecallError } from '../errors.js';
 import { decideRequest, type PrepareOptions } from '../iam/index.js';
 import type { AuthzRequest, AuthzResult, ContextValue } from '../eval/types.js';
 import type { ApiBackend, ApiControlPlane, CallEnvironment, StoredCredential } from './backend.js';
@@ -48,26 +47,14 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     options: PrepareOptions = {},
   ): Promise<AuthzResult> => {
     await freshness.check(env.now);
-    try {
-      const { result } = await decideRequest(
-        cp.resolver,
-        cp.engine,
-        { ...request, context: { ...requestContext(env), ...request.context } },
-        { now: env.now, explain },
-        options,
-      );
-      return result;
-    } catch (e) {
-      // Assuming a role that does not exist is a denial, as AWS answers it (no trust policy allows it).
-      if (isRolecallError(e) && e.code === 'NoSuchEntity' && /^sts:assumerole/i.test(request.action)) {
-        return {
-          decision: 'ImplicitDeny',
-          reason: 'TrustPolicyRequired',
-          ...(explain ? { explanation: { steps: [], policies: [], missingContextKeys: [] } } : {}),
-        };
-      }
-      throw e;
-    }
+    const { result } = await decideRequest(
+      cp.resolver,
+      cp.engine,
+      { ...request, context: { ...requestContext(env), ...request.context } },
+      { now: env.now, explain },
+      options,
+    );
+    return result;
   };
 
   const lookupCredential = async (accessKeyId: string): Promise<StoredCredential | undefined> => {
@@ -161,7 +148,8 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
       if (cacheable && result.decision === 'Allow') allowed.set(key, true, env.now);
       return result;
     },
-    decide: (request, env, explain) => decide(request, env, explain),
+    decide: (request, env, explain, options) =>
+      decide(request, env, explain, options?.credential !== undefined ? { credential: options.credential } : {}),
     operations: (account) => [
       ...iamOperations(controlFor(account)),
       ...stsOperations(controlFor(account), sealer),

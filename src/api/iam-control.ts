@@ -31,6 +31,7 @@ export type IamEntityControl = Omit<
   | 'contextKeysForCustom'
   | 'assumeRole'
   | 'getSessionToken'
+  | 'getFederationToken'
 >;
 
 export function iamControl(svc: IamService, account: string): IamEntityControl {

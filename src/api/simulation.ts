@@ -62,97 +62,104 @@ export function simulation(
   IamControl,
   'simulatePrincipal' | 'simulateCustom' | 'contextKeysForPrincipal' | 'contextKeysForCustom'
 > {
-  /** Policy names in explanations map back to AWS's SourcePolicyType. */
-  const run = async (
-    set: PolicySet,
-    types: ReadonlyMap<string, string>,
-    input: SimulationInput,
-    principal: string,
-    principalContext: Record<string, ContextValue>,
-    now: number,
-  ): Promise<SimulationResultView[]> => {
-    const context: Record<string, ContextValue> = { ...principalContext };
+  const givenContext = (input: SimulationInput): Record<string, ContextValue> => {
+    const context: Record<string, ContextValue> = {};
     for (const e of input.context) context[e.key] = contextValue(e.type, e.values);
-    const resourcePolicy =
-      input.resourcePolicy !== undefined
-        ? cp.engine.compile(input.resourcePolicy, { kind: 'resource', name: 'ResourcePolicy' })
-        : undefined;
-    const resources = input.resources.length > 0 ? input.resources : ['*'];
-    const out: SimulationResultView[] = [];
-    for (const action of input.actions) {
-      for (const resource of resources) {
-        const rp =
-          resourcePolicy ??
-          (resource !== '*'
-            ? (await cp.resolver.resource(resource, action).catch(() => undefined))?.policy
-            : undefined);
-        const result = cp.engine.authorize(
-          {
-            principal,
+    return context;
+  };
+  const resourcePolicyOf = (input: SimulationInput) =>
+    input.resourcePolicy !== undefined
+      ? cp.engine.compile(input.resourcePolicy, { kind: 'resource', name: 'ResourcePolicy' })
+      : undefined;
+  const boundaryOf = (input: SimulationInput) => {
+    const boundary = input.boundaryInputs[0];
+    return boundary !== undefined
+      ? cp.engine.compile(boundary, { kind: 'boundary', name: 'PermissionsBoundaryPolicyInputList.1' })
+      : undefined;
+  };
+  const inputPolicies = (input: SimulationInput, types: Map<string, string>) =>
+    input.policyInputs.map((text, i) => {
+      types.set(`PolicyInputList.${i + 1}`, 'IAM Policy');
+      return cp.engine.compile(text, { kind: 'identity', name: `PolicyInputList.${i + 1}` });
+    });
+
+  return {
+    // The principal's policy set and context as the store resolves it for every other decision (the
+    // resolver: identity and group policies, boundary, SCP and RCP levels, the resource's policy, tags and
+    // owner), with the simulation's inputs added or put in their place.
+    async simulatePrincipal(principalArn, input, now) {
+      const principal = await cp.resolver.principal(principalArn);
+      const types = new Map(
+        principal.identity.map((c) => [c.name ?? '', sourceType(c.name ?? '', principal)]),
+      );
+      const extra = inputPolicies(input, types);
+      const boundary = boundaryOf(input);
+      const resourcePolicy = resourcePolicyOf(input);
+      const context = givenContext(input);
+      const out: SimulationResultView[] = [];
+      for (const action of input.actions) {
+        for (const resource of input.resources.length > 0 ? input.resources : ['*']) {
+          const prepared = await cp.resolver.prepare({
+            principal: principalArn,
             action,
             resource,
             context,
             ...(input.resourceOwner !== undefined ? { resourceAccount: input.resourceOwner } : {}),
-          },
-          { ...set, ...(rp !== undefined ? { resource: rp } : {}) },
-          { now, explain: true },
-        );
-        out.push(view(action, resource, result, set, types));
+          });
+          const set: PolicySet = {
+            ...prepared.policySet,
+            identity: [...prepared.policySet.identity, ...extra],
+            ...(boundary !== undefined ? { boundary } : {}),
+            ...(resourcePolicy !== undefined ? { resource: resourcePolicy } : {}),
+          };
+          const request = {
+            ...prepared.request,
+            principal: input.callerArn ?? prepared.request.principal,
+          };
+          const result = cp.engine.authorize(request, set, { now, explain: true });
+          out.push(view(action, resource, result, set, types));
+        }
       }
-    }
-    return out;
-  };
-
-  return {
-    async simulatePrincipal(principalArn, input, now) {
-      const resolved = await principalFor(cp, principalArn);
-      const types = new Map(resolved.identity.map((c) => [c.name ?? '', sourceType(c.name ?? '', resolved)]));
-      const extra = input.policyInputs.map((text, i) => {
-        types.set(`PolicyInputList.${i + 1}`, 'IAM Policy');
-        return cp.engine.compile(text, { kind: 'identity', name: `PolicyInputList.${i + 1}` });
-      });
-      const boundary = input.boundaryInputs[0];
-      const set: PolicySet = {
-        identity: [...resolved.identity, ...extra],
-        ...(resolved.boundary ? { boundary: resolved.boundary } : {}),
-        ...(resolved.session ? { session: resolved.session } : {}),
-        ...(resolved.scp ? { scp: resolved.scp } : {}),
-        ...(resolved.serviceLinkedRole ? { serviceLinkedRole: true } : {}),
-        ...(boundary !== undefined
-          ? {
-              boundary: cp.engine.compile(boundary, {
-                kind: 'boundary',
-                name: 'PermissionsBoundaryPolicyInputList.1',
-              }),
-            }
-          : {}),
-      };
-      return run(set, types, input, input.callerArn ?? principalArn, resolved.context, now);
+      return out;
     },
     async simulateCustom(input, now) {
       if (input.resourcePolicy !== undefined && input.callerArn === undefined) {
         throw new RolecallError('InvalidInput', 'CallerArn is required when ResourcePolicy is given.');
       }
       const types = new Map<string, string>();
-      const identity = input.policyInputs.map((text, i) => {
-        types.set(`PolicyInputList.${i + 1}`, 'IAM Policy');
-        return cp.engine.compile(text, { kind: 'identity', name: `PolicyInputList.${i + 1}` });
-      });
-      const boundary = input.boundaryInputs[0];
+      const boundary = boundaryOf(input);
       const set: PolicySet = {
-        identity,
-        ...(boundary !== undefined
-          ? {
-              boundary: cp.engine.compile(boundary, {
-                kind: 'boundary',
-                name: 'PermissionsBoundaryPolicyInputList.1',
-              }),
-            }
-          : {}),
+        identity: inputPolicies(input, types),
+        ...(boundary !== undefined ? { boundary } : {}),
       };
-      // Without CallerArn only the given policies decide: the caller is no principal at all (the account
-      // root would have full access of its own).
-      return run(set, types, input, input.callerArn ?? 'simulated-caller', {}, now);
+      const resourcePolicy = resourcePolicyOf(input);
+      const context = givenContext(input);
+      const out: SimulationResultView[] = [];
+      for (const action of input.actions) {
+        for (const resource of input.resources.length > 0 ? input.resources : ['*']) {
+          // Only the given policies decide, with the registered resource's policy unless one is given.
+          const rp =
+            resourcePolicy ??
+            (resource !== '*'
+              ? (await cp.resolver.resource(resource, action).catch(() => undefined))?.policy
+              : undefined);
+          const result = cp.engine.authorize(
+            {
+              // Without CallerArn the caller is no principal at all (the account root would have full
+              // access of its own).
+              principal: input.callerArn ?? 'simulated-caller',
+              action,
+              resource,
+              context,
+              ...(input.resourceOwner !== undefined ? { resourceAccount: input.resourceOwner } : {}),
+            },
+            { ...set, ...(rp !== undefined ? { resource: rp } : {}) },
+            { now, explain: true },
+          );
+          out.push(view(action, resource, result, set, types));
+        }
+      }
+      return out;
     },
     async contextKeysForPrincipal(principalArn, extra) {
       return contextKeysOf([...(await principalDocuments(cp, principalArn)), ...extra]);
@@ -160,37 +167,6 @@ export function simulation(
     contextKeysForCustom(policies) {
       return Promise.resolve(contextKeysOf(policies));
     },
-  };
-}
-
-/**
- * The resolver's view of a user, role or session; a group (which SimulatePrincipalPolicy also accepts) is
- * its inline and attached policies. https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
- */
-async function principalFor(cp: ApiControlPlane, arn: string): Promise<ResolvedPrincipal> {
-  const m = /^arn:[^:]+:iam::(\d{12}):group\/(?:.*\/)?([^/]+)$/.exec(arn);
-  if (!m?.[1] || !m[2]) return cp.resolver.principal(arn);
-  const ref = { kind: 'group' as const, account: m[1], name: m[2] };
-  const identity = [];
-  for (const p of await cp.iam.listInlinePolicies(ref)) {
-    identity.push(
-      cp.engine.compile(p.document, { kind: 'identity', name: `group ${m[2]} inline ${p.name}` }),
-    );
-  }
-  for (const a of await cp.iam.listAttachedPolicies(ref)) {
-    const doc = await cp.iam.managedPolicyDocument(a.arn);
-    identity.push(
-      cp.engine.compile(doc.document, { kind: 'identity', name: `${doc.arn} (${doc.versionId})` }),
-    );
-  }
-  return {
-    kind: 'user',
-    principal: arn,
-    account: m[1],
-    identity,
-    serviceLinkedRole: false,
-    tags: [],
-    context: {},
   };
 }
 

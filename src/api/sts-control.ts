@@ -22,7 +22,60 @@ const CHAINED_MAX_SECONDS = 3600;
 /** Packed session policies and tags: compressed size against this budget gives PackedPolicySize (%). */
 const PACKED_BUDGET_BYTES = 2048;
 
-export function stsControl(cp: ApiControlPlane): Pick<IamControl, 'assumeRole' | 'getSessionToken'> {
+/** Inline session policies compile; managed ones exist in the account (or are AWS managed). */
+async function checkSessionPolicies(
+  cp: ApiControlPlane,
+  policy: string | undefined,
+  policyArns: readonly string[],
+  account: string,
+): Promise<void> {
+  if (policy !== undefined) cp.engine.compile(policy, { kind: 'session', name: 'Policy' });
+  for (const policyArn of policyArns) {
+    try {
+      // Managed session policies must be in the session's account (or AWS managed ones).
+      // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (PolicyArns)
+      const target = parsePolicyArn(policyArn);
+      if (!target.aws && target.account !== account) throw new Error('another account');
+      await cp.iam.managedPolicyDocument(policyArn);
+    } catch {
+      throw new RolecallError(
+        'MalformedPolicyDocument',
+        `Policy ${policyArn} does not exist or is not attachable.`,
+      );
+    }
+  }
+}
+
+/** PackedPolicySize (% of the budget) of session policies and tags; over 100 is PackedPolicyTooLarge. */
+function packedSize(
+  policy: string | undefined,
+  policyArns: readonly string[],
+  tags: readonly Tag[],
+  transitive: readonly string[],
+): number {
+  const packed = deflateRawSync(
+    JSON.stringify({
+      p: policy !== undefined ? JSON.stringify(JSON.parse(policy)) : '',
+      a: policyArns,
+      t: tags.map((t) => [t.key, t.value]),
+      k: transitive,
+    }),
+  ).length;
+  const size = Math.ceil((packed * 100) / PACKED_BUDGET_BYTES);
+  if (size > 100) {
+    throw new RolecallError(
+      'PackedPolicyTooLarge',
+      `Packed size of session policies and tags exceeds the limit: ${size}% of allowed size`,
+    );
+  }
+  return size;
+}
+
+const USER_ARN = /^arn:[^:]+:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/;
+
+export function stsControl(
+  cp: ApiControlPlane,
+): Pick<IamControl, 'assumeRole' | 'getSessionToken' | 'getFederationToken'> {
   return {
     async assumeRole(caller, input, now) {
       const arn = parseArn(input.roleArn);
@@ -44,21 +97,7 @@ export function stsControl(cp: ApiControlPlane): Pick<IamControl, 'assumeRole' |
         throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
       }
 
-      if (input.policy !== undefined) cp.engine.compile(input.policy, { kind: 'session', name: 'Policy' });
-      for (const policyArn of input.policyArns) {
-        try {
-          // Managed session policies must be in the role's account (or AWS managed ones).
-          // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (PolicyArns)
-          const target = parsePolicyArn(policyArn);
-          if (!target.aws && target.account !== role.account) throw new Error('another account');
-          await cp.iam.managedPolicyDocument(policyArn);
-        } catch {
-          throw new RolecallError(
-            'MalformedPolicyDocument',
-            `Policy ${policyArn} does not exist or is not attachable.`,
-          );
-        }
-      }
+      await checkSessionPolicies(cp, input.policy, input.policyArns, role.account);
 
       const tags = mergeSessionTags(parent?.tags ?? [], parent?.transitiveTagKeys ?? [], input.tags);
       const transitive = [...(parent?.transitiveTagKeys ?? [])];
@@ -78,23 +117,9 @@ export function stsControl(cp: ApiControlPlane): Pick<IamControl, 'assumeRole' |
         sourceIdentity = parent.sourceIdentity;
       }
 
-      const packed = deflateRawSync(
-        JSON.stringify({
-          p: input.policy !== undefined ? JSON.stringify(JSON.parse(input.policy)) : '',
-          a: input.policyArns,
-          t: tags.map((t) => [t.key, t.value]),
-          k: transitive,
-        }),
-      ).length;
       // Reported only when the request carried session policies or tags, as STS does.
       const carried = input.policy !== undefined || input.policyArns.length > 0 || tags.length > 0;
-      const packedPolicySize = Math.ceil((packed * 100) / PACKED_BUDGET_BYTES);
-      if (packedPolicySize > 100) {
-        throw new RolecallError(
-          'PackedPolicyTooLarge',
-          `Packed size of session policies and tags exceeds the limit: ${packedPolicySize}% of allowed size`,
-        );
-      }
+      const packedPolicySize = packedSize(input.policy, input.policyArns, tags, transitive);
 
       const session = await cp.iam.createSession({
         account: role.account,
@@ -123,7 +148,7 @@ export function stsControl(cp: ApiControlPlane): Pick<IamControl, 'assumeRole' |
     // Users get 15 minutes to 36 hours (default 12), the account root at most one hour
     // (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html)
     async getSessionToken(caller, durationSeconds, now) {
-      const m = /^arn:[^:]+:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(caller.arn);
+      const m = USER_ARN.exec(caller.arn);
       if (!m?.[1] || !m[2]) {
         throw new RolecallError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
       }
@@ -134,6 +159,42 @@ export function stsControl(cp: ApiControlPlane): Pick<IamControl, 'assumeRole' |
         secretAccessKey: s.secretAccessKey,
         sessionToken: s.sessionToken,
         expiration: new Date(s.expiration),
+      };
+    },
+    // A federated user session: the user's permissions intersected with the session policies passed; with
+    // none, only resource-based policies naming the session grant anything. 15 minutes to 36 hours.
+    // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html
+    async getFederationToken(caller, input, now) {
+      const m = USER_ARN.exec(caller.arn);
+      if (!m?.[1] || !m[2]) {
+        throw new RolecallError('AccessDenied', 'Cannot call GetFederationToken with session credentials');
+      }
+      const account = m[1];
+      await checkSessionPolicies(cp, input.policy, input.policyArns, account);
+      const tags = mergeSessionTags([], [], input.tags);
+      const carried = input.policy !== undefined || input.policyArns.length > 0 || tags.length > 0;
+      const packedPolicySize = packedSize(input.policy, input.policyArns, tags, []);
+      const duration = input.durationSeconds ?? 43200;
+      const s = await cp.iam.createFederatedSession({
+        account,
+        userName: m[2],
+        name: input.name,
+        expiration: now + duration * 1000,
+        ...(input.policy !== undefined ? { sessionPolicy: input.policy } : {}),
+        sessionPolicyArns: input.policyArns,
+        tags,
+      });
+      return {
+        credentials: {
+          accessKeyId: s.accessKeyId,
+          secretAccessKey: s.secretAccessKey,
+          sessionToken: s.sessionToken,
+          expiration: new Date(s.expiration),
+        },
+        federatedUserId: s.federatedUserId,
+        arn: s.arn,
+        ...(carried ? { packedPolicySize } : {}),
       };
     },
   };

@@ -89,6 +89,31 @@ function readAssumeRole(p: QueryParams) {
   };
 }
 
+function readFederationToken(p: QueryParams) {
+  const name = constrained(p, 'Name', 2, 32, SESSION_NAME) ?? p.required('Name');
+  const durationSeconds = p.int('DurationSeconds', { min: 900, max: 129600 });
+  const policy = constrained(p, 'Policy', 1, 2048);
+  const policyArns = p.structs('PolicyArns', (m) => m.required('arn'));
+  if (policyArns.length > 10) {
+    throw validation(
+      `Value '[…]' at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`,
+    );
+  }
+  const tags = readTags(p);
+  if (tags.length > 50) {
+    throw validation(
+      `Value '[…]' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`,
+    );
+  }
+  return {
+    name,
+    policyArns,
+    tags,
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    ...(policy !== undefined ? { policy } : {}),
+  };
+}
+
 export function stsOperations(control: IamControl, sealer: Sealer): Operation[] {
   return [
     {
@@ -172,6 +197,32 @@ export function stsOperations(control: IamControl, sealer: Sealer): Operation[] 
         // A deleted or never issued key "might return an error that the key doesn't exist" (same page)
         if (account === undefined) throw validation(`The access key ID ${id} does not exist`);
         return { Account: account };
+      },
+    },
+    {
+      service: 'sts',
+      name: 'GetFederationToken',
+      // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html (Permissions)
+      authorize: ({ params, caller }) => {
+        const input = readFederationToken(params);
+        const resource = `arn:aws:sts::${caller.account}:federated-user/${input.name}`;
+        const context = requestTagContext(input.tags);
+        const calls: CallAuthorization[] = [{ action: 'sts:GetFederationToken', resource, context }];
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
+        if (input.tags.length > 0) calls.push({ action: 'sts:TagSession', resource, context });
+        return calls;
+      },
+      run: async ({ params, caller, now }) => {
+        // Only an IAM user's long-term credentials can federate.
+        if (caller.temporary) {
+          throw new RolecallError('AccessDenied', 'Cannot call GetFederationToken with session credentials');
+        }
+        const r = await control.getFederationToken(caller, readFederationToken(params), now);
+        return {
+          Credentials: credentialsXml(r.credentials),
+          FederatedUser: { FederatedUserId: r.federatedUserId, Arn: r.arn },
+          PackedPolicySize: r.packedPolicySize,
+        };
       },
     },
     {

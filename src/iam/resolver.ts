@@ -26,7 +26,7 @@ import type { IdentityRef, OrgLevel, RoleInfo, SessionInfo, Tag, UserInfo } from
 /** Compiles one policy document (text as stored) for the engine. */
 export type PolicyCompiler = (text: string, options: { kind: PolicyKind; name: string }) => CompiledPolicy;
 
-export type PrincipalKind = 'user' | 'role' | 'assumed-role' | 'root' | 'service';
+export type PrincipalKind = 'user' | 'group' | 'role' | 'assumed-role' | 'federated-user' | 'root' | 'service';
 
 export interface ResolvedPrincipal {
   kind: PrincipalKind;
@@ -140,6 +140,12 @@ export class Resolver {
       options.credential !== undefined
         ? await this.credentialPrincipal(options.credential)
         : await this.principal(request.principal);
+    if (options.credential !== undefined && request.principal !== principal.principal) {
+      throw new RolecallError(
+        'InvalidInput',
+        `credential \`${options.credential}\` is not \`${typeof request.principal === 'string' ? request.principal : request.principal.Service}\``,
+      );
+    }
     const resource = await this.resource(request.resource, request.action, request.resourceAccount);
     const resourcePolicy =
       options.identityOnly && principal.account !== undefined
@@ -318,6 +324,25 @@ export class Resolver {
       if (user.arn !== p)
         throw new RolecallError('NoSuchEntity', `The user with name ${name} cannot be found.`);
       return this.userPrincipal(user);
+    }
+    if (arn.service === 'iam' && r.startsWith('group/')) {
+      // Not a principal of requests, but IAM's simulator accepts a group: its inline and attached policies.
+      // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
+      const name = r.slice(r.lastIndexOf('/') + 1);
+      const { group } = await this.cp.iam.getGroup(account, name);
+      if (group.arn !== p)
+        throw new RolecallError('NoSuchEntity', `The group with name ${name} cannot be found.`);
+      const org = await this.orgLevels(account, 'scps');
+      return {
+        principal: p,
+        account,
+        ...(org.levels ? { scp: org.levels } : {}),
+        kind: 'group',
+        identity: await this.identityPolicies({ kind: 'group', account, name: group.name }, `group ${name}`),
+        serviceLinkedRole: false,
+        tags: [],
+        context: { ...org.context, 'aws:PrincipalAccount': account },
+      };
     }
     if (arn.service === 'iam' && r.startsWith('role/')) {
       const name = r.slice(r.lastIndexOf('/') + 1);
@@ -515,8 +540,19 @@ export class Resolver {
     const fromArn = arn && arn.account !== '' && arn.account !== 'aws' ? arn.account : undefined;
     if (assume && arn?.service === 'iam' && arn.resource.startsWith('role/')) {
       const name = arn.resource.slice(arn.resource.lastIndexOf('/') + 1);
-      const role = await this.cp.iam.getRole(arn.account, name);
+      const role = await this.cp.iam.getRole(arn.account, name).catch(() => undefined);
       const org = await this.orgLevels(arn.account, 'rcps');
+      // A role that does not exist has no trust policy to allow anyone: the engine denies, as AWS does.
+      if (role === undefined) {
+        return {
+          arn: text,
+          account: arn.account,
+          ...(org.levels ? { rcp: org.levels } : {}),
+          registered: false,
+          tags: [],
+          context: { ...org.context, 'aws:ResourceAccount': arn.account },
+        };
+      }
       return {
         arn: text,
         account: arn.account,
