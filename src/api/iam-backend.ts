@@ -91,6 +91,23 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         },
       };
     }
+    if (cred.kind === 'federated') {
+      return {
+        accessKeyId,
+        secretAccessKey: cred.session.secretAccessKey,
+        sessionToken: cred.session.sessionToken,
+        expiresAt: cred.session.expiration,
+        active: true,
+        caller: {
+          arn: cred.session.arn,
+          userId: cred.session.federatedUserId,
+          account: cred.session.account,
+          accessKeyId,
+          temporary: true,
+          federated: true,
+        },
+      };
+    }
     const s = cred.session;
     return {
       accessKeyId,

@@ -27,6 +27,8 @@ export interface Caller {
   temporary: boolean;
   /** Temporary credentials of an IAM user from GetSessionToken (not a role session). */
   fromSessionToken?: boolean;
+  /** A federated user session (GetFederationToken): it can call no IAM operation and no STS one but GetCallerIdentity. */
+  federated?: boolean;
   /** A role session's source identity: it persists along a role chain and cannot change. */
   sourceIdentity?: string;
 }

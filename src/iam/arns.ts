@@ -18,6 +18,9 @@ export function groupArn(account: string, path: string, name: string): string {
 export function policyArn(account: string, path: string, name: string): string {
   return `arn:aws:iam::${account}:policy${path}${name}`;
 }
+export function federatedUserArn(account: string, name: string): string {
+  return `arn:aws:sts::${account}:federated-user/${name}`;
+}
 export function assumedRoleArn(account: string, roleName: string, sessionName: string): string {
   return `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
 }

@@ -5,11 +5,11 @@
  */
 import { RolecallError } from '../errors.js';
 import { entityKey, IamPart } from './context.js';
-import { requireUser } from './entities.js';
+import { credentialUser, requireUser } from './entities.js';
 import { accessKeyId, secretAccessKey } from './ids.js';
 import { limitExceeded } from './quotas.js';
 import { repos, type AccessKeyRecord } from './records.js';
-import { sessionInfo } from './sessions.js';
+import { federatedInfo, sessionInfo } from './sessions.js';
 import type { AccessKeyInfo, AccessKeyWithSecret, Credential } from './types.js';
 import { userInfo } from './users.js';
 
@@ -43,6 +43,7 @@ export class CredentialService extends IamPart {
         accessKeyId: accessKeyId('AKIA'),
         account,
         userName: user.name,
+        userId: user.id,
         secret: this.ctx.store.secrets.encrypt(secret),
         status: 'Active',
         createDate: this.nowIso(),
@@ -78,33 +79,40 @@ export class CredentialService extends IamPart {
     });
   }
 
-  /** A user's access key or a session's temporary key, with its secret; undefined when unknown. */
+  /**
+   * A user's access key or a session's temporary key, with its secret; undefined when unknown or when the
+   * user it was issued to no longer exists (whoever holds the name now).
+   */
   async findCredential(id: string): Promise<Credential | undefined> {
     return await this.read(async (tx) => {
       if (id.startsWith('ASIA')) {
         const s = await repos.session.get(tx, id);
         if (s?.userName !== undefined) {
-          const user = await repos.user.get(tx, entityKey(s.account, s.userName));
+          const user = await credentialUser(tx, s.account, s.userName, s.userId, s.createDate);
           if (!user) return undefined;
-          return {
-            kind: 'user-session',
-            session: {
-              accessKeyId: s.accessKeyId,
-              secretAccessKey: this.ctx.store.secrets.decrypt(s.secret),
-              sessionToken: this.ctx.store.secrets.decrypt(s.token),
-              expiration: s.expiration,
-              createDate: s.createDate,
-              account: s.account,
-              userName: user.name,
-            },
-            user: userInfo(user),
+          const session = {
+            accessKeyId: s.accessKeyId,
+            secretAccessKey: this.ctx.store.secrets.decrypt(s.secret),
+            sessionToken: this.ctx.store.secrets.decrypt(s.token),
+            expiration: s.expiration,
+            createDate: s.createDate,
+            account: s.account,
+            userName: user.name,
           };
+          if (s.federatedName !== undefined) {
+            return {
+              kind: 'federated',
+              session: { ...session, ...federatedInfo(s, s.federatedName) },
+              user: userInfo(user),
+            };
+          }
+          return { kind: 'user-session', session, user: userInfo(user) };
         }
         return s ? { kind: 'session', session: sessionInfo(this.ctx, s) } : undefined;
       }
       const k = await repos.accessKey.get(tx, id);
       if (!k) return undefined;
-      const user = await repos.user.get(tx, entityKey(k.account, k.userName));
+      const user = await credentialUser(tx, k.account, k.userName, k.userId, k.createDate);
       if (!user) return undefined;
       return {
         kind: 'user',

@@ -42,6 +42,26 @@ export async function requireUser(tx: StoreTx, account: string, name: string): P
   return rec;
 }
 
+/**
+ * The user a credential was issued to: the one with its unique id (by name first, then among the account's
+ * users, since a user keeps its id when renamed); for a record stored before ids were recorded, the user of
+ * that name if it existed when the credential was issued. Undefined once that user is gone: a new user of
+ * the same name is another principal.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+ */
+export async function credentialUser(
+  tx: StoreTx,
+  account: string,
+  name: string,
+  id: string | undefined,
+  issued: string,
+): Promise<UserRecord | undefined> {
+  const byName = await repos.user.get(tx, entityKey(account, name));
+  if (id === undefined) return byName && byName.createDate <= issued ? byName : undefined;
+  if (byName?.id === id) return byName;
+  return (await repos.user.list(tx, `${account}/`)).find((u) => u.id === id);
+}
+
 export async function requireGroup(tx: StoreTx, account: string, name: string): Promise<GroupRecord> {
   const rec = await repos.group.get(tx, entityKey(account, name));
   if (!rec) throw noSuchEntity('group', name);

@@ -6,7 +6,7 @@
 import { RolecallError } from '../errors.js';
 import { IamPart, validatePolicyText } from './context.js';
 import { checkTagCount, KIND_WORD, putIdentity, requireIdentity } from './entities.js';
-import { boundaryArn, resolveManagedPolicy } from './managed-policies.js';
+import { attachablePolicy, boundaryArn } from './managed-policies.js';
 import { checkName, checkTags, mergeTags, policySize, removeTags } from './names.js';
 import { limitExceeded, type IamQuotas } from './quotas.js';
 import type { RoleRecord, UserRecord } from './records.js';
@@ -81,7 +81,7 @@ export class EntityPolicyService extends IamPart {
   async attachPolicy(ref: IdentityRef, arn: string): Promise<void> {
     return await this.tx(async (tx) => {
       const rec = await requireIdentity(tx, ref);
-      const canonical = (await resolveManagedPolicy(tx, arn)).arn;
+      const canonical = (await attachablePolicy(tx, arn, ref.account)).arn;
       if (rec.attached.includes(canonical)) return;
       const quota = MANAGED_QUOTA[ref.kind];
       if (rec.attached.length >= this.ctx.quotas[quota]) throw limitExceeded(quota, this.ctx.quotas[quota]);
@@ -117,7 +117,7 @@ export class EntityPolicyService extends IamPart {
     return await this.tx(async (tx) => {
       const rec = (await requireIdentity(tx, ref)) as RoleRecord | UserRecord;
       if (arn === undefined) delete rec.permissionsBoundary;
-      else rec.permissionsBoundary = await boundaryArn(tx, arn);
+      else rec.permissionsBoundary = await boundaryArn(tx, arn, ref.account);
       await putIdentity(tx, ref.kind, rec);
     });
   }

@@ -115,7 +115,7 @@ export class IamService extends IamPart {
   // sessions.ts
   readonly createSession = this.sessions.createSession.bind(this.sessions);
   readonly createUserSession = this.sessions.createUserSession.bind(this.sessions);
-  readonly findSessions = this.sessions.findSessions.bind(this.sessions);
+  readonly createFederatedSession = this.sessions.createFederatedSession.bind(this.sessions);
   readonly deleteSession = this.sessions.deleteSession.bind(this.sessions);
   readonly purgeExpiredSessions = this.sessions.purgeExpiredSessions.bind(this.sessions);
 }

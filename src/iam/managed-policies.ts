@@ -100,9 +100,24 @@ export async function resolveManagedPolicy(tx: StoreTx, arn: string): Promise<Ma
   };
 }
 
-/** The canonical ARN of a policy to be used as a permissions boundary. */
-export async function boundaryArn(tx: StoreTx, arn: string): Promise<string> {
-  return (await resolveManagedPolicy(tx, arn)).arn;
+/**
+ * The policy an ARN names, for attaching to (or bounding) an identity of `account`: an AWS managed policy or
+ * a customer managed policy of that same account; another account's policy is not attachable.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachUserPolicy.html (NoSuchEntity)
+ */
+export async function attachablePolicy(
+  tx: StoreTx,
+  arn: string,
+  account: string,
+): Promise<ManagedPolicyDocument> {
+  const target = parsePolicyArn(arn);
+  if (!target.aws && target.account !== account) throw policyNotFound(arn);
+  return resolveManagedPolicy(tx, arn);
+}
+
+/** The canonical ARN of a policy to be used as a permissions boundary of an identity of `account`. */
+export async function boundaryArn(tx: StoreTx, arn: string, account: string): Promise<string> {
+  return (await attachablePolicy(tx, arn, account)).arn;
 }
 
 async function versionsOf(tx: StoreTx, arn: string): Promise<PolicyVersionInfo[]> {

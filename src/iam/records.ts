@@ -74,6 +74,8 @@ export interface AccessKeyRecord {
   accessKeyId: string;
   account: string;
   userName: string;
+  /** The user's unique id (absent in keys stored before ids were recorded). */
+  userId?: string;
   /** Sealed with the store's secret box. */
   secret: string;
   status: 'Active' | 'Inactive';
@@ -96,8 +98,12 @@ export interface SessionRecord {
   tags: Tag[];
   transitiveTagKeys: string[];
   sourceIdentity?: string;
-  /** Set for a GetSessionToken session of this IAM user; the role fields are then empty. */
+  /** Set for a GetSessionToken or federated user session of this IAM user; the role fields are then empty. */
   userName?: string;
+  /** The user's unique id (absent in sessions stored before ids were recorded). */
+  userId?: string;
+  /** Set for a GetFederationToken session: the federated user's name. */
+  federatedName?: string;
 }
 
 export interface InstanceProfileRecord {

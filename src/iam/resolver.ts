@@ -21,7 +21,15 @@ import { ACCOUNT_ID, parseArn } from '../policy/arn.js';
 import type { PolicyKind } from '../policy/types.js';
 import type { ControlPlane } from './control-plane.js';
 import { assumedRoleArn, parsePolicyArn } from './identities.js';
-import type { IdentityRef, OrgLevel, RoleInfo, SessionInfo, Tag, UserInfo } from './types.js';
+import type {
+  FederatedSessionInfo,
+  IdentityRef,
+  OrgLevel,
+  RoleInfo,
+  SessionInfo,
+  Tag,
+  UserInfo,
+} from './types.js';
 
 /** Compiles one policy document (text as stored) for the engine. */
 export type PolicyCompiler = (text: string, options: { kind: PolicyKind; name: string }) => CompiledPolicy;
@@ -387,6 +395,8 @@ export class Resolver {
           ...(await this.userPrincipal(cred.user, { issued: cred.session.createDate })),
           credential: accessKeyId,
         };
+      case 'federated':
+        return { ...(await this.federatedPrincipal(cred.user, cred.session)), credential: accessKeyId };
       case 'session': {
         const s = cred.session;
         const role = await this.cp.iam.getRole(s.account, s.roleName).catch(() => undefined);
@@ -467,6 +477,46 @@ export class Resolver {
         'aws:userid': user.id,
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tokenissuetime
         ...(session.issued !== undefined ? { 'aws:TokenIssueTime': session.issued } : {}),
+      },
+    };
+  }
+
+  /**
+   * A federated user session: the user's identity-based policies intersected with the session policies
+   * passed; with none, no identity-based permission at all (only a resource-based policy naming the session
+   * grants). The user's boundary and its account's SCPs still apply; session tags override the user's.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+   */
+  private async federatedPrincipal(user: UserInfo, s: FederatedSessionInfo): Promise<ResolvedPrincipal> {
+    const base = await this.userPrincipal(user, { issued: s.createDate });
+    const account = user.account;
+    const list: CompiledPolicy[] = [];
+    if (s.sessionPolicy !== undefined) {
+      list.push(this.policy(s.sessionPolicy, 'session', `${s.arn} session policy`));
+    }
+    for (const a of s.sessionPolicyArns) {
+      if (this.attachable(a, account)) list.push(await this.managed(a, 'session'));
+    }
+    const keys = new Set(s.tags.map((t) => t.key.toLowerCase()));
+    const tags = [...user.tags.filter((t) => !keys.has(t.key.toLowerCase())), ...s.tags];
+    const context: Record<string, ContextValue> = {};
+    for (const [k, v] of Object.entries(base.context)) {
+      if (!/^aws:(PrincipalTag\/|username$)/i.test(k)) context[k] = v;
+    }
+    return {
+      ...base,
+      kind: 'federated-user',
+      principal: s.arn,
+      identity: list.length > 0 ? base.identity : [],
+      ...(list.length > 0 ? { session: list } : {}),
+      tags,
+      context: {
+        ...context,
+        ...tagContext('aws:PrincipalTag/', tags),
+        'aws:PrincipalArn': s.arn,
+        'aws:PrincipalType': 'FederatedUser',
+        'aws:userid': s.federatedUserId,
       },
     };
   }

@@ -19,6 +19,7 @@ import {
   policySize,
 } from './names.js';
 import { limitExceeded } from './quotas.js';
+import { replacePrincipalEverywhere } from './principal-references.js';
 import { repos, type RoleRecord } from './records.js';
 import type { RoleInfo, Tag } from './types.js';
 
@@ -79,7 +80,7 @@ export class RoleService extends IamPart {
       checkTagCount(this.ctx, tags);
       const boundary =
         input.permissionsBoundary !== undefined
-          ? await boundaryArn(tx, input.permissionsBoundary)
+          ? await boundaryArn(tx, input.permissionsBoundary, input.account)
           : undefined;
       const rec: RoleRecord = {
         account: input.account,
@@ -161,6 +162,7 @@ export class RoleService extends IamPart {
         throw new RolecallError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
       }
       await repos.role.delete(tx, entityKey(account, name));
+      await replacePrincipalEverywhere(tx, roleArn(rec.account, rec.path, rec.name), rec.id);
     });
   }
 

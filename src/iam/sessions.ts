@@ -1,15 +1,22 @@
 /**
- * STS sessions as stored: a role session (AssumeRole and its kin) or a user's GetSessionToken session, each
+ * STS sessions as stored: a role session (AssumeRole and its kin), a user's GetSessionToken session or a
+ * federated user session (GetFederationToken), each
  * with sealed secrets, expiry and what narrows it (session policies, tags, source identity). STS's own
  * rules (duration bounds, packed policy size, trust evaluation) are the caller's.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp.html
  */
-import { assumedRoleArn, roleArn } from './arns.js';
+import { assumedRoleArn, federatedUserArn, roleArn } from './arns.js';
 import { IamPart, type IamContext } from './context.js';
 import { requireRole, requireUser } from './entities.js';
 import { accessKeyId, secretAccessKey, sessionToken } from './ids.js';
 import { repos, type SessionRecord } from './records.js';
-import type { NewSession, SessionInfo, UserSessionInfo } from './types.js';
+import type {
+  FederatedSessionInfo,
+  NewFederatedSession,
+  NewSession,
+  SessionInfo,
+  UserSessionInfo,
+} from './types.js';
 
 export function sessionInfo(ctx: IamContext, s: SessionRecord): SessionInfo {
   return {
@@ -30,6 +37,21 @@ export function sessionInfo(ctx: IamContext, s: SessionRecord): SessionInfo {
     tags: s.tags,
     transitiveTagKeys: s.transitiveTagKeys,
     ...(s.sourceIdentity !== undefined ? { sourceIdentity: s.sourceIdentity } : {}),
+  };
+}
+
+/** What a federated user session adds to a user session: its name, ARN, id, policies and tags. */
+export function federatedInfo(
+  s: SessionRecord,
+  name: string,
+): Pick<FederatedSessionInfo, 'name' | 'arn' | 'federatedUserId' | 'sessionPolicy' | 'sessionPolicyArns' | 'tags'> {
+  return {
+    name,
+    arn: federatedUserArn(s.account, name),
+    federatedUserId: `${s.account}:${name}`,
+    ...(s.sessionPolicy !== undefined ? { sessionPolicy: s.sessionPolicy } : {}),
+    sessionPolicyArns: s.sessionPolicyArns,
+    tags: s.tags,
   };
 }
 
@@ -90,6 +112,7 @@ export class SessionService extends IamPart {
         tags: [],
         transitiveTagKeys: [],
         userName: user.name,
+        userId: user.id,
       };
       await repos.session.put(tx, rec.accessKeyId, rec);
       return {
@@ -104,25 +127,47 @@ export class SessionService extends IamPart {
     });
   }
 
-  /** Live sessions of a role session name, newest first (the resolver reads their session policies). */
-  async findSessions(
-    account: string,
-    roleName: string,
-    sessionName: string,
-    now: number,
-  ): Promise<SessionInfo[]> {
-    return await this.read(async (tx) =>
-      (await repos.session.list(tx))
-        .filter(
-          (s) =>
-            s.account === account &&
-            s.roleName.toLowerCase() === roleName.toLowerCase() &&
-            s.sessionName === sessionName &&
-            s.expiration > now,
-        )
-        .sort((a, b) => b.createDate.localeCompare(a.createDate))
-        .map((s) => sessionInfo(this.ctx, s)),
-    );
+  /**
+   * Stores a GetFederationToken session of an IAM user with its session policies and tags (STS's rules are
+   * the caller's) and returns its credentials.
+   * https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
+   */
+  async createFederatedSession(input: NewFederatedSession): Promise<FederatedSessionInfo> {
+    return await this.tx(async (tx) => {
+      const user = await requireUser(tx, input.account, input.userName);
+      const secret = secretAccessKey();
+      const token = sessionToken();
+      const rec: SessionRecord = {
+        accessKeyId: accessKeyId('ASIA'),
+        secret: this.ctx.store.secrets.encrypt(secret),
+        token: this.ctx.store.secrets.encrypt(token),
+        expiration: input.expiration,
+        createDate: this.nowIso(),
+        account: user.account,
+        roleName: '',
+        roleId: '',
+        rolePath: '',
+        sessionName: '',
+        ...(input.sessionPolicy !== undefined ? { sessionPolicy: input.sessionPolicy } : {}),
+        sessionPolicyArns: input.sessionPolicyArns ?? [],
+        tags: input.tags ?? [],
+        transitiveTagKeys: [],
+        userName: user.name,
+        userId: user.id,
+        federatedName: input.name,
+      };
+      await repos.session.put(tx, rec.accessKeyId, rec);
+      return {
+        accessKeyId: rec.accessKeyId,
+        secretAccessKey: secret,
+        sessionToken: token,
+        expiration: rec.expiration,
+        createDate: rec.createDate,
+        account: rec.account,
+        userName: user.name,
+        ...federatedInfo(rec, input.name),
+      };
+    });
   }
 
   async deleteSession(id: string): Promise<boolean> {

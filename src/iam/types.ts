@@ -183,11 +183,44 @@ export interface UserSessionInfo {
   userName: string;
 }
 
-/** What an access key id stands for: a user's long-term key, a role session's or a user session's temporary one. */
+/**
+ * Temporary credentials STS GetFederationToken issued: a federated user session of an IAM user, whose
+ * permissions are the user's intersected with the session policies.
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
+ */
+export interface FederatedSessionInfo extends UserSessionInfo {
+  /** The federated user's name (GetFederationToken's `Name`). */
+  name: string;
+  /** `arn:aws:sts::ACCT:federated-user/NAME` */
+  arn: string;
+  /** `ACCT:NAME` */
+  federatedUserId: string;
+  sessionPolicy?: string;
+  sessionPolicyArns: string[];
+  tags: Tag[];
+}
+
+export interface NewFederatedSession {
+  account: string;
+  userName: string;
+  name: string;
+  /** Epoch milliseconds. */
+  expiration: number;
+  sessionPolicy?: string;
+  sessionPolicyArns?: string[];
+  tags?: Tag[];
+}
+
+/**
+ * What an access key id stands for: a user's long-term key, a role session's, a user session's or a
+ * federated user session's temporary one. A user's credentials belong to that user (its unique id), not to
+ * whoever holds its name later.
+ */
 export type Credential =
   | { kind: 'user'; key: AccessKeyWithSecret; user: UserInfo }
   | { kind: 'session'; session: SessionInfo }
-  | { kind: 'user-session'; session: UserSessionInfo; user: UserInfo };
+  | { kind: 'user-session'; session: UserSessionInfo; user: UserInfo }
+  | { kind: 'federated'; session: FederatedSessionInfo; user: UserInfo };
 
 export interface AccountInfo {
   id: string;

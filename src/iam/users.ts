@@ -11,6 +11,7 @@ import { checkEntityCount, checkTagCount, renameEntity, requireUser } from './en
 import { uniqueId } from './ids.js';
 import { boundaryArn } from './managed-policies.js';
 import { checkName, checkPath, checkTags } from './names.js';
+import { replacePrincipalEverywhere } from './principal-references.js';
 import { repos, type UserRecord } from './records.js';
 import type { Tag, UserInfo } from './types.js';
 
@@ -60,7 +61,7 @@ export class UserService extends IamPart {
       checkTagCount(this.ctx, tags);
       const boundary =
         input.permissionsBoundary !== undefined
-          ? await boundaryArn(tx, input.permissionsBoundary)
+          ? await boundaryArn(tx, input.permissionsBoundary, input.account)
           : undefined;
       const rec: UserRecord = {
         account: input.account,
@@ -110,6 +111,7 @@ export class UserService extends IamPart {
         throw new RolecallError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
       }
       await repos.user.delete(tx, entityKey(account, name));
+      await replacePrincipalEverywhere(tx, userArn(rec.account, rec.path, rec.name), rec.id);
     });
   }
 
@@ -120,7 +122,10 @@ export class UserService extends IamPart {
     if (input.newPath !== undefined) checkPath(input.newPath, 'newPath');
     return await this.tx(async (tx) => {
       const rec = await requireUser(tx, input.account, input.name);
+      const oldArn = userArn(rec.account, rec.path, rec.name);
       const oldName = await renameEntity(tx, repos.user, 'User', rec, input);
+      const newArn = userArn(rec.account, rec.path, rec.name);
+      if (newArn !== oldArn) await replacePrincipalEverywhere(tx, oldArn, newArn);
       for (const k of await repos.accessKey.list(tx)) {
         if (k.account === rec.account && k.userName === oldName) {
           k.userName = rec.name;
