@@ -166,7 +166,12 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
       return result;
     },
     decide: (request, env, explain, options) =>
-      decide(request, env, explain, options?.credential !== undefined ? { credential: options.credential } : {}),
+      decide(
+        request,
+        env,
+        explain,
+        options?.credential !== undefined ? { credential: options.credential } : {},
+      ),
     operations: (account) => [
       ...iamOperations(controlFor(account)),
       ...stsOperations(controlFor(account), sealer),

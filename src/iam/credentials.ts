@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
  */
 import { RolecallError } from '../errors.js';
-import { entityKey, IamPart } from './context.js';
+import { IamPart } from './context.js';
 import { credentialUser, requireUser } from './entities.js';
 import { accessKeyId, secretAccessKey } from './ids.js';
 import { limitExceeded } from './quotas.js';

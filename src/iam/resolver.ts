@@ -34,7 +34,8 @@ import type {
 /** Compiles one policy document (text as stored) for the engine. */
 export type PolicyCompiler = (text: string, options: { kind: PolicyKind; name: string }) => CompiledPolicy;
 
-export type PrincipalKind = 'user' | 'group' | 'role' | 'assumed-role' | 'federated-user' | 'root' | 'service';
+export type PrincipalKind =
+  'user' | 'group' | 'role' | 'assumed-role' | 'federated-user' | 'root' | 'service';
 
 export interface ResolvedPrincipal {
   kind: PrincipalKind;
@@ -195,7 +196,10 @@ export class Resolver {
   private delegation(account: string, trust: boolean): CompiledPolicy {
     const statement = { Effect: 'Allow', Principal: { AWS: account }, Action: '*' };
     return this.policy(
-      JSON.stringify({ Version: '2012-10-17', Statement: [trust ? statement : { ...statement, Resource: '*' }] }),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [trust ? statement : { ...statement, Resource: '*' }],
+      }),
       trust ? 'trust' : 'resource',
       'the identity-based policy must allow',
     );

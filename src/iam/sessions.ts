@@ -44,7 +44,10 @@ export function sessionInfo(ctx: IamContext, s: SessionRecord): SessionInfo {
 export function federatedInfo(
   s: SessionRecord,
   name: string,
-): Pick<FederatedSessionInfo, 'name' | 'arn' | 'federatedUserId' | 'sessionPolicy' | 'sessionPolicyArns' | 'tags'> {
+): Pick<
+  FederatedSessionInfo,
+  'name' | 'arn' | 'federatedUserId' | 'sessionPolicy' | 'sessionPolicyArns' | 'tags'
+> {
   return {
     name,
     arn: federatedUserArn(s.account, name),

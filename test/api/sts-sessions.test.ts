@@ -68,7 +68,11 @@ async function decide(signer: Credentials, body: object): Promise<{ decision?: s
     headers: { host: u.host, 'content-type': 'application/json' },
     body: text,
   });
-  const res = await fetch(`${server.url}/v1/authorize`, { method: 'POST', headers: signed.headers, body: text });
+  const res = await fetch(`${server.url}/v1/authorize`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: text,
+  });
   return (await res.json()) as { decision?: string };
 }
 
@@ -115,14 +119,24 @@ describe('GetFederationToken', { skip }, () => {
   });
 
   test('needs sts:GetFederationToken; session credentials cannot federate', async () => {
-    const plain = await userWith('no-federation', policy({ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }));
-    assert.equal(await failure(sts(plain).send(new GetFederationTokenCommand({ Name: 'Eve' }))), 'AccessDenied');
+    const plain = await userWith(
+      'no-federation',
+      policy({ Effect: 'Allow', Action: 'iam:GetUser', Resource: '*' }),
+    );
+    assert.equal(
+      await failure(sts(plain).send(new GetFederationTokenCommand({ Name: 'Eve' }))),
+      'AccessDenied',
+    );
   });
 
   test('permissions are the intersection of the user’s policies and the session policy', async () => {
     const proxy = await userWith(
       'proxy-s3',
-      policy({ Effect: 'Allow', Action: ['sts:GetFederationToken', 's3:GetObject', 's3:ListBucket'], Resource: '*' }),
+      policy({
+        Effect: 'Allow',
+        Action: ['sts:GetFederationToken', 's3:GetObject', 's3:ListBucket'],
+        Resource: '*',
+      }),
     );
     const issue = async (name: string, sessionPolicy?: string) =>
       creds(
@@ -228,7 +242,9 @@ describe('source identity along a role chain', { skip }, () => {
     // Role chaining caps the session at one hour.
     assert.equal(
       await failure(
-        sts(alice).send(new AssumeRoleCommand({ RoleArn: secondArn, RoleSessionName: 'long', DurationSeconds: 7200 })),
+        sts(alice).send(
+          new AssumeRoleCommand({ RoleArn: secondArn, RoleSessionName: 'long', DurationSeconds: 7200 }),
+        ),
       ),
       'ValidationError',
     );
