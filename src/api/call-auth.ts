@@ -67,14 +67,6 @@ export async function authorizeOperation(
   ctx: OperationContext,
   options: DenialOptions = {},
 ): Promise<void> {
-  // Federated user credentials call no IAM operation and no STS operation but GetCallerIdentity.
-  // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html (Permissions)
-  if (ctx.caller.federated && !(op.service === 'sts' && op.name === 'GetCallerIdentity')) {
-    throw new RolecallError(
-      'AccessDenied',
-      `User: ${ctx.caller.arn} is not authorized to perform: ${op.service}:${op.name} with federated user credentials`,
-    );
-  }
   const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
   for (const call of await op.authorize(ctx)) {
     const result = await backend.authorizeCall(ctx.caller, call, env, false);

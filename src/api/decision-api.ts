@@ -101,6 +101,13 @@ export async function decideFor(
   explain: boolean,
 ): Promise<AuthzResult[]> {
   const principals = [...new Set(requests.map((r) => (typeof r.principal === 'string' ? r.principal : '*')))];
+  // Federated user credentials call no IAM operation (API_GetFederationToken.html, Permissions).
+  if (ctx.caller.federated) {
+    throw new RolecallError(
+      'AccessDenied',
+      `User: ${ctx.caller.arn} is not authorized to perform: iam:SimulatePrincipalPolicy with federated user credentials`,
+    );
+  }
   await authorizeOperation(backend, askOperation(principals), ctx);
   const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
   const results: AuthzResult[] = [];

@@ -1,7 +1,7 @@
 /**
  * The one path from an authenticated caller to a result, shared by the query-protocol endpoint and the
- * web console: find the operation of the caller's account, apply STS's rule for credentials from
- * GetSessionToken, have the engine authorize every call the operation needs, then run it.
+ * web console: find the operation of the caller's account, apply STS's rules for credentials from
+ * GetSessionToken and GetFederationToken, have the engine authorize every call the operation needs, then run it.
  */
 import { RolecallError } from '../errors.js';
 import type { ApiBackend } from './backend.js';
@@ -46,6 +46,14 @@ export async function runOperation<R = OperationResult>(
     throw new RolecallError(
       'AccessDenied',
       `User: ${ctx.caller.arn} is not authorized to perform: ${op.service}:${op.name} with credentials from GetSessionToken without MFA`,
+    );
+  }
+  // Federated user credentials call no IAM operation and no STS operation but GetCallerIdentity.
+  // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html (Permissions)
+  if (ctx.caller.federated && !(op.service === 'sts' && op.name === 'GetCallerIdentity')) {
+    throw new RolecallError(
+      'AccessDenied',
+      `User: ${ctx.caller.arn} is not authorized to perform: ${op.service}:${op.name} with federated user credentials`,
     );
   }
   await authorizeOperation(backend, op, ctx, options);

@@ -256,8 +256,14 @@ describe('attacks on identity: principals are their unique ids, not their names'
     });
   });
 
+  // GetSessionToken credentials (without MFA) call only sts:AssumeRole and GetCallerIdentity: the attacker
+  // assumes a role that trusts the account, which the new holder of the name may do.
+  // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html
+  const ASSUME_ANY = policy({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' });
+
   test('GetSessionToken credentials of a deleted user do not work for the next user of that name', async () => {
     const admin = iam(server.admin);
+    const target = await role('TokenTarget');
     await admin.send(new CreateUserCommand({ UserName: 'reused' }));
     const key = (await admin.send(new CreateAccessKeyCommand({ UserName: 'reused' }))).AccessKey;
     const long = { accessKeyId: key?.AccessKeyId ?? '', secretAccessKey: key?.SecretAccessKey ?? '' };
@@ -266,20 +272,20 @@ describe('attacks on identity: principals are their unique ids, not their names'
     await admin.send(new DeleteUserCommand({ UserName: 'reused' }));
     await admin.send(new CreateUserCommand({ UserName: 'reused' }));
     await admin.send(
-      new PutUserPolicyCommand({ UserName: 'reused', PolicyName: 'p', PolicyDocument: ALLOW_ALL }),
+      new PutUserPolicyCommand({ UserName: 'reused', PolicyName: 'p', PolicyDocument: ASSUME_ANY }),
     );
     await unchanged(async () => {
-      assert.equal(await failure(iam(token).send(new ListUsersCommand({}))), 'InvalidClientTokenId');
       assert.equal(
-        await failure(iam(token).send(new CreateUserCommand({ UserName: 'by-old-token' }))),
+        await failure(sts(token).send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: 'stolen' }))),
         'InvalidClientTokenId',
       );
+      assert.equal(await failure(sts(token).send(new GetCallerIdentityCommand({}))), 'InvalidClientTokenId');
     });
-    await admin.send(new DeleteUserPolicyCommand({ UserName: 'reused', PolicyName: 'p' }));
   });
 
   test('after a rename, the new holder of the old name does not inherit the session token', async () => {
     const admin = iam(server.admin);
+    const target = await role('AliasTarget');
     await admin.send(new CreateUserCommand({ UserName: 'alias' }));
     const key = (await admin.send(new CreateAccessKeyCommand({ UserName: 'alias' }))).AccessKey;
     const long = { accessKeyId: key?.AccessKeyId ?? '', secretAccessKey: key?.SecretAccessKey ?? '' };
@@ -287,18 +293,24 @@ describe('attacks on identity: principals are their unique ids, not their names'
     await admin.send(new UpdateUserCommand({ UserName: 'alias', NewUserName: 'alias-renamed' }));
     await admin.send(new CreateUserCommand({ UserName: 'alias' }));
     await admin.send(
-      new PutUserPolicyCommand({ UserName: 'alias', PolicyName: 'p', PolicyDocument: ALLOW_ALL }),
+      new PutUserPolicyCommand({ UserName: 'alias', PolicyName: 'p', PolicyDocument: ASSUME_ANY }),
     );
     await unchanged(async () => {
-      // The token is still the renamed user's, who has no permissions.
-      assert.equal(await failure(iam(token).send(new ListUsersCommand({}))), 'AccessDenied');
+      // The token is still the renamed user's, who may not assume roles.
       assert.equal(
-        await failure(iam(token).send(new CreateUserCommand({ UserName: 'by-alias' }))),
+        await failure(
+          sts(token).send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: 'inherit' })),
+        ),
         'AccessDenied',
       );
     });
     const who = await sts(token).send(new GetCallerIdentityCommand({}));
     assert.match(who.Arn ?? '', /:user\/alias-renamed$/);
+    // The renamed user's own permissions still apply to its token.
+    await admin.send(
+      new PutUserPolicyCommand({ UserName: 'alias-renamed', PolicyName: 'p', PolicyDocument: ASSUME_ANY }),
+    );
+    await sts(token).send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: 'own' }));
   });
 
   test('a trust policy naming a user does not trust the re-created user of that name', async () => {
