@@ -48,7 +48,7 @@ const list = (v: Json | number | boolean | undefined): string[] =>
 // ---- the principal -------------------------------------------------------------------------------
 
 interface Who {
-  kind: 'user' | 'role' | 'session' | 'root' | 'service' | 'other';
+  kind: 'user' | 'role' | 'session' | 'federated' | 'root' | 'service' | 'other';
   arn: string;
   account: string;
   roleName: string;
@@ -75,6 +75,7 @@ function who(p: RefRequest['principal']): Who {
   }
   if (parts[2] === 'sts' && resource.startsWith('assumed-role/'))
     return { ...base, kind: 'session', roleName: resource.split('/')[1]! };
+  if (parts[2] === 'sts' && resource.startsWith('federated-user/')) return { ...base, kind: 'federated' };
   return { ...base, kind: 'other' };
 }
 
@@ -307,7 +308,7 @@ function conditionHolds(
 // ---- statements ---------------------------------------------------------------------------------------
 
 /** How a statement names the principal: 0 not at all, 1 its account, 2 a role or service, 3 itself. */
-function principalLevel(st: RefStatement, w: Who, hasBoundary: boolean): number {
+function principalLevel(st: RefStatement, w: Who, hasBoundary: boolean, userId?: string): number {
   if (st.NotPrincipal) {
     // Deny + NotPrincipal denies every principal with a permissions boundary (access_policies_boundaries).
     if (st.Effect === 'Deny' && hasBoundary) return 2;
@@ -334,8 +335,15 @@ function principalLevel(st: RefStatement, w: Who, hasBoundary: boolean): number 
   for (const v of list(st.Principal.AWS)) {
     if (v === '*') best = 3;
     else if (w.kind === 'service') continue;
+    // A unique id names the user (AIDA…) or the role and its sessions (AROA…, aws:userid AROA…:session).
+    else if (/^AIDA[A-Z0-9]{17}$/.test(v) && w.kind === 'user' && userId === v) best = 3;
+    else if (
+      /^AROA[A-Z0-9]{17}$/.test(v) &&
+      ((w.kind === 'role' && userId === v) || (w.kind === 'session' && userId?.startsWith(`${v}:`) === true))
+    )
+      best = Math.max(best, 2);
     else if (v === w.account || v === `arn:aws:iam::${w.account}:root`) best = Math.max(best, 1);
-    else if (v === w.arn && (w.kind === 'user' || w.kind === 'session')) best = 3;
+    else if (v === w.arn && (w.kind === 'user' || w.kind === 'session' || w.kind === 'federated')) best = 3;
     else if (v === w.arn && w.kind === 'role') best = Math.max(best, 2);
     else if (
       w.kind === 'session' &&
@@ -374,7 +382,7 @@ function statementLevel(
     });
   if (st.Resource !== undefined && !resourceIn(list(st.Resource))) return 0;
   if (st.NotResource !== undefined && resourceIn(list(st.NotResource))) return 0;
-  const level = principalLevel(st, who(req.principal), hasBoundary);
+  const level = principalLevel(st, who(req.principal), hasBoundary, lookup(req, now, 'aws:userid')[0]);
   if (level === 0) return 0;
   for (const [op, keys] of Object.entries(st.Condition ?? {}))
     for (const [key, values] of Object.entries(keys))
