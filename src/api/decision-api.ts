@@ -8,6 +8,7 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RolecallError } from '../errors.js';
 import type { AuthzRequest, AuthzResult, ContextValue, RequestPrincipal } from '../eval/types.js';
 import type { ApiBackend, CallEnvironment } from './backend.js';
 import { authorizeOperation } from './call-auth.js';
