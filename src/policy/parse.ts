@@ -549,8 +549,17 @@ function parsePrincipal(p: Parser, node: Node, path: string, name: string): Prin
     const values = p.stringList(value, tp, `${name}.${type}`);
     if (!values) continue;
     for (const v of values) {
-      // An IAM user's or role's unique id names that principal (reference_identifiers.html#identifiers-unique-ids).
-      if (type === 'AWS' && v.value !== '*' && !/^\d{12}$/.test(v.value) && !UNIQUE_ID.test(v.value)) {
+      // An IAM user's or role's unique id names that principal, and nothing once it is deleted: accepted,
+      // with a warning (reference_identifiers.html#identifiers-unique-ids).
+      if (type === 'AWS' && UNIQUE_ID.test(v.value)) {
+        p.issue(
+          'UniqueIdPrincipal',
+          `\`${v.value}\` is the unique id of ${v.value.startsWith('AIDA') ? 'a user' : 'a role'}: it names that principal only while it exists`,
+          v.pos,
+          'name the principal by its ARN',
+          'warning',
+        );
+      } else if (type === 'AWS' && v.value !== '*' && !/^\d{12}$/.test(v.value)) {
         const arn = parseArn(v.value);
         // The account of a principal ARN is 12 digits (CloudFront origin access identities use
         // `cloudfront`); IAM rejects any other as an invalid principal.

@@ -52,6 +52,8 @@ export function grammarCode(issue: PolicyIssue, kind: PolicyKind, value: string 
         : 'MALFORMED_POLICY_DOCUMENT';
     case 'UnknownConditionOperator':
       return /NullIfExists$/.test(issue.path) ? 'NULL_WITH_IF_EXISTS' : 'INVALID_CONDITION_OPERATOR';
+    case 'UniqueIdPrincipal':
+      return value?.startsWith('AROA') === true ? 'INVALID_ROLE_REFERENCE' : 'INVALID_USER_REFERENCE';
     case 'InvalidPrincipal':
       if (
         /\.(Not)?Principal\.[^.]+$/.test(issue.path) &&
