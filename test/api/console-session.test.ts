@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { buildConsole } from '../../console/build.js';
+import { emrTemplate } from '../../src/knowledge/emr/index.js';
 import { startTestServer, type Credentials, type TestServer } from './harness.js';
 
 interface Session {
@@ -189,5 +190,62 @@ describe('console sessions', () => {
       { cookie: s.cookie, 'x-csrf-token': s.csrf },
     );
     assert.equal(after.status, 403);
+  });
+
+  test("the readiness report counts the role's permissions boundary: never ready when it denies", async () => {
+    // The control plane directly: an earlier test moved the server's clock past the SDK's signing window.
+    const cp = server.api.cp;
+    const account = '123456789012';
+    const role = { kind: 'role' as const, account, name: 'StudioCapped' };
+    const studio = emrTemplate('studio', {
+      account,
+      region: 'us-east-1',
+      bucket: 'studio-backups/ws',
+      roleName: role.name,
+    });
+    await cp.iam.createRole({ account, name: role.name, trustPolicy: JSON.stringify(studio.trust) });
+    await cp.iam.putInlinePolicy(role, 'studio', JSON.stringify(studio.permissions));
+    const tag = 'for-use-with-amazon-emr-managed-policies';
+    const environment = [
+      `account: '${account}'`,
+      'region: us-east-1',
+      `vpc: { id: vpc-1, tags: { ${tag}: 'true' } }`,
+      `subnets: [{ id: subnet-1, tags: { ${tag}: 'true' } }]`,
+      `securityGroups: [{ id: sg-1, tags: { ${tag}: 'true' } }]`,
+      's3: { bucket: studio-backups, prefix: ws }',
+    ].join('\n');
+    const admin = await signIn(server.admin);
+    const report = async () => {
+      const res = await post(
+        'call',
+        {
+          service: 'console',
+          action: 'EmrReadiness',
+          params: { RoleName: role.name, Kind: 'studio', Environment: environment },
+        },
+        { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+      );
+      assert.equal(res.status, 200);
+      return (
+        (await res.json()) as { result: { ready: boolean; results: { action: string; decision: string }[] } }
+      ).result;
+    };
+    const uncapped = await report();
+    const deniedOf = (r: typeof uncapped) =>
+      r.results.filter((c) => c.decision !== 'Allow').map((c) => c.action);
+    assert.equal(uncapped.ready, true, deniedOf(uncapped).join(', '));
+    const onlyS3 = await cp.iam.createPolicy({
+      account,
+      name: 'OnlyS3',
+      document: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+      }),
+    });
+    await cp.iam.setPermissionsBoundary(role, onlyS3.arn);
+    const capped = await report();
+    assert.equal(capped.ready, false);
+    assert.ok(deniedOf(capped).includes('ec2:CreateNetworkInterface'), deniedOf(capped).join(', '));
+    assert.ok(!deniedOf(capped).some((a) => a.startsWith('s3:')), deniedOf(capped).join(', '));
   });
 });

@@ -228,6 +228,10 @@ export function consoleOperations(
       async (ctx) => {
         const name = ctx.params.required('RoleName');
         const attached = await cp.iam.listAttachedPolicies(roleRef(name)).catch(() => []);
+        const boundary = await cp.iam
+          .getRole(account, name)
+          .then((r) => r.permissionsBoundary)
+          .catch(() => undefined);
         const arn = roleArn(name);
         // What `emr check --role` reads, as the IAM calls that read it
         // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html)
@@ -237,6 +241,7 @@ export function consoleOperations(
           { action: 'iam:GetRolePolicy', resource: arn },
           { action: 'iam:ListAttachedRolePolicies', resource: arn },
           ...attached.map((a) => ({ action: 'iam:GetPolicyVersion', resource: a.arn })),
+          ...(boundary !== undefined ? [{ action: 'iam:GetPolicyVersion', resource: boundary }] : []),
         ];
       },
       async (ctx) => {
@@ -250,11 +255,29 @@ export function consoleOperations(
           const info = await cp.iam.getPolicy(a.arn);
           docs.push(JSON.parse((await cp.iam.getPolicyVersion(a.arn, info.defaultVersionId)).document));
         }
-        const { results } = await checkEnvironment(
-          { ...env, trustPolicy: JSON.parse(role.trustPolicy) as unknown, policies: docs },
-          kind,
-          { now: ctx.now },
-        );
+        // The role's boundary and its account's SCP and RCP levels cap what the role may do, as in
+        // `emr check --role`: a report without them could say ready when AWS denies.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+        const capped = { ...env, trustPolicy: JSON.parse(role.trustPolicy) as unknown, policies: docs };
+        const boundaryArn = role.permissionsBoundary;
+        if (boundaryArn !== undefined) {
+          if (boundaryArn.startsWith('arn:aws:iam::aws:policy/')) capped.boundary = boundaryArn;
+          else {
+            const info = await cp.iam.getPolicy(boundaryArn);
+            capped.boundary = JSON.parse(
+              (await cp.iam.getPolicyVersion(boundaryArn, info.defaultVersionId)).document,
+            ) as unknown;
+          }
+        }
+        const org = await cp.org.describe();
+        // SCPs do not restrict the management account, RCPs not its resources.
+        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+        const levels = org && org.managementAccountId !== account ? await cp.org.levels(account) : undefined;
+        if (levels) {
+          capped.scps = levels.map((l) => l.scps.map((p) => JSON.parse(p.document) as unknown));
+          capped.rcps = levels.map((l) => l.rcps.map((p) => JSON.parse(p.document) as unknown));
+        }
+        const { results } = await checkEnvironment(capped, kind, { now: ctx.now });
         return {
           role: role.arn,
           kind,
