@@ -57,12 +57,8 @@ function credentialsXml(c: IssuedCredentials) {
   };
 }
 
-function readAssumeRole(p: QueryParams) {
-  const roleArn = constrained(p, 'RoleArn', 20, 2048) ?? p.required('RoleArn');
-  const sessionName = constrained(p, 'RoleSessionName', 2, 64, SESSION_NAME) ?? p.required('RoleSessionName');
-  const externalId = constrained(p, 'ExternalId', 2, 1224, EXTERNAL_ID);
-  const sourceIdentity = constrained(p, 'SourceIdentity', 2, 64, SESSION_NAME);
-  const durationSeconds = p.int('DurationSeconds', { min: 900, max: 43200 });
+/** The session policy, managed session policy ARNs and session tags AssumeRole and GetFederationToken take. */
+function readSessionParts(p: QueryParams) {
   const policy = constrained(p, 'Policy', 1, 2048);
   const policyArns = p.structs('PolicyArns', (m) => m.required('arn'));
   if (policyArns.length > 10) {
@@ -76,6 +72,16 @@ function readAssumeRole(p: QueryParams) {
       `Value '[…]' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`,
     );
   }
+  return { policy, policyArns, tags };
+}
+
+function readAssumeRole(p: QueryParams) {
+  const roleArn = constrained(p, 'RoleArn', 20, 2048) ?? p.required('RoleArn');
+  const sessionName = constrained(p, 'RoleSessionName', 2, 64, SESSION_NAME) ?? p.required('RoleSessionName');
+  const externalId = constrained(p, 'ExternalId', 2, 1224, EXTERNAL_ID);
+  const sourceIdentity = constrained(p, 'SourceIdentity', 2, 64, SESSION_NAME);
+  const durationSeconds = p.int('DurationSeconds', { min: 900, max: 43200 });
+  const { policy, policyArns, tags } = readSessionParts(p);
   return {
     roleArn,
     sessionName,
@@ -92,19 +98,7 @@ function readAssumeRole(p: QueryParams) {
 function readFederationToken(p: QueryParams) {
   const name = constrained(p, 'Name', 2, 32, SESSION_NAME) ?? p.required('Name');
   const durationSeconds = p.int('DurationSeconds', { min: 900, max: 129600 });
-  const policy = constrained(p, 'Policy', 1, 2048);
-  const policyArns = p.structs('PolicyArns', (m) => m.required('arn'));
-  if (policyArns.length > 10) {
-    throw validation(
-      `Value '[…]' at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`,
-    );
-  }
-  const tags = readTags(p);
-  if (tags.length > 50) {
-    throw validation(
-      `Value '[…]' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`,
-    );
-  }
+  const { policy, policyArns, tags } = readSessionParts(p);
   return {
     name,
     policyArns,

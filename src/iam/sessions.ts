@@ -58,7 +58,27 @@ export function federatedInfo(
   };
 }
 
+/** The role fields of a session an IAM user holds (GetSessionToken, GetFederationToken): none. */
+const NO_ROLE = { roleName: '', roleId: '', rolePath: '', sessionName: '' } as const;
+
 export class SessionService extends IamPart {
+  /** New temporary credentials issued now: an ASIA key id, a secret and a token, the latter two sealed. */
+  private mint(expiration: number) {
+    const secret = secretAccessKey();
+    const token = sessionToken();
+    return {
+      secret,
+      token,
+      sealed: {
+        accessKeyId: accessKeyId('ASIA'),
+        secret: this.ctx.store.secrets.encrypt(secret),
+        token: this.ctx.store.secrets.encrypt(token),
+        expiration,
+        createDate: this.nowIso(),
+      },
+    };
+  }
+
   /**
    * Stores a session STS issued for a role and returns its credentials. STS's own rules (duration bounds,
    * packed policy size, trust evaluation) are the caller's; this checks the role exists and stores secrets
@@ -67,14 +87,9 @@ export class SessionService extends IamPart {
   async createSession(input: NewSession): Promise<SessionInfo> {
     return await this.tx(async (tx) => {
       const role = await requireRole(tx, input.account, input.roleName);
-      const secret = secretAccessKey();
-      const token = sessionToken();
+      const { sealed } = this.mint(input.expiration);
       const rec: SessionRecord = {
-        accessKeyId: accessKeyId('ASIA'),
-        secret: this.ctx.store.secrets.encrypt(secret),
-        token: this.ctx.store.secrets.encrypt(token),
-        expiration: input.expiration,
-        createDate: this.nowIso(),
+        ...sealed,
         account: role.account,
         roleName: role.name,
         roleId: role.id,
@@ -98,19 +113,11 @@ export class SessionService extends IamPart {
   async createUserSession(account: string, userName: string, expiration: number): Promise<UserSessionInfo> {
     return await this.tx(async (tx) => {
       const user = await requireUser(tx, account, userName);
-      const secret = secretAccessKey();
-      const token = sessionToken();
+      const { secret, token, sealed } = this.mint(expiration);
       const rec: SessionRecord = {
-        accessKeyId: accessKeyId('ASIA'),
-        secret: this.ctx.store.secrets.encrypt(secret),
-        token: this.ctx.store.secrets.encrypt(token),
-        expiration,
-        createDate: this.nowIso(),
+        ...sealed,
         account: user.account,
-        roleName: '',
-        roleId: '',
-        rolePath: '',
-        sessionName: '',
+        ...NO_ROLE,
         sessionPolicyArns: [],
         tags: [],
         transitiveTagKeys: [],
@@ -138,19 +145,11 @@ export class SessionService extends IamPart {
   async createFederatedSession(input: NewFederatedSession): Promise<FederatedSessionInfo> {
     return await this.tx(async (tx) => {
       const user = await requireUser(tx, input.account, input.userName);
-      const secret = secretAccessKey();
-      const token = sessionToken();
+      const { secret, token, sealed } = this.mint(input.expiration);
       const rec: SessionRecord = {
-        accessKeyId: accessKeyId('ASIA'),
-        secret: this.ctx.store.secrets.encrypt(secret),
-        token: this.ctx.store.secrets.encrypt(token),
-        expiration: input.expiration,
-        createDate: this.nowIso(),
+        ...sealed,
         account: user.account,
-        roleName: '',
-        roleId: '',
-        rolePath: '',
-        sessionName: '',
+        ...NO_ROLE,
         ...(input.sessionPolicy !== undefined ? { sessionPolicy: input.sessionPolicy } : {}),
         sessionPolicyArns: input.sessionPolicyArns ?? [],
         tags: input.tags ?? [],
