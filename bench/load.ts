@@ -1,13 +1,20 @@
 /**
  * Load test of `rolecall serve` on loopback: the decision API (`POST /v1/authorize`, one decision per
  * request and batches) and signed IAM/STS query calls, each driven by autocannon for a bounded time.
- * Prints requests/s, decisions/s and latency percentiles. The server runs in its own process (started the
- * way a user starts it) so that the load generator does not share its event loop. The peer, measured in
- * the same run with the same connections: a bare fastify server in its own process answering the same
- * JSON to the same POST (no signature, no decision); the ratio is rolecall's requests/s over its.
+ * The server runs in its own process (started the way a user starts it) so that the load generator does
+ * not share its event loop. The peer: a bare fastify server in its own process answering a decision-shaped
+ * JSON to the same POST (no signature, no decision). Each round measures rolecall and the peer back to
+ * back with the same connections, so both see the same machine; the ratios are per round, and their median
+ * is printed. Besides requests/s, the CPU time each server process spent per request (user + system, from
+ * /proc) is printed: on a shared machine it is the steadier of the two figures.
  *
- *   npm run bench:load                 # 5 s per scenario
- *   ROLECALL_BENCH_SECONDS=10 npm run bench:load
+ * Every response is checked: the decision of each answer (and of each member of a batch) against the one
+ * the bench expects from the role's policy below; a mismatch fails the run.
+ *
+ *   npm run bench:load                          # 5 s per measurement, 3 rounds
+ *   ROLECALL_BENCH_SECONDS=10 ROLECALL_BENCH_ROUNDS=5 npm run bench:load
+ *   ROLECALL_BENCH_ONLY=one npm run bench:load  # one of: one, batch, query
+ *   ROLECALL_BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:load
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,10 +27,13 @@ import { Sha256 } from '@smithy/core/checksum';
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
-  requests: { average: number };
+  requests: { total: number };
   latency: { p50: number; p99: number };
+  duration: number;
   errors: number;
+  timeouts: number;
   non2xx: number;
+  mismatches: number;
 }
 type Autocannon = (opts: {
   url: string;
@@ -32,11 +42,16 @@ type Autocannon = (opts: {
   body: string;
   connections: number;
   duration: number;
+  verifyBody: (body: string) => boolean;
 }) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const seconds = Math.min(Math.max(Number(process.env.ROLECALL_BENCH_SECONDS ?? 5), 1), 60);
+const bounded = (v: string | undefined, dflt: number, max: number) =>
+  Math.min(Math.max(Math.round(Number(v ?? dflt)) || dflt, 1), max);
+const seconds = bounded(process.env.ROLECALL_BENCH_SECONDS, 5, 60);
+const rounds = bounded(process.env.ROLECALL_BENCH_ROUNDS, 3, 20);
+const only = process.env.ROLECALL_BENCH_ONLY;
 
 interface Creds {
   accessKeyId: string;
@@ -51,7 +66,28 @@ function readCredentials(file: string): Creds {
   return { accessKeyId: id, secretAccessKey: secret };
 }
 
-async function startServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+function waitForListening(child: ChildProcess, what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${what} exited with ${code}: ${out}`)));
+  });
+}
+
+async function startServer(dir: string): Promise<Server> {
   // The compiled CLI (`npm run build`) when present, as `npm start` runs it; else from source through tsx.
   const compiled = path.join(root, 'dist/src/cli/main.js');
   const entry = fs.existsSync(compiled)
@@ -63,6 +99,7 @@ async function startServer(dir: string): Promise<{ url: string; child: ChildProc
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.ROLECALL_BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
       ...entry,
       'serve',
       '--port',
@@ -74,24 +111,11 @@ async function startServer(dir: string): Promise<{ url: string; child: ChildProc
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ROLECALL_SECRET_KEY: '' } },
   );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return { url, child };
+  return { url: await waitForListening(child, 'rolecall serve'), child };
 }
 
 /** The peer: fastify answering a constant decision-shaped JSON to POST /v1/authorize, nothing else. */
-async function startEcho(): Promise<{ url: string; child: ChildProcess }> {
+async function startEcho(): Promise<Server> {
   const code = `
     import Fastify from 'fastify';
     import { randomUUID } from 'node:crypto';
@@ -100,7 +124,7 @@ async function startEcho(): Promise<{ url: string; child: ChildProcess }> {
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     app.post('/v1/authorize', (req, reply) => {
       JSON.parse(req.body.toString('utf8'));
-      return reply.header('x-amzn-RequestId', req.id).send({ decision: 'Allow', reason: 'identityAllow', requestId: req.id });
+      return reply.header('x-amzn-RequestId', req.id).send({ decision: 'Allow', reason: 'IdentityAllow', requestId: req.id });
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     console.log('listening on http://127.0.0.1:' + app.server.address().port);`;
@@ -108,16 +132,7 @@ async function startEcho(): Promise<{ url: string; child: ChildProcess }> {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.on('exit', (c) => reject(new Error(`echo server exited with ${c}: ${out}`)));
-  });
-  return { url, child };
+  return { url: await waitForListening(child, 'echo peer'), child };
 }
 
 async function signed(
@@ -143,52 +158,140 @@ async function signed(
   return req.headers;
 }
 
-interface Row {
+/** CPU seconds (user + system) a process has used so far; undefined where /proc is not available. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+interface Measure {
   scenario: string;
   requestsPerSec: number;
   decisionsPerSec: number;
+  /** Server CPU microseconds per decision (per request when one decision per request). */
+  cpuUsPerDecision: number | undefined;
   p50: number;
   p99: number;
-  errors: number;
-  non2xx: number;
+  failures: number;
 }
 
-async function run(
-  scenario: string,
-  url: string,
-  pathName: string,
-  headers: Record<string, string>,
-  body: string,
-  decisionsPerRequest: number,
-  connections: number,
-): Promise<Row> {
+interface Load {
+  scenario: string;
+  server: Server;
+  pathName: string;
+  headers: Record<string, string>;
+  body: string;
+  decisionsPerRequest: number;
+  connections: number;
+  /** True when the response body is the expected answer. */
+  verify: (body: string) => boolean;
+}
+
+async function measure(load: Load, duration = seconds): Promise<Measure> {
+  const before = cpuSeconds(load.server.child.pid);
   const result = await autocannon({
-    url: url + pathName,
+    url: load.server.url + load.pathName,
     method: 'POST',
-    headers,
-    body,
-    connections,
-    duration: seconds,
+    headers: load.headers,
+    body: load.body,
+    connections: load.connections,
+    duration,
+    verifyBody: load.verify,
   });
+  const after = cpuSeconds(load.server.child.pid);
+  const requests = result.requests.total;
+  const decisions = requests * load.decisionsPerRequest;
   return {
-    scenario: `${scenario}, ${connections} connections`,
-    requestsPerSec: Math.round(result.requests.average),
-    decisionsPerSec: Math.round(result.requests.average * decisionsPerRequest),
+    scenario: `${load.scenario}, ${load.connections} conn.`,
+    requestsPerSec: Math.round(requests / result.duration),
+    decisionsPerSec: Math.round(decisions / result.duration),
+    cpuUsPerDecision:
+      before !== undefined && after !== undefined && decisions > 0
+        ? ((after - before) * 1e6) / decisions
+        : undefined,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors,
-    non2xx: result.non2xx,
+    failures: result.errors + result.timeouts + result.non2xx + result.mismatches,
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const fmt = (x: number | undefined, digits = 1) => (x === undefined ? 'n/a' : x.toFixed(digits));
+
+/** The decision the bench expects for an action, from the role's policy (POLICY below). */
+function expectedDecision(action: string): string {
+  if (action === 's3:GetObject') return 'Allow';
+  if (action === 's3:DeleteObject') return 'ExplicitDeny';
+  return 'ImplicitDeny';
+}
+
+const POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Action: ['s3:GetObject', 's3:DeleteObject'], Resource: 'arn:aws:s3:::emr-logs/*' },
+    { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
+  ],
+});
+const ACTIONS = ['s3:GetObject', 'ec2:CreateNetworkInterface', 's3:DeleteObject'];
+
+/** `{results: [...]}` whose decisions are `expected`, in order. */
+function batchVerifier(expected: string[]): (body: string) => boolean {
+  return (body) => {
+    try {
+      const parsed = JSON.parse(body) as { results?: { decision?: string }[] };
+      const results = parsed.results;
+      return (
+        Array.isArray(results) &&
+        results.length === expected.length &&
+        results.every((r, i) => r.decision === expected[i])
+      );
+    } catch {
+      return false;
+    }
+  };
+}
+
+function singleVerifier(expected: string): (body: string) => boolean {
+  return (body) => {
+    try {
+      return (JSON.parse(body) as { decision?: string }).decision === expected;
+    } catch {
+      return false;
+    }
   };
 }
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-load-'));
-  const { url, child } = await startServer(dir);
+  const server = await startServer(dir);
   const echo = await startEcho();
   try {
     const creds = readCredentials(path.join(dir, 'credentials'));
+    const url = server.url;
     const form = 'application/x-www-form-urlencoded';
-    // A role to read back: created through the API itself.
+    const call = async (service: string, body: string): Promise<string> => {
+      const res = await fetch(url + '/', {
+        method: 'POST',
+        headers: await signed(url, creds, service, '/', form, body),
+        body,
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${body.split('&')[0]} failed: ${res.status} ${text}`);
+      return text;
+    };
+    // The role asked about, created through the API itself, with an Allow, an explicit Deny and (every
+    // other action) an implicit deny.
     const trust = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
@@ -199,101 +302,176 @@ async function main(): Promise<void> {
         },
       ],
     });
-    const createBody = `Action=CreateRole&Version=2010-05-08&RoleName=EMR_DefaultRole&AssumeRolePolicyDocument=${encodeURIComponent(trust)}`;
-    const created = await fetch(url + '/', {
-      method: 'POST',
-      headers: await signed(url, creds, 'iam', '/', form, createBody),
-      body: createBody,
-    });
-    if (created.status !== 200)
-      throw new Error(`CreateRole failed: ${created.status} ${await created.text()}`);
-    const who = await fetch(url + '/', {
-      method: 'POST',
-      headers: await signed(url, creds, 'sts', '/', form, 'Action=GetCallerIdentity&Version=2011-06-15'),
-      body: 'Action=GetCallerIdentity&Version=2011-06-15',
-    });
-    const principal = /<Arn>([^<]+)<\/Arn>/.exec(await who.text())?.[1];
-    if (!principal) throw new Error('GetCallerIdentity gave no Arn');
+    const created = await call(
+      'iam',
+      `Action=CreateRole&Version=2010-05-08&RoleName=EMR_DefaultRole&AssumeRolePolicyDocument=${encodeURIComponent(trust)}`,
+    );
+    const principal = /<Arn>([^<]+)<\/Arn>/.exec(created)?.[1];
+    if (!principal) throw new Error('CreateRole gave no Arn');
+    await call(
+      'iam',
+      `Action=PutRolePolicy&Version=2010-05-08&RoleName=EMR_DefaultRole&PolicyName=logs&PolicyDocument=${encodeURIComponent(POLICY)}`,
+    );
 
+    const json = 'application/json';
     const one = JSON.stringify({
       principal,
       action: 's3:GetObject',
       resource: 'arn:aws:s3:::emr-logs/j-1/stdout',
       context: { 'aws:SourceIp': '10.0.0.1' },
     });
-    const batchSize = 20;
-    const big = JSON.stringify({
-      requests: Array.from({ length: 1000 }, (_, i) => ({
+    const batchOf = (n: number) => {
+      const requests = Array.from({ length: n }, (_, i) => ({
         principal,
-        action: i % 2 ? 's3:GetObject' : 'ec2:CreateNetworkInterface',
+        action: ACTIONS[i % ACTIONS.length]!,
         resource: `arn:aws:s3:::emr-logs/j-${i}/stdout`,
-      })),
+      }));
+      return {
+        body: JSON.stringify({ requests }),
+        expected: requests.map((r) => expectedDecision(r.action)),
+      };
+    };
+    // Signed requests are replayed unchanged: SigV4 has no nonce, only the 15-minute window.
+    const authorize = async (body: string) => signed(url, creds, 'rolecall', '/v1/authorize', json, body);
+    const oneHeaders = await authorize(one);
+    const loads: { kind: string; load: Load }[] = [];
+    const oneDecision = (connections: number, srv: Server, scenario: string): Load => ({
+      scenario,
+      server: srv,
+      pathName: '/v1/authorize',
+      headers: oneHeaders,
+      body: one,
+      decisionsPerRequest: 1,
+      connections,
+      verify: singleVerifier('Allow'),
     });
-    const batch = JSON.stringify({
-      requests: Array.from({ length: batchSize }, (_, i) => ({
-        principal,
-        action: i % 2 ? 's3:GetObject' : 'ec2:CreateNetworkInterface',
-        resource: `arn:aws:s3:::emr-logs/j-${i}/stdout`,
-      })),
-    });
+    for (const size of [20, 1000]) {
+      const b = batchOf(size);
+      loads.push({
+        kind: 'batch',
+        load: {
+          scenario: `decision API, batch of ${size}`,
+          server,
+          pathName: '/v1/authorize',
+          headers: await authorize(b.body),
+          body: b.body,
+          decisionsPerRequest: size,
+          connections: size > 100 ? 2 : 8,
+          verify: batchVerifier(b.expected),
+        },
+      });
+    }
     const getRole = 'Action=GetRole&Version=2010-05-08&RoleName=EMR_DefaultRole';
     const callerId = 'Action=GetCallerIdentity&Version=2011-06-15';
-    const json = 'application/json';
-    const rows: Row[] = [];
-    const oneHeaders = await signed(url, creds, 'rolecall', '/v1/authorize', json, one);
-    const batchHeaders = await signed(url, creds, 'rolecall', '/v1/authorize', json, batch);
-    const bigHeaders = await signed(url, creds, 'rolecall', '/v1/authorize', json, big);
-    // Signed requests are replayed unchanged: SigV4 has no nonce, only the 15-minute window. Each
-    // connection count runs rolecall and the echo peer back to back, so that both see the same machine.
-    const ratios: string[] = [];
-    for (const c of [8, 32]) {
-      const ours = await run('decision API, 1 decision/request', url, '/v1/authorize', oneHeaders, one, 1, c);
-      const peer = await run(
-        'bare fastify JSON echo (peer)',
-        echo.url,
-        '/v1/authorize',
-        oneHeaders,
-        one,
-        1,
-        c,
-      );
-      rows.push(ours, peer);
-      ratios.push(
-        `${c} connections: rolecall / bare fastify = ${(ours.requestsPerSec / peer.requestsPerSec).toFixed(2)}x`,
-      );
-    }
-    for (const c of [4, 8]) {
-      rows.push(
-        await run(
-          `decision API, batch of ${batchSize}`,
-          url,
-          '/v1/authorize',
-          batchHeaders,
-          batch,
-          batchSize,
-          c,
-        ),
-      );
-    }
-    rows.push(await run('decision API, batch of 1000', url, '/v1/authorize', bigHeaders, big, 1000, 2));
-    const getRoleHeaders = await signed(url, creds, 'iam', '/', form, getRole);
-    rows.push(await run('IAM GetRole (signed)', url, '/', getRoleHeaders, getRole, 1, 8));
-    const callerHeaders = await signed(url, creds, 'sts', '/', form, callerId);
-    rows.push(await run('STS GetCallerIdentity (signed)', url, '/', callerHeaders, callerId, 1, 8));
+    loads.push(
+      {
+        kind: 'query',
+        load: {
+          scenario: 'IAM GetRole (signed)',
+          server,
+          pathName: '/',
+          headers: await signed(url, creds, 'iam', '/', form, getRole),
+          body: getRole,
+          decisionsPerRequest: 1,
+          connections: 8,
+          verify: (b) => b.includes(`<Arn>${principal}</Arn>`),
+        },
+      },
+      {
+        kind: 'query',
+        load: {
+          scenario: 'STS GetCallerIdentity (signed)',
+          server,
+          pathName: '/',
+          headers: await signed(url, creds, 'sts', '/', form, callerId),
+          body: callerId,
+          decisionsPerRequest: 1,
+          connections: 8,
+          verify: (b) => b.includes('<GetCallerIdentityResult>'),
+        },
+      },
+    );
 
-    console.log(`\nrolecall serve on loopback, ${os.cpus().length} CPUs, ${seconds}s per scenario\n`);
-    console.log('| scenario | requests/s | decisions/s | p50 ms | p99 ms | errors | non-2xx |');
+    // Warm-up (the JIT, the resolver's caches), not reported.
+    const warm = (load: Load) => measure(load, 1);
+    if (only === undefined || only === 'one') {
+      await warm(oneDecision(8, server, ''));
+      await warm(oneDecision(8, echo, ''));
+    }
+    for (const { kind, load } of loads) if (only === undefined || only === kind) await warm(load);
+
+    const rows: Measure[] = [];
+    const ratios = new Map<number, { rps: number[]; cpu: number[] }>();
+    const decisionRates = new Map<string, { dps: number[]; cpu: number[] }>();
+    for (let round = 0; round < rounds; round++) {
+      if (only === undefined || only === 'one') {
+        for (const c of [8, 32]) {
+          const ours = await measure(oneDecision(c, server, 'decision API, 1 decision/request'));
+          const peer = await measure(oneDecision(c, echo, 'bare fastify JSON echo (peer)'));
+          rows.push(ours, peer);
+          const r = ratios.get(c) ?? { rps: [], cpu: [] };
+          r.rps.push(ours.requestsPerSec / peer.requestsPerSec);
+          if (ours.cpuUsPerDecision !== undefined && peer.cpuUsPerDecision !== undefined) {
+            r.cpu.push(peer.cpuUsPerDecision / ours.cpuUsPerDecision);
+          }
+          ratios.set(c, r);
+        }
+      }
+      for (const { kind, load } of loads) {
+        if (only !== undefined && only !== kind) continue;
+        const m = await measure(load);
+        rows.push(m);
+        const d = decisionRates.get(m.scenario) ?? { dps: [], cpu: [] };
+        d.dps.push(m.decisionsPerSec);
+        if (m.cpuUsPerDecision !== undefined) d.cpu.push(m.cpuUsPerDecision);
+        decisionRates.set(m.scenario, d);
+      }
+    }
+
+    const [load1] = os.loadavg();
+    console.log(
+      `\nrolecall serve on loopback, ${os.cpus().length} CPUs, load average ${fmt(load1, 2)}, ${seconds}s per measurement, ${rounds} rounds\n`,
+    );
+    console.log(
+      '| scenario | requests/s | decisions/s | server CPU µs/decision | p50 ms | p99 ms | failed |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
       console.log(
-        `| ${r.scenario} | ${r.requestsPerSec} | ${r.decisionsPerSec} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
+        `| ${r.scenario} | ${r.requestsPerSec} | ${r.decisionsPerSec} | ${fmt(r.cpuUsPerDecision)} | ${r.p50} | ${r.p99} | ${r.failures} |`,
       );
     }
-    console.log(`\none decision per request against the peer, same run:\n  ${ratios.join('\n  ')}`);
-    if (rows.some((r) => r.errors > 0 || r.non2xx > 0)) process.exitCode = 1;
+    if (ratios.size > 0) {
+      console.log(
+        '\none decision per request, rolecall against the bare fastify peer (median of the rounds):',
+      );
+      for (const [c, r] of ratios) {
+        console.log(
+          `  ${c} connections: requests/s ${fmt(median(r.rps), 2)}x (rounds ${r.rps.map((x) => fmt(x, 2)).join(', ')}); ` +
+            `CPU per request ${r.cpu.length > 0 ? `${fmt(median(r.cpu), 2)}x (peer's CPU/request over rolecall's)` : 'n/a'}`,
+        );
+      }
+    }
+    if (decisionRates.size > 0) {
+      console.log('\ndecisions/s and server CPU µs per decision (median of the rounds):');
+      for (const [scenario, d] of decisionRates) {
+        const cpu = d.cpu.length > 0 ? median(d.cpu) : undefined;
+        console.log(
+          `  ${scenario}: ${Math.round(median(d.dps))}/s; ${fmt(cpu, 2)} µs CPU each` +
+            (cpu !== undefined ? ` (${Math.round(1e6 / cpu)}/s per core)` : ''),
+        );
+      }
+    }
+    const failed = rows.reduce((n, r) => n + r.failures, 0);
+    if (failed > 0) {
+      console.log(`\n${failed} responses failed (error, non-2xx or an unexpected decision)`);
+      process.exitCode = 1;
+    } else {
+      console.log('\nevery response carried the expected decision');
+    }
   } finally {
     echo.child.kill('SIGTERM');
-    child.kill('SIGTERM');
+    server.child.kill('SIGTERM');
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
