@@ -44,6 +44,11 @@ export interface EmrTarget {
   /** Principals that pass the role to the service (Serverless). */
   submitters: string[];
   glue: boolean;
+  /**
+   * Inputs the setup does not give (the S3 locations of job runs or notebooks, the Studio's network): every
+   * call that needs one is reported as undecidable with this reason, never left out of the check.
+   */
+  missing?: { locations?: string; network?: string };
 }
 
 export interface EmrCall {
@@ -54,6 +59,8 @@ export interface EmrCall {
   context: Record<string, ContextValue>;
   /** The ARN of the existing resource the call is on (for fixes and places), when there is one. */
   subject?: string;
+  /** Why the call cannot be decided: the resource it is on is not given (see `EmrTarget.missing`). */
+  undecidable?: string;
 }
 
 /** The part of a setup the fixes change; `iam`'s DeclaredState has this shape. */
@@ -118,7 +125,7 @@ export type PolicyRef =
 
 /** A policy outside the account that blocks a call: the fix is the organization's. */
 export interface Blocker {
-  type: 'scp' | 'rcp' | 'explicit-deny';
+  type: 'scp' | 'rcp' | 'boundary' | 'explicit-deny';
   policy: string;
   /** 0 is the organization root. */
   level?: number;
@@ -180,6 +187,27 @@ export function emrCalls(t: EmrTarget): EmrCall[] {
         context: { ...context, ...extra },
         ...(subject ? { subject } : {}),
       });
+    const unknownNetwork =
+      t.missing?.network !== undefined &&
+      ((spec.on === 'each-subnet' && t.subnets.length === 0) ||
+        (spec.on === 'each-security-group' && t.securityGroups.length === 0) ||
+        (spec.on === 'vpc' && t.vpc === undefined));
+    const unknownLocations =
+      t.missing?.locations !== undefined &&
+      t.locations.length === 0 &&
+      (spec.on === 'location-objects' || spec.on === 'location-bucket');
+    if (unknownNetwork || unknownLocations) {
+      const type = spec.on === 'each-subnet' ? 'subnet' : spec.on === 'vpc' ? 'vpc' : 'security-group';
+      out.push({
+        spec,
+        principal,
+        action: spec.action,
+        resource: unknownNetwork ? `${ec2}:${type}/(not given)` : 'arn:aws:s3:::(not given)',
+        context,
+        undecidable: (unknownNetwork ? t.missing?.network : t.missing?.locations) as string,
+      });
+      continue;
+    }
     switch (spec.on) {
       case 'role':
         if (spec.by === 'submitter')
@@ -499,7 +527,8 @@ async function fixFor(
     for (const p of ex?.policies ?? [])
       for (const s of p.statements)
         if (s.effect === 'Deny' && s.applies) {
-          const type = p.slot === 'scp' || p.slot === 'rcp' ? p.slot : 'explicit-deny';
+          const type =
+            p.slot === 'scp' || p.slot === 'rcp' || p.slot === 'boundary' ? p.slot : 'explicit-deny';
           return {
             fixes: [],
             blocker: {
@@ -590,9 +619,10 @@ async function fixFor(
           },
         ],
       };
+    // An AWS managed boundary cannot be edited: the boundary itself is named (change or remove it).
     return {
       fixes: [],
-      blocker: { type: 'explicit-deny', policy: role?.permissionsBoundary ?? 'permissions boundary' },
+      blocker: { type: 'boundary', policy: role?.permissionsBoundary ?? 'permissions boundary' },
     };
   }
   const identityAllows = (ex?.policies ?? []).some(
@@ -729,7 +759,9 @@ export async function checkReadiness(
   const forks = new Map<string, Promise<ReadinessBackend>>();
   for (const call of emrCalls(t)) {
     const depends = [t.role, call.subject, typeof call.principal === 'string' ? call.principal : undefined];
-    const why = depends.map((d) => (d ? o.unknown?.get(d) : undefined)).find((x) => x !== undefined);
+    const why =
+      call.undecidable ??
+      depends.map((d) => (d ? o.unknown?.get(d) : undefined)).find((x) => x !== undefined);
     if (why) {
       out.push({ call, decision: 'Unknown', reason: `cannot decide: ${why}` });
       continue;

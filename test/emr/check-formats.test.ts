@@ -35,8 +35,16 @@ const bad = (o: Out) => o.targets.flatMap((t) => t.results.filter((r) => r.decis
 test('every format: the good fixture is ready', () => {
   for (const args of [
     ['--template', path.join(fixtures, 'cloudformation/studio.yaml'), ...account],
-    ['--plan', path.join(fixtures, 'terraform/serverless.plan.json'), ...account],
-    ['--snapshot', path.join(fixtures, 'snapshot/notebooks')],
+    [
+      '--plan',
+      path.join(fixtures, 'terraform/serverless.plan.json'),
+      ...account,
+      '--read-location',
+      's3://amzn-s3-demo-bucket/input',
+      '--location',
+      's3://amzn-s3-demo-bucket/output',
+    ],
+    ['--snapshot', path.join(fixtures, 'snapshot/notebooks'), '--location', 's3://notebook-files'],
   ]) {
     const r = runCli(['emr', 'check', ...args, '--json']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -148,7 +156,7 @@ test('AWS snapshot: a key policy that does not enable IAM policies gets a key-po
     keyFile,
     JSON.stringify({ Policy: JSON.stringify(policy), PolicyName: 'default' }, null, 4),
   );
-  const r = runCli(['emr', 'check', '--snapshot', copy, '--json']);
+  const r = runCli(['emr', 'check', '--snapshot', copy, '--location', 's3://notebook-files', '--json']);
   assert.equal(r.status, 2, r.stderr);
   const denied = bad(JSON.parse(r.stdout) as Out);
   assert.deepEqual(

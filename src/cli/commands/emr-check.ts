@@ -7,24 +7,22 @@
  */
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { checkReadiness, type CallResult, type EmrTarget } from '../../analyze/emr-readiness.js';
+import type { CallResult, EmrLocation } from '../../analyze/emr-readiness.js';
 import { toSarif, type Finding } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
 import { openControlPlane, planApply, readState } from '../../iam/index.js';
 import {
-  emrResourcesOf,
   importAwsSnapshot,
   importCloudFormation,
   importTerraformPlan,
-  placeKey,
   planImport,
   readSnapshotFolder,
   type ImportedSetup,
-  type SourcePlace,
+  type SourceNode,
 } from '../../iam/import/index.js';
 import { importEnvironment, parseEnvironmentFile } from '../../iam/import/environment-file.js';
-import { describeFix, discoverTargets, environmentTarget, storeBackend } from '../../iam/import/readiness.js';
-import type { EmrEnvironment, EmrKind } from '../../knowledge/emr/index.js';
+import { checkSetup, type GivenLocation } from '../../iam/import/readiness.js';
+import { EMR_SERVICES, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { packageVersion } from '../package-version.js';
 import { formatPlan } from './apply.js';
@@ -49,6 +47,8 @@ interface CheckOptions {
   format?: string;
   json?: boolean;
   import?: boolean;
+  location?: string[];
+  readLocation?: string[];
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -66,79 +66,23 @@ function parseJsonOrYaml(file: string): unknown {
   }
 }
 
-/** One finding of the check: a call denied or undecidable, with its fix and place. */
-interface Row {
-  target: EmrTarget;
-  result: CallResult;
-  place: SourcePlace | undefined;
-  fix: string[];
-}
-
-/** Where a fix lands in the user's file. */
-function placeOf(setup: ImportedSetup | undefined, t: EmrTarget, r: CallResult): SourcePlace | undefined {
-  if (!setup) return undefined;
-  const roleKey = (arn: string) => {
-    const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
-    return m ? placeKey.role(m[1] as string, m[2] as string) : '';
-  };
-  const policyPlace = (owner: string, kind?: string) =>
-    setup.policies.find((p) => p.owner === owner && (kind === undefined || p.kind === kind))?.place;
-  const f = r.fixes?.[0];
-  if (r.blocker && r.blocker.type !== 'explicit-deny') {
-    const first = r.blocker.policy.split(', ')[0] ?? '';
-    const p = setup.places.get(placeKey.orgPolicy(first));
-    if (p) return p;
-  }
-  if (f) {
-    switch (f.kind) {
-      case 'tag-resource':
-        return setup.places.get(placeKey.resource(f.arn));
-      case 'condition-key':
-      case 'condition-value': {
-        const ref = f.policy;
-        const owner =
-          ref.kind === 'inline'
-            ? ref.owner === 'role'
-              ? placeKey.role(ref.account, ref.name)
-              : placeKey.user(ref.account, ref.name)
-            : ref.kind === 'managed'
-              ? placeKey.policy(ref.arn)
-              : roleKey(ref.role);
-        const candidates = setup.policies.filter(
-          (p) => p.owner === owner && (ref.kind !== 'trust' || p.kind === 'trust'),
-        );
-        const p = candidates.find((c) => c.statements?.[f.statement]) ?? candidates[0];
-        return p?.statements?.[f.statement] ?? p?.place;
-      }
-      case 'trust-service':
-        return policyPlace(roleKey(f.role), 'trust') ?? setup.places.get(roleKey(f.role));
-      case 'key-policy':
-      case 'bucket-policy': {
-        const arn = f.kind === 'key-policy' ? f.key : f.bucket;
-        return policyPlace(placeKey.resource(arn)) ?? setup.places.get(placeKey.resource(arn));
-      }
-      case 'boundary-statement':
-        return setup.places.get(placeKey.policy(f.boundary)) ?? setup.places.get(roleKey(t.role));
-      case 'pass-role': {
-        const m = /^arn:aws:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(f.principal);
-        return (
-          (m ? setup.places.get(placeKey.user(m[1] as string, m[2] as string)) : undefined) ??
-          setup.places.get(roleKey(f.principal))
-        );
-      }
-      default:
-        return setup.places.get(roleKey(t.role));
-    }
-  }
-  return (
-    setup.places.get(roleKey(t.role)) ??
-    (r.call.subject ? setup.places.get(placeKey.resource(r.call.subject)) : undefined)
-  );
+/** `[ROLE=]s3://bucket[/prefix]` of --location / --read-location (ROLE: only that role's targets). */
+function parseLocation(v: string, access: EmrLocation['access'], option: string): GivenLocation {
+  const m = /^(?:([\w+=,.@/-]+)=)?s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(v);
+  if (!m)
+    throw new RolecallError(
+      'UsageError',
+      `${option} \`${v}\` must be an S3 location: s3://bucket, s3://bucket/prefix, or ROLE=s3://bucket/prefix for one role`,
+    );
+  const prefix = (m[3] ?? '').replace(/\/+$/, '');
+  return { ...(m[1] ? { role: m[1] } : {}), bucket: m[2] as string, ...(prefix ? { prefix } : {}), access };
 }
 
 function blockerText(r: CallResult): string | undefined {
   const b = r.blocker;
   if (!b) return undefined;
+  if (b.type === 'boundary')
+    return `blocked by the permissions boundary ${b.policy}${b.statement ? ` (${b.statement})` : ''}: change the boundary (an AWS managed one cannot be edited: set another) or remove it`;
   if (b.type === 'scp' || b.type === 'rcp')
     return `blocked by the ${b.type.toUpperCase()} ${b.policy} at organization level ${b.level ?? 0}${b.statement ? ` (${b.statement})` : ''}: a fix outside this account, for the organization's administrators`;
   return `denied by ${b.statement ?? b.policy}: remove or narrow that statement`;
@@ -167,6 +111,12 @@ export function register(emr: Command, ctx: CommandContext): void {
       '--role <name>',
       'role in the store to check as KIND (its trust, inline and attached policies, boundary, SCPs)',
     )
+    .option(
+      '--location <[role=]s3-url>',
+      'S3 location the Serverless job runs or notebooks read and write (repeatable; no setup holds them; role= for one role only)',
+      collect,
+    )
+    .option('--read-location <[role=]s3-url>', 'S3 location they only read (repeatable)', collect)
     .option('--policies <file>', 'permissions policy file of the role (repeatable, with --env)', collect)
     .option('--trust <file>', 'trust policy file of the role (with --env)')
     .option(
@@ -195,9 +145,11 @@ export function register(emr: Command, ctx: CommandContext): void {
       const setups: ImportedSetup[] = [];
       let env: EmrEnvironment | undefined;
       let envSetup: ImportedSetup | undefined;
+      let envRoot: SourceNode | undefined;
       if (o.env) {
         const parsed = parseEnvironmentFile(readTextFile(o.env), o.env);
         env = parsed.env;
+        envRoot = parsed.root;
         const kind = (k as EmrKind | undefined) ?? env.kind;
         if (!kind)
           throw new RolecallError(
@@ -263,6 +215,10 @@ export function register(emr: Command, ctx: CommandContext): void {
         );
 
       if (o.import && !o.store) throw new RolecallError('UsageError', '--import needs --store');
+      const locations = [
+        ...(o.location ?? []).map((v) => parseLocation(v, 'read-write', '--location')),
+        ...(o.readLocation ?? []).map((v) => parseLocation(v, 'read', '--read-location')),
+      ];
       // The check runs on a memory copy of the store with the setup added, so it never changes the store;
       // --import writes the setup into the store itself first.
       const cp = await openControlPlane('memory');
@@ -284,88 +240,26 @@ export function register(emr: Command, ctx: CommandContext): void {
             await user.close();
           }
         }
-        for (const s of setups) await (await planImport(cp, s)).apply();
-        const backend = await storeBackend(cp, now);
-        const targets: { target: EmrTarget; setup: ImportedSetup | undefined }[] = [];
-        if (env && envSetup)
-          targets.push({
-            target: environmentTarget(
-              env,
-              ((k as EmrKind | undefined) ?? env.kind) as EmrKind,
-              backend.setup,
-            ),
-            setup: envSetup,
-          });
-        else if (o.role && k) {
-          const acct = o.account ?? account;
-          targets.push({
-            target: environmentTarget(
-              { account: acct, region, roleName: o.role },
-              k as EmrKind,
-              backend.setup,
-            ),
-            setup: undefined,
-          });
-        }
-        for (const s of setups)
-          if (s !== envSetup)
-            for (const t of discoverTargets(s, backend.setup)) targets.push({ target: t, setup: s });
-        if (setups.length === 0 && !o.role) {
-          const found = emrResourcesOf(backend.setup.resources, {
-            file: o.store ?? 'store',
-            line: 1,
-            column: 1,
-            path: '$',
-          });
-          const accounts = [...new Set(backend.setup.resources.map((r) => r.account))];
-          for (const a of accounts)
-            for (const t of discoverTargets(
-              {
-                account: a,
-                region,
-                studios: found.studios.filter((x) => x.arn.includes(`:${a}:`)),
-                applications: found.applications.filter((x) => x.arn.includes(`:${a}:`)),
-              },
-              backend.setup,
-            ))
-              targets.push({ target: t, setup: undefined });
-        }
-        const wanted = targets.filter((t) => k === undefined || t.target.kind === k);
-        if (wanted.length === 0)
-          throw new RolecallError(
-            'InvalidInput',
-            `the setup has no EMR ${k ?? ''} resource to check: no Studio, Serverless application or Notebooks role`.replace(
-              '  ',
-              ' ',
-            ),
-          );
-        const rows: Row[] = [];
-        const all: { target: EmrTarget; results: CallResult[]; setup: ImportedSetup | undefined }[] = [];
-        for (const { target, setup } of wanted) {
-          const unknown = new Map<string, string>();
-          for (const u of setup?.unknowns ?? []) {
-            const m = /^role:(\d{12}):(.+)$/.exec(u.owner);
-            const arn = m
-              ? `arn:aws:iam::${m[1] as string}:role/${m[2] as string}`
-              : u.owner.startsWith('resource:')
-                ? u.owner.slice('resource:'.length)
-                : undefined;
-            if (arn) unknown.set(arn, u.reason);
-            if (m)
-              unknown.set(target.role.endsWith(`/${m[2] as string}`) ? target.role : (arn ?? ''), u.reason);
-          }
-          const results = await checkReadiness(target, backend, { unknown });
-          all.push({ target, results, setup });
-          for (const r of results)
-            if (r.decision !== 'Allow')
-              rows.push({
-                target,
-                result: r,
-                place: placeOf(setup, target, r),
-                fix: r.fixes ? r.fixes.flatMap((f) => describeFix(f, setup)) : [],
-              });
-        }
-        await backend.dispose();
+        const imported = setups.filter((s) => s !== envSetup);
+        for (const s of imported) await (await planImport(cp, s)).apply();
+        const kind = (k as EmrKind | undefined) ?? env?.kind;
+        const role =
+          o.role ?? (env && kind ? (env.roleName ?? EMR_SERVICES[kind].defaultRoleName) : undefined);
+        const report = await checkSetup(cp, {
+          ...(role || o.account ? { account } : {}),
+          region,
+          ...(kind ? { kind } : {}),
+          ...(role ? { role } : {}),
+          ...(env ? { environment: env } : {}),
+          ...(envRoot ? { environmentRoot: envRoot } : {}),
+          locations,
+          ...(imported.length > 0 ? { setups: imported } : {}),
+          now,
+        });
+        const all = report.targets;
+        const rows = all.flatMap((t) =>
+          t.results.filter((r) => r.decision !== 'Allow').map((result) => ({ target: t.target, result })),
+        );
         const ready = rows.length === 0;
         if (format === 'json') {
           ctx.out(
@@ -378,7 +272,6 @@ export function register(emr: Command, ctx: CommandContext): void {
                   role: target.role,
                   ready: results.every((r) => r.decision === 'Allow'),
                   results: results.map((r) => {
-                    const row = rows.find((x) => x.result === r);
                     return {
                       operation: r.call.spec.operation,
                       principal: r.call.principal,
@@ -389,10 +282,10 @@ export function register(emr: Command, ctx: CommandContext): void {
                       reason: r.reason,
                       ...(r.statement ? { statement: r.statement } : {}),
                       ...(r.failedCondition ? { failedCondition: r.failedCondition } : {}),
-                      ...(r.fixes ? { fixes: r.fixes, fix: row?.fix ?? [] } : {}),
+                      ...(r.fixes ? { fixes: r.fixes, fix: r.fix } : {}),
                       ...(r.blocker ? { blocker: r.blocker } : {}),
                       ...(r.proven !== undefined ? { proven: r.proven } : {}),
-                      ...(row?.place ? { place: row.place } : {}),
+                      ...(r.place ? { place: r.place } : {}),
                       source: r.call.spec.source,
                     };
                   }),
@@ -412,11 +305,11 @@ export function register(emr: Command, ctx: CommandContext): void {
                   : 'EMR-READINESS-DENIED',
             type: 'ERROR',
             severity: 'error',
-            message: `${x.target.name}: ${x.result.call.action} on ${x.result.call.resource} is ${x.result.decision === 'Unknown' ? 'undecidable' : 'denied'} (${x.result.call.spec.operation}). ${x.result.decision === 'Unknown' ? x.result.reason : (blockerText(x.result) ?? `fix: ${x.fix.join(' ')}`)}`,
-            ...(x.place ? { file: x.place.file } : {}),
-            path: x.place?.path ?? '$',
-            line: x.place?.line ?? 1,
-            column: x.place?.column ?? 1,
+            message: `${x.target.name}: ${x.result.call.action} on ${x.result.call.resource} is ${x.result.decision === 'Unknown' ? 'undecidable' : 'denied'} (${x.result.call.spec.operation}). ${x.result.decision === 'Unknown' ? x.result.reason : (blockerText(x.result) ?? `fix: ${x.result.fix.join(' ')}`)}`,
+            ...(x.result.place ? { file: x.result.place.file } : {}),
+            path: x.result.place?.path ?? '$',
+            line: x.result.place?.line ?? 1,
+            column: x.result.place?.column ?? 1,
           }));
           ctx.out(
             `${JSON.stringify(
@@ -458,13 +351,12 @@ export function register(emr: Command, ctx: CommandContext): void {
                 lines.push(`    <testcase classname="${xml(target.name)}" name="${name}"/>`);
                 continue;
               }
-              const row = rows.find((x) => x.result === r);
-              const where = row?.place ? `${row.place.file}:${row.place.line}:${row.place.column}` : '';
-              const body = [r.reason, ...(row?.fix ?? []), blockerText(r) ?? '', where]
+              const where = r.place ? `${r.place.file}:${r.place.line}:${r.place.column}` : '';
+              const body = [r.reason, ...r.fix, blockerText(r) ?? '', where]
                 .filter((s) => s !== '')
                 .join('\n');
               lines.push(
-                `    <testcase classname="${xml(target.name)}" name="${name}"${row?.place ? ` file="${xml(row.place.file)}" line="${row.place.line}"` : ''}>`,
+                `    <testcase classname="${xml(target.name)}" name="${name}"${r.place ? ` file="${xml(r.place.file)}" line="${r.place.line}"` : ''}>`,
               );
               lines.push(
                 `      <failure message="${xml(`${r.decision}: ${r.call.spec.operation}`)}">${xml(body)}</failure>`,
@@ -484,7 +376,6 @@ export function register(emr: Command, ctx: CommandContext): void {
                 ctx.out(`OK      ${call}\n`);
                 continue;
               }
-              const row = rows.find((x) => x.result === r);
               ctx.out(
                 `${r.decision === 'Unknown' ? 'UNKNOWN' : 'DENIED '} ${call} (${r.call.spec.operation})\n`,
               );
@@ -502,13 +393,13 @@ export function register(emr: Command, ctx: CommandContext): void {
                 );
               const b = blockerText(r);
               if (b) ctx.out(`        ${b}\n`);
-              for (const [i, line] of (row?.fix ?? []).entries())
+              for (const [i, line] of r.fix.entries())
                 ctx.out(`        ${i === 0 ? 'fix: ' : '     '}${line}\n`);
               if (r.proven !== undefined)
                 ctx.out(
                   `        ${r.proven ? 'proven: allowed once the fix is applied' : 'not enough alone: still denied with the fix applied'}\n`,
                 );
-              if (row?.place) ctx.out(`        at ${row.place.file}:${row.place.line}:${row.place.column}\n`);
+              if (r.place) ctx.out(`        at ${r.place.file}:${r.place.line}:${r.place.column}\n`);
             }
           }
           const total = all.reduce((n, a) => n + a.results.length, 0);

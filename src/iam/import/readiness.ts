@@ -18,14 +18,23 @@ import {
 } from '../../analyze/emr-readiness.js';
 import { EMR_SERVICES, EMR_TAG_KEY, EMR_TAG_VALUE, type EmrKind } from '../../knowledge/emr/index.js';
 import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
-import { openControlPlane, type OpenedControlPlane } from '../open.js';
+import { RolecallError } from '../../errors.js';
+import type { ControlPlane } from '../control-plane.js';
+import { decideRequest } from '../decide.js';
+import type { PolicyEngine } from '../engine.js';
+import { openControlPlane } from '../open.js';
 import { planApply } from '../plan.js';
+import type { Resolver } from '../resolver.js';
 import { readState, type DeclaredState } from '../state.js';
+import { emrResourcesOf } from './emr-resources.js';
 import { environmentLocations, importEnvironment } from './environment-file.js';
-import { planImport } from './index.js';
-import type { SourceNode } from './source.js';
+import { mergeState, planImport } from './index.js';
+import type { SourceNode, SourcePlace } from './source.js';
 import type { EmrEnvironment } from '../../knowledge/emr/index.js';
 import { placeKey, type ImportedSetup } from './setup.js';
+
+/** A store's control plane with the engine and resolver that decide over it (the CLI's and the API's). */
+export type ReadinessStore = ControlPlane & { engine: PolicyEngine; resolver: Resolver };
 
 export interface StoreBackend extends ReadinessBackend {
   readonly setup: DeclaredState;
@@ -34,11 +43,12 @@ export interface StoreBackend extends ReadinessBackend {
 }
 
 /** A backend over `cp` (its state read once); forks load a changed copy into a memory store. */
-export async function storeBackend(cp: OpenedControlPlane, now: number): Promise<StoreBackend> {
-  const opened: OpenedControlPlane[] = [];
-  const make = (c: OpenedControlPlane, setup: DeclaredState): StoreBackend => ({
+export async function storeBackend(cp: ReadinessStore, now: number): Promise<StoreBackend> {
+  const opened: { close(): Promise<void> }[] = [];
+  const make = (c: ReadinessStore, setup: DeclaredState): StoreBackend => ({
     setup,
-    decide: async (request) => (await c.decide(request, { now, explain: true })).result,
+    decide: async (request) =>
+      (await decideRequest(c.resolver, c.engine, request, { now, explain: true })).result,
     fork: async (changed: ReadinessSetup) => {
       const mem = await openControlPlane('memory', { now: () => now });
       opened.push(mem);
@@ -88,22 +98,9 @@ function roleDocs(state: DeclaredState, roleArn: string): string[] {
   ];
 }
 
-/** The setup's buckets a role's policies name (by ARN, not by wildcard), with the access they grant. */
-function locationsNamed(state: DeclaredState, roleArn: string): EmrLocation[] {
-  const text = roleDocs(state, roleArn).join('\n');
-  const out: EmrLocation[] = [];
-  for (const r of state.resources) {
-    if (!r.arn.startsWith('arn:aws:s3:::')) continue;
-    const bucket = r.arn.slice('arn:aws:s3:::'.length);
-    if (!text.includes(`arn:aws:s3:::${bucket}`)) continue;
-    const key = keyOf(state, bucket);
-    out.push({
-      bucket,
-      access: /s3:(PutObject|\*)/i.test(text) ? 'read-write' : 'read',
-      ...(key ? { key } : {}),
-    });
-  }
-  return out;
+/** Whether a role's own policies grant a Glue action (its jobs then use the Data Catalog: check it). */
+function grantsGlue(state: DeclaredState, roleArn: string): boolean {
+  return /"glue:/i.test(roleDocs(state, roleArn).join('\n'));
 }
 
 function passers(state: DeclaredState, roleArn: string): string[] {
@@ -119,10 +116,75 @@ function passers(state: DeclaredState, roleArn: string): string[] {
   ];
 }
 
-/** The EMR resources of an imported setup (state as in the store), as readiness targets. */
+/**
+ * Where the S3 locations of a target come from. A Studio names its own (`DefaultS3Location`); the job runs of
+ * a Serverless application and the notebooks of EMR Notebooks name theirs when they start, so no template,
+ * plan or account snapshot holds them: the user gives them (`locations` in the environment file, or
+ * `--location` / `--read-location`), and without them every S3 call is reported as undecidable, never
+ * guessed from what the role's policies happen to name.
+ * https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_StartJobRun.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-emr-studio.html
+ */
+const LOCATIONS_NOT_GIVEN: Record<EmrKind, string> = {
+  studio:
+    "the Studio's S3 location for workspace backups is not given (DefaultS3Location, or `locations` in the environment file)",
+  notebooks:
+    'the S3 locations of the notebooks are not in the setup (a notebook names its location when it is created): give them with --location s3://bucket/prefix (read-write) or --read-location, or `locations` (with `access`) in the environment file',
+  serverless:
+    'the S3 locations the job runs read and write are not in the setup (a job run names them when it is started, not the application): give them with --location s3://bucket/prefix (read-write) or --read-location, or `locations` (with `access`) in the environment file',
+};
+
+/** What holds the network of each service's calls; Serverless applications without one reach no VPC. */
+const NETWORK_OF: Record<EmrKind, string | undefined> = {
+  studio: 'the Studio',
+  notebooks: "the notebooks' clusters",
+  serverless: undefined,
+};
+
+function missingOf(
+  kind: EmrKind,
+  t: Pick<EmrTarget, 'locations' | 'vpc' | 'subnets' | 'securityGroups'>,
+): EmrTarget['missing'] {
+  const holder = NETWORK_OF[kind];
+  const parts = [
+    t.vpc === undefined ? 'VPC' : undefined,
+    t.subnets.length === 0 ? 'subnets' : undefined,
+    t.securityGroups.length === 0 ? 'security groups' : undefined,
+  ].filter((x) => x !== undefined);
+  const network =
+    holder && parts.length > 0
+      ? `the ${parts.join(', ')} of ${holder} ${parts.length === 1 && parts[0] === 'VPC' ? 'is' : 'are'} not given (\`vpc\`, \`subnets\` and \`securityGroups\` in the environment file)`
+      : undefined;
+  const out: NonNullable<EmrTarget['missing']> = {
+    ...(t.locations.length === 0 ? { locations: LOCATIONS_NOT_GIVEN[kind] } : {}),
+    ...(network ? { network } : {}),
+  };
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A location the user gives, for every target or (with `role`, a role name or ARN) for one role's. */
+export interface GivenLocation extends EmrLocation {
+  role?: string;
+}
+
+/** The user's locations, each with the setup's SSE-KMS key of its bucket when the location names none. */
+function withKeys(state: DeclaredState, locations: readonly GivenLocation[], roleArn: string): EmrLocation[] {
+  return locations
+    .filter((l) => l.role === undefined || l.role === roleArn || roleArn.endsWith(`/${l.role}`))
+    .map(({ role: _role, ...l }) => {
+      const key = l.key ?? keyOf(state, l.bucket);
+      return { ...l, ...(key ? { key } : {}) };
+    });
+}
+
+/**
+ * The EMR resources of an imported setup (state as in the store), as readiness targets. `locations` are the
+ * S3 locations the user gives for Serverless job runs and notebooks (see LOCATIONS_NOT_GIVEN).
+ */
 export function discoverTargets(
   setup: Pick<ImportedSetup, 'account' | 'region' | 'studios' | 'applications'>,
   state: DeclaredState,
+  locations: readonly GivenLocation[] = [],
 ): EmrTarget[] {
   const out: EmrTarget[] = [];
   const secrets = state.resources
@@ -132,8 +194,8 @@ export function discoverTargets(
     if (!s.serviceRole) continue;
     const loc = s.s3Location ? splitS3(s.s3Location) : undefined;
     const key = loc ? keyOf(state, loc.bucket) : undefined;
-    out.push({
-      kind: 'studio',
+    const t = {
+      kind: 'studio' as const,
       name: `Studio ${s.name}`,
       account: setup.account,
       region: setup.region,
@@ -143,19 +205,20 @@ export function discoverTargets(
       subnets: s.subnets,
       securityGroups: s.securityGroups,
       secrets,
-      locations: loc ? [{ ...loc, access: 'read-write', ...(key ? { key } : {}) }] : [],
+      locations: loc ? [{ ...loc, access: 'read-write' as const, ...(key ? { key } : {}) }] : [],
       // Studio tags the network interfaces and default security groups it creates with EMR's tag.
       // https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-studio-service-role.html
       createdTags: { [EMR_TAG_KEY]: EMR_TAG_VALUE },
       submitters: [],
       glue: false,
-    });
+    };
+    const missing = missingOf('studio', t);
+    out.push({ ...t, ...(missing ? { missing } : {}) });
   }
   for (const a of setup.applications)
     for (const role of a.runtimeRoles) {
-      const docs = roleDocs(state, role).join('\n');
-      out.push({
-        kind: 'serverless',
+      const t = {
+        kind: 'serverless' as const,
         name: `Serverless application ${a.name} with ${role.slice(role.lastIndexOf('/') + 1)}`,
         account: setup.account,
         region: setup.region,
@@ -164,55 +227,54 @@ export function discoverTargets(
         subnets: a.subnets,
         securityGroups: a.securityGroups,
         secrets: [],
-        locations: locationsNamed(state, role),
+        locations: withKeys(state, locations, role),
         createdTags: {},
         submitters: passers(state, role),
-        glue: /"glue:/i.test(docs),
-      });
+        glue: grantsGlue(state, role),
+      };
+      const missing = missingOf('serverless', t);
+      out.push({ ...t, ...(missing ? { missing } : {}) });
     }
   // The Notebooks default role, or a role with the Notebooks managed policy attached.
   for (const r of state.roles) {
     if (r.account !== setup.account) continue;
     const editors = r.managedPolicies.some((m) => m.endsWith('/AmazonElasticMapReduceEditorsRole'));
     if (r.name !== EMR_SERVICES.notebooks.defaultRoleName && !editors) continue;
-    const role = arnOf(r);
-    const named = locationsNamed(state, role);
+    // The clusters a notebook attaches to are not in the setup: every network of the account is checked.
     const ec2 = (type: string) =>
       state.resources
         .filter((x) => x.account === setup.account && x.arn.includes(`:${type}/`))
         .map((x) => x.arn.slice(x.arn.lastIndexOf('/') + 1));
     const vpcs = ec2('vpc');
-    out.push({
-      kind: 'notebooks',
+    const t = {
+      kind: 'notebooks' as const,
       name: `Notebooks role ${r.name}`,
       account: setup.account,
       region: setup.region,
-      role,
+      role: arnOf(r),
       sourceArn: EMR_SERVICES.notebooks.exampleSourceArn(setup.account, setup.region),
       ...(vpcs.length === 1 ? { vpc: vpcs[0] as string } : {}),
       subnets: ec2('subnet'),
       securityGroups: ec2('security-group'),
       secrets,
-      locations:
-        named.length > 0
-          ? named
-          : state.resources
-              .filter((x) => x.arn.startsWith('arn:aws:s3:::') && x.account === setup.account)
-              .map((x) => {
-                const bucket = x.arn.slice('arn:aws:s3:::'.length);
-                const key = keyOf(state, bucket);
-                return { bucket, access: 'read-write' as const, ...(key ? { key } : {}) };
-              }),
+      locations: withKeys(state, locations, arnOf(r)),
       createdTags: {},
       submitters: [],
       glue: false,
-    });
+    };
+    const missing = missingOf('notebooks', t);
+    out.push({ ...t, ...(missing ? { missing } : {}) });
   }
   return out;
 }
 
-/** The target an environment file describes. */
-export function environmentTarget(env: EmrEnvironment, kind: EmrKind, state: DeclaredState): EmrTarget {
+/** The target an environment file describes; `locations` add to the file's own. */
+export function environmentTarget(
+  env: EmrEnvironment,
+  kind: EmrKind,
+  state: DeclaredState,
+  locations: readonly GivenLocation[] = [],
+): EmrTarget {
   const svc = EMR_SERVICES[kind];
   const roleName = env.roleName ?? svc.defaultRoleName;
   const r = state.roles.find((x) => x.account === env.account && x.name === roleName);
@@ -222,7 +284,7 @@ export function environmentTarget(env: EmrEnvironment, kind: EmrKind, state: Dec
     (env.applicationId
       ? `arn:aws:emr-serverless:${env.region}:${env.account}:/applications/${env.applicationId}/jobruns/00run`
       : svc.exampleSourceArn(env.account, env.region));
-  return {
+  const t = {
     kind,
     name: `${kind} role ${roleName}`,
     account: env.account,
@@ -236,16 +298,22 @@ export function environmentTarget(env: EmrEnvironment, kind: EmrKind, state: Dec
     subnets: (env.subnets ?? []).map((s) => s.id),
     securityGroups: (env.securityGroups ?? []).map((s) => s.id),
     secrets: (env.secrets ?? []).map((s) => s.arn),
-    locations: environmentLocations(env).map((l) => ({
-      bucket: l.bucket,
-      ...(l.prefix !== undefined ? { prefix: l.prefix } : {}),
-      access: l.access ?? 'read-write',
-      ...(l.key ? { key: l.key.arn } : {}),
-    })),
+    locations: [
+      ...environmentLocations(env).map((l) => ({
+        bucket: l.bucket,
+        ...(l.prefix !== undefined ? { prefix: l.prefix } : {}),
+        access: l.access ?? ('read-write' as const),
+        ...(l.key ? { key: l.key.arn } : {}),
+      })),
+      ...withKeys(state, locations, role),
+    ],
     createdTags: env.createdTags ?? (kind === 'studio' ? { [EMR_TAG_KEY]: EMR_TAG_VALUE } : {}),
     submitters: [...(env.submitters ?? []), ...(env.submitter ? [env.submitter] : [])].map((s) => s.arn),
-    glue: env.glue ?? false,
+    // Without `glue` in the file, a Serverless role whose policies grant Glue is checked for the catalog calls.
+    glue: env.glue ?? (kind === 'serverless' && grantsGlue(state, role)),
   };
+  const missing = missingOf(kind, t);
+  return { ...t, ...(missing ? { missing } : {}) };
 }
 
 /** Checks the target an environment describes, in a memory store (what `emr check --env` runs). */
@@ -267,6 +335,240 @@ export async function checkEnvironment(
   } finally {
     await cp.close();
   }
+}
+
+/** One call of a checked target, with its fix in the user's terms and the place it lands in the user's file. */
+export interface CheckedCall extends CallResult {
+  fix: string[];
+  place?: SourcePlace;
+}
+
+export interface CheckedTarget {
+  target: EmrTarget;
+  /** The imported setup the target was found in (places point into its files). */
+  setup?: ImportedSetup;
+  ready: boolean;
+  results: CheckedCall[];
+}
+
+export interface SetupReport {
+  /** No call of any target is denied or undecidable. */
+  ready: boolean;
+  targets: CheckedTarget[];
+}
+
+export interface SetupCheckOptions {
+  /** Only this account's EMR resources (default: every account of the store). */
+  account?: string;
+  /** Region of targets whose ARN has none (a role); default us-east-1. */
+  region?: string;
+  /** Only this EMR service. */
+  kind?: EmrKind;
+  /** Check this role of the store as `kind`, instead of finding the EMR resources. */
+  role?: string;
+  /**
+   * What the service touches with `role` (network, locations, secrets...): its entities are added to a
+   * memory copy of the store, never to the store. `environmentRoot` places findings in its file.
+   */
+  environment?: EmrEnvironment;
+  environmentRoot?: SourceNode;
+  /** S3 locations of Serverless job runs and notebooks (no setup holds them; see LOCATIONS_NOT_GIVEN). */
+  locations?: GivenLocation[];
+  /** Imported setups already loaded into the store: their EMR resources are the targets. */
+  setups?: ImportedSetup[];
+  now?: number;
+}
+
+/**
+ * Checks the whole EMR setup in a store: every Studio (its role, VPC, subnets, security groups and S3
+ * location), every Serverless application with the roles passed to it, and the Notebooks default role, or
+ * one role named by `role`; each call decided by the store's resolver, each denial with its fix proven by
+ * re-deciding. The store is only read. What `emr check` and the console's readiness page both run.
+ */
+export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}): Promise<SetupReport> {
+  const now = o.now ?? Date.now();
+  const region = o.region ?? 'us-east-1';
+  if (o.environment && !o.role)
+    throw new RolecallError('UsageError', 'an environment describes what a role touches: give the role');
+  let store: ReadinessStore = cp;
+  let copy: { close(): Promise<void> } | undefined;
+  let envSetup: ImportedSetup | undefined;
+  try {
+    if (o.environment && o.role) {
+      if (!o.kind) throw new RolecallError('UsageError', 'give the EMR kind of the role');
+      const env = { ...o.environment, roleName: o.environment.roleName ?? o.role };
+      envSetup = importEnvironment(env, o.environmentRoot, o.kind);
+      const mem = await openControlPlane('memory', { now: () => now });
+      copy = mem;
+      await (await planApply(mem, mergeState(await readState(cp), envSetup.state))).apply();
+      store = mem;
+    }
+    const backend = await storeBackend(store, now);
+    const found: { target: EmrTarget; setup: ImportedSetup | undefined }[] = [];
+    if (o.role) {
+      if (!o.kind) throw new RolecallError('UsageError', 'give the EMR kind of the role');
+      const account = o.environment?.account ?? o.account;
+      if (!account) throw new RolecallError('UsageError', 'give the account of the role');
+      const env: EmrEnvironment = o.environment
+        ? { ...o.environment, roleName: o.environment.roleName ?? o.role }
+        : { account, region, roleName: o.role };
+      if (!backend.setup.roles.some((r) => r.account === env.account && r.name === env.roleName))
+        throw new RolecallError(
+          'NoSuchEntity',
+          `role \`${env.roleName ?? o.role}\` is not in account ${env.account}`,
+        );
+      found.push({
+        target: environmentTarget(env, o.kind, backend.setup, o.locations),
+        setup: envSetup,
+      });
+    } else if (o.setups && o.setups.length > 0) {
+      for (const s of o.setups)
+        for (const t of discoverTargets(s, backend.setup, o.locations)) found.push({ target: t, setup: s });
+    } else {
+      const all = emrResourcesOf(backend.setup.resources, { file: 'store', line: 1, column: 1, path: '$' });
+      // Each account and region with an EMR resource (from its ARN), and each account with a role.
+      const places = new Map<string, { account: string; region: string }>();
+      for (const x of [...all.studios, ...all.applications]) {
+        const [, , , r, a] = x.arn.split(':');
+        if (a && r) places.set(`${a}:${r}`, { account: a, region: r });
+      }
+      for (const r of backend.setup.roles)
+        if (![...places.values()].some((p) => p.account === r.account))
+          places.set(`${r.account}:${region}`, { account: r.account, region });
+      for (const p of places.values()) {
+        if (o.account && p.account !== o.account) continue;
+        const inPlace = (arn: string) => arn.includes(`:${p.region}:${p.account}:`);
+        for (const t of discoverTargets(
+          {
+            ...p,
+            studios: all.studios.filter((x) => inPlace(x.arn)),
+            applications: all.applications.filter((x) => inPlace(x.arn)),
+          },
+          backend.setup,
+          o.locations,
+        ))
+          found.push({ target: t, setup: undefined });
+      }
+    }
+    const wanted = found.filter((t) => o.kind === undefined || t.target.kind === o.kind);
+    if (wanted.length === 0)
+      throw new RolecallError(
+        'InvalidInput',
+        `the setup has no EMR ${o.kind ? `${o.kind} ` : ''}resource to check: no Studio, Serverless application or Notebooks role`,
+      );
+    const targets: CheckedTarget[] = [];
+    try {
+      for (const { target, setup } of wanted) {
+        const results = await checkReadiness(target, backend, { unknown: unknownsOf(setup, target) });
+        const checked = results.map((r): CheckedCall => {
+          if (r.decision === 'Allow') return { ...r, fix: [] };
+          const place = placeOf(setup, target, r);
+          return {
+            ...r,
+            fix: r.fixes ? r.fixes.flatMap((f) => describeFix(f, setup)) : [],
+            ...(place ? { place } : {}),
+          };
+        });
+        targets.push({
+          target,
+          ...(setup ? { setup } : {}),
+          ready: checked.every((r) => r.decision === 'Allow'),
+          results: checked,
+        });
+      }
+    } finally {
+      await backend.dispose();
+    }
+    return { ready: targets.every((t) => t.ready), targets };
+  } finally {
+    await copy?.close();
+  }
+}
+
+/** The values a setup cannot know (known only after apply), by the ARN a call depends on. */
+function unknownsOf(setup: ImportedSetup | undefined, target: EmrTarget): Map<string, string> {
+  const unknown = new Map<string, string>();
+  for (const u of setup?.unknowns ?? []) {
+    const m = /^role:(\d{12}):(.+)$/.exec(u.owner);
+    const arn = m
+      ? `arn:aws:iam::${m[1] as string}:role/${m[2] as string}`
+      : u.owner.startsWith('resource:')
+        ? u.owner.slice('resource:'.length)
+        : undefined;
+    if (arn) unknown.set(arn, u.reason);
+    if (m && target.role.endsWith(`/${m[2] as string}`)) unknown.set(target.role, u.reason);
+  }
+  return unknown;
+}
+
+/** Where a finding lands in the user's file: the policy statement, tag list or resource to change. */
+export function placeOf(
+  setup: ImportedSetup | undefined,
+  t: EmrTarget,
+  r: CallResult,
+): SourcePlace | undefined {
+  if (!setup) return undefined;
+  const roleKey = (arn: string) => {
+    const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+    return m ? placeKey.role(m[1] as string, m[2] as string) : '';
+  };
+  const policyPlace = (owner: string, kind?: string) =>
+    setup.policies.find((p) => p.owner === owner && (kind === undefined || p.kind === kind))?.place;
+  const f = r.fixes?.[0];
+  if (r.blocker?.type === 'scp' || r.blocker?.type === 'rcp') {
+    const first = r.blocker.policy.split(', ')[0] ?? '';
+    const p = setup.places.get(placeKey.orgPolicy(first));
+    if (p) return p;
+  }
+  if (r.blocker?.type === 'boundary') {
+    const p = setup.places.get(placeKey.policy(r.blocker.policy));
+    if (p) return p;
+  }
+  if (f) {
+    switch (f.kind) {
+      case 'tag-resource':
+        return setup.places.get(placeKey.resource(f.arn));
+      case 'condition-key':
+      case 'condition-value': {
+        const ref = f.policy;
+        const owner =
+          ref.kind === 'inline'
+            ? ref.owner === 'role'
+              ? placeKey.role(ref.account, ref.name)
+              : placeKey.user(ref.account, ref.name)
+            : ref.kind === 'managed'
+              ? placeKey.policy(ref.arn)
+              : roleKey(ref.role);
+        const candidates = setup.policies.filter(
+          (p) => p.owner === owner && (ref.kind !== 'trust' || p.kind === 'trust'),
+        );
+        const p = candidates.find((c) => c.statements?.[f.statement]) ?? candidates[0];
+        return p?.statements?.[f.statement] ?? p?.place;
+      }
+      case 'trust-service':
+        return policyPlace(roleKey(f.role), 'trust') ?? setup.places.get(roleKey(f.role));
+      case 'key-policy':
+      case 'bucket-policy': {
+        const arn = f.kind === 'key-policy' ? f.key : f.bucket;
+        return policyPlace(placeKey.resource(arn)) ?? setup.places.get(placeKey.resource(arn));
+      }
+      case 'boundary-statement':
+        return setup.places.get(placeKey.policy(f.boundary)) ?? setup.places.get(roleKey(t.role));
+      case 'pass-role': {
+        const m = /^arn:aws:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(f.principal);
+        return (
+          (m ? setup.places.get(placeKey.user(m[1] as string, m[2] as string)) : undefined) ??
+          setup.places.get(roleKey(f.principal))
+        );
+      }
+      default:
+        return setup.places.get(roleKey(t.role));
+    }
+  }
+  return (
+    setup.places.get(roleKey(t.role)) ??
+    (r.call.subject ? setup.places.get(placeKey.resource(r.call.subject)) : undefined)
+  );
 }
 
 /** A fix in the user's own terms: a CloudFormation Tags entry, a Terraform tags entry, or an AWS CLI command. */

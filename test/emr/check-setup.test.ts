@@ -1,0 +1,159 @@
+/**
+ * `checkSetup`, the one entry for "check the EMR setup in this store" (what `emr check --store` and the
+ * console's readiness page call): from setups imported into a store it finds each Studio, Serverless
+ * application with its runtime roles and Notebooks role by itself and decides every call through the
+ * store's resolver; the store is only read; locations no setup holds are the user's to give, and without
+ * them the S3 calls are undecidable.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openControlPlane, readState } from '../../src/iam/index.js';
+import {
+  importAwsSnapshot,
+  importCloudFormation,
+  importTerraformPlan,
+  planImport,
+  readSnapshotFolder,
+} from '../../src/iam/import/index.js';
+import { checkSetup } from '../../src/iam/import/readiness.js';
+import { runCli } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const fixtures = path.join(repoRoot, 'test/emr/fixtures');
+const ACCOUNT = '111122223333';
+const read = (f: string) => fs.readFileSync(path.join(fixtures, f), 'utf8');
+
+test('checkSetup finds the Studio, the Serverless application and the Notebooks role of an imported store', async () => {
+  const cp = await openControlPlane('memory', { now: () => 0 });
+  try {
+    for (const s of [
+      importCloudFormation(read('cloudformation/studio.yaml'), 'studio.yaml', {
+        account: ACCOUNT,
+        region: 'us-east-1',
+      }),
+      importTerraformPlan(read('terraform/serverless.plan.json'), 'serverless.plan.json', {
+        account: ACCOUNT,
+      }),
+      importAwsSnapshot(readSnapshotFolder(path.join(fixtures, 'snapshot/notebooks')), 'notebooks'),
+    ])
+      await (await planImport(cp, s)).apply();
+    const before = JSON.stringify(await readState(cp), (_k, v: unknown) => (v instanceof Map ? [...v] : v));
+
+    const report = await checkSetup(cp, {
+      now: 0,
+      locations: [
+        { role: 'EMRServerlessJobRuntimeRole', bucket: 'amzn-s3-demo-bucket', access: 'read' },
+        { role: 'EMR_Notebooks_DefaultRole', bucket: 'notebook-files', access: 'read-write' },
+      ],
+    });
+    const byName = new Map(report.targets.map((t) => [t.target.name, t]));
+    assert.deepEqual([...byName.keys()].sort(), [
+      'Notebooks role EMR_Notebooks_DefaultRole',
+      'Serverless application spark-jobs with EMRServerlessJobRuntimeRole',
+      'Studio studio-dev',
+    ]);
+    const studio = byName.get('Studio studio-dev');
+    assert.deepEqual(studio?.target.subnets, ['subnet-subneta', 'subnet-subnetb']);
+    assert.equal(studio?.target.vpc, 'vpc-studiovpc');
+    assert.deepEqual(
+      studio?.target.locations.map((l) => l.bucket),
+      [`emr-studio-backups-dev-${ACCOUNT}`],
+    );
+    const serverless = byName.get('Serverless application spark-jobs with EMRServerlessJobRuntimeRole');
+    // The plan's SSE-KMS key of the bucket joins the location the user gave.
+    assert.deepEqual(serverless?.target.locations, [
+      {
+        bucket: 'amzn-s3-demo-bucket',
+        access: 'read',
+        key: `arn:aws:kms:us-east-1:${ACCOUNT}:key/aws-kms-key-data`,
+      },
+    ]);
+    assert.equal(
+      serverless?.ready,
+      true,
+      JSON.stringify(serverless?.results.filter((r) => r.decision !== 'Allow')),
+    );
+    // Only reads are asked of a read-only location.
+    assert.ok(!serverless?.results.some((r) => r.call.action === 's3:PutObject'));
+    // Every target was decided, and each finding carries its fix text.
+    for (const t of report.targets) {
+      assert.ok(t.results.length > 0);
+      for (const r of t.results) if (r.fixes) assert.ok(r.fix.length > 0, r.call.action);
+    }
+    assert.equal(
+      report.ready,
+      report.targets.every((t) => t.ready),
+    );
+
+    // One role, as `emr check --role` and the console ask.
+    const one = await checkSetup(cp, {
+      now: 0,
+      account: ACCOUNT,
+      kind: 'serverless',
+      role: 'EMRServerlessJobRuntimeRole',
+    });
+    assert.equal(one.targets.length, 1);
+    assert.equal(one.ready, false, 'no locations given: the S3 calls are undecidable');
+    const unknown = one.targets[0]?.results.filter((r) => r.decision === 'Unknown') ?? [];
+    assert.deepEqual(
+      unknown.map((r) => r.call.action),
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'],
+    );
+    assert.match(unknown[0]?.reason ?? '', /^cannot decide: the S3 locations the job runs read and write/);
+
+    // With an environment, its entities count but go to a copy: the store is as it was.
+    const withEnv = await checkSetup(cp, {
+      now: 0,
+      kind: 'serverless',
+      role: 'EMRServerlessJobRuntimeRole',
+      environment: {
+        account: ACCOUNT,
+        region: 'us-east-1',
+        locations: [{ bucket: 'other-account-data', owner: '999988887777', access: 'read' }],
+      },
+    });
+    const denied = withEnv.targets[0]?.results.filter((r) => r.decision !== 'Allow') ?? [];
+    assert.ok(denied.length > 0, 'a bucket the role is not granted');
+    assert.ok(denied.every((r) => r.call.resource.startsWith('arn:aws:s3:::other-account-data')));
+    const after = JSON.stringify(await readState(cp), (_k, v: unknown) => (v instanceof Map ? [...v] : v));
+    assert.equal(after, before);
+
+    await assert.rejects(checkSetup(cp, { kind: 'studio', role: 'Nobody', account: ACCOUNT }), {
+      code: 'NoSuchEntity',
+    });
+  } finally {
+    await cp.close();
+  }
+});
+
+test('emr check --store finds the EMR resources an --import left there', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-check-setup-'));
+  const store = path.join(dir, 'store.db');
+  const imported = runCli([
+    'emr',
+    'check',
+    '--template',
+    path.join(fixtures, 'cloudformation/studio.yaml'),
+    '--account',
+    ACCOUNT,
+    '--store',
+    store,
+    '--import',
+  ]);
+  assert.equal(imported.status, 0, imported.stdout + imported.stderr);
+  assert.match(
+    imported.stdout,
+    /^\+ create resource arn:aws:elasticmapreduce:us-east-1:111122223333:studio\/es-/m,
+  );
+  const r = runCli(['emr', 'check', '--store', store, '--json']);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const o = JSON.parse(r.stdout) as { ready: boolean; targets: { name: string; role: string }[] };
+  assert.deepEqual(
+    o.targets.map((t) => [t.name, t.role]),
+    [['Studio studio-dev', `arn:aws:iam::${ACCOUNT}:role/EMRStudio_Service_Role_dev`]],
+  );
+  assert.equal(o.ready, true);
+});
