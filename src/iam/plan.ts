@@ -57,7 +57,21 @@ function key(e: { account: string; name: string }): string {
   return entityKey(e.account, e.name);
 }
 
-export async function planApply(cp: ControlPlane, desired: DeclaredState): Promise<Plan> {
+export interface PlanOptions {
+  /**
+   * Whether the users and roles that trust and resource policies name must exist (as AWS requires when a
+   * policy is saved; see checkPrincipalsExist). True for a state file, which declares its accounts whole;
+   * an import passes false, since the setup it reads describes only part of accounts whose other users
+   * and roles rolecall cannot see.
+   */
+  checkPrincipals?: boolean;
+}
+
+export async function planApply(
+  cp: ControlPlane,
+  desired: DeclaredState,
+  options: PlanOptions = {},
+): Promise<Plan> {
   const current = await readState(cp);
   const steps: Step[] = [];
   const later: Step[] = [];
@@ -178,17 +192,20 @@ export async function planApply(cp: ControlPlane, desired: DeclaredState): Promi
       isDeepStrictEqual(c.attributes, r.attributes);
     if (same) continue;
     add(steps, { action: c ? 'update' : 'create', kind: 'resource', name: r.arn, details: [] }, async () => {
-      await cp.resources.put({
-        arn: r.arn,
-        account: r.account,
-        tags: r.tags,
-        attributes: r.attributes,
-        ...(c && sameDocument(c.policy, r.policy) && c.policy !== undefined
-          ? { policy: c.policy }
-          : r.policy !== undefined
-            ? { policy: r.policy }
-            : {}),
-      });
+      await cp.resources.put(
+        {
+          arn: r.arn,
+          account: r.account,
+          tags: r.tags,
+          attributes: r.attributes,
+          ...(c && sameDocument(c.policy, r.policy) && c.policy !== undefined
+            ? { policy: c.policy }
+            : r.policy !== undefined
+              ? { policy: r.policy }
+              : {}),
+        },
+        { deferPrincipals: true },
+      );
     });
   }
   for (const c of current.resources) {
@@ -199,7 +216,21 @@ export async function planApply(cp: ControlPlane, desired: DeclaredState): Promi
     }
   }
 
-  const all = [...steps, ...later, ...last];
+  // A trust policy may name users and roles the same file creates, itself included, and a user the file
+  // drops may still be named by a policy it keeps: the declared policies' principals are checked once every
+  // change is made, before the transaction commits.
+  const checks: Step[] =
+    options.checkPrincipals === false
+      ? []
+      : [
+          ...desired.roles.map((r) => ({ run: () => cp.iam.roles.checkTrustPrincipals(r.trustPolicy) })),
+          ...desired.resources.flatMap((r) =>
+            r.policy !== undefined
+              ? [{ run: () => cp.resources.checkPrincipals(r.arn, r.policy ?? '') }]
+              : [],
+          ),
+        ];
+  const all = [...steps, ...later, ...last, ...checks];
   return {
     changes: all.flatMap((s) => (s.change ? [s.change] : [])),
     apply: () =>
@@ -260,15 +291,18 @@ function planIdentities(
   const create = async (e: IdentityState) => {
     if (kind === 'role') {
       const r = e as RoleState;
-      await cp.iam.createRole({
-        account: r.account,
-        name: r.name,
-        path: r.path,
-        trustPolicy: r.trustPolicy,
-        maxSessionDuration: r.maxSessionDuration,
-        tags: r.tags,
-        ...(r.description !== undefined ? { description: r.description } : {}),
-      });
+      await cp.iam.createRole(
+        {
+          account: r.account,
+          name: r.name,
+          path: r.path,
+          trustPolicy: r.trustPolicy,
+          maxSessionDuration: r.maxSessionDuration,
+          tags: r.tags,
+          ...(r.description !== undefined ? { description: r.description } : {}),
+        },
+        { deferPrincipals: true },
+      );
     } else if (kind === 'user') {
       const u = e as UserState;
       await cp.iam.createUser({ account: u.account, name: u.name, path: u.path, tags: u.tags });
@@ -305,7 +339,11 @@ function planIdentities(
       const cr = base as RoleState;
       if (!sameDocument(cr.trustPolicy, r.trustPolicy)) {
         details.push('trust policy');
-        ops.push(() => cp.iam.updateTrustPolicy(r.account, r.name, r.trustPolicy).then(() => undefined));
+        ops.push(() =>
+          cp.iam
+            .updateTrustPolicy(r.account, r.name, r.trustPolicy, { deferPrincipals: true })
+            .then(() => undefined),
+        );
       }
       if (
         (cr.description ?? '') !== (r.description ?? '') ||

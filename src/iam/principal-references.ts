@@ -6,9 +6,12 @@
  * policies of registered resources are rewritten in the same transaction as the deletion or rename.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
  */
+import { RolecallError } from '../errors.js';
+import { parseArn } from '../policy/arn.js';
 import { parsePolicy } from '../policy/index.js';
-import type { PolicyKind } from '../policy/types.js';
+import type { Located, PolicyDocument, PolicyKind } from '../policy/types.js';
 import type { StoreTx } from '../store/index.js';
+import { roleArn, userArn } from './arns.js';
 import { entityKey } from './context.js';
 import { repos } from './records.js';
 
@@ -22,6 +25,17 @@ function literalEnd(text: string, start: number): number {
   return text.length;
 }
 
+/** Every `AWS` value of the policy's Principal and NotPrincipal elements, with its place. */
+function awsPrincipals(document: PolicyDocument): Located[] {
+  const out: Located[] = [];
+  for (const st of document.statements) {
+    for (const block of [st.principal, st.notPrincipal]) {
+      for (const e of block?.entries ?? []) if (e.type === 'AWS') out.push(...e.values);
+    }
+  }
+  return out;
+}
+
 /**
  * The policy with every `AWS` entry of its Principal and NotPrincipal elements that is exactly `from`
  * replaced by `to`; the rest of the text is kept as it was written.
@@ -31,17 +45,9 @@ export function replacePrincipal(text: string, kind: PolicyKind, from: string, t
   if (!text.includes(name)) return text;
   const document = parsePolicy(text, { kind }).document;
   if (!document) return text;
-  const spans: number[] = [];
-  for (const st of document.statements) {
-    for (const block of [st.principal, st.notPrincipal]) {
-      for (const e of block?.entries ?? []) {
-        if (e.type !== 'AWS') continue;
-        for (const v of e.values) {
-          if (v.value === from && text.charCodeAt(v.pos.offset) === 34) spans.push(v.pos.offset);
-        }
-      }
-    }
-  }
+  const spans = awsPrincipals(document)
+    .filter((v) => v.value === from && text.charCodeAt(v.pos.offset) === 34)
+    .map((v) => v.pos.offset);
   if (spans.length === 0) return text;
   let out = text;
   for (const start of spans.sort((a, b) => b - a)) {
@@ -64,3 +70,55 @@ export async function replacePrincipalEverywhere(tx: StoreTx, from: string, to: 
     if (policy !== resource.policy) await repos.resource.put(tx, resource.arn, { ...resource, policy });
   }
 }
+
+/** Whether `arn` names, exactly (path and case included), an IAM user or role that exists now. */
+async function principalExists(tx: StoreTx, account: string, kind: 'user' | 'role', arn: string) {
+  const name = arn.slice(arn.lastIndexOf('/') + 1);
+  if (kind === 'role') {
+    const r = await repos.role.get(tx, entityKey(account, name));
+    return r !== undefined && roleArn(r.account, r.path, r.name) === arn;
+  }
+  const u = await repos.user.get(tx, entityKey(account, name));
+  return u !== undefined && userArn(u.account, u.path, u.name) === arn;
+}
+
+/**
+ * Refuses a policy whose Principal or NotPrincipal names, by ARN, an IAM user or role that does not exist in
+ * an account the store knows: AWS binds the ARN to the principal's unique id when the policy is saved, so the
+ * principal must exist then, and a role cannot name itself in the trust policy it is created with. An ARN is
+ * case sensitive, so `role/myrole` does not name `MyRole`, and the path is part of it. What rolecall cannot
+ * check passes: accounts it does not know (AWS also refuses accounts that do not exist, but only AWS knows
+ * them), account principals (`123456789012`, `:root`), `*`, role and federated user sessions (their session
+ * names are free) and unique ids. `invalid` words the error for the policy's service.
+ * https://repost.aws/knowledge-center/iam-trust-policy-error
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
+ */
+export async function checkPrincipalsExist(
+  tx: StoreTx,
+  text: string,
+  kind: PolicyKind,
+  invalid: (value: string) => string,
+): Promise<void> {
+  if (!text.includes(':user/') && !text.includes(':role/')) return;
+  const document = parsePolicy(text, { kind }).document;
+  if (!document) return;
+  for (const v of awsPrincipals(document)) {
+    const arn = parseArn(v.value);
+    if (!arn || arn.service !== 'iam' || /[*?]/.test(v.value)) continue;
+    const type = arn.resource.startsWith('user/')
+      ? 'user'
+      : arn.resource.startsWith('role/')
+        ? 'role'
+        : undefined;
+    if (type === undefined || !(await repos.account.get(tx, arn.account))) continue;
+    if (await principalExists(tx, arn.account, type, v.value)) continue;
+    throw new RolecallError('MalformedPolicyDocument', invalid(v.value), {
+      line: v.pos.line,
+      column: v.pos.column,
+      path: v.pos.path,
+    });
+  }
+}
+
+/** IAM's wording (CreateRole, UpdateAssumeRolePolicy), as its console and SDKs show it. */
+export const iamInvalidPrincipal = (value: string): string => `Invalid principal in policy: "AWS":"${value}"`;

@@ -8,6 +8,7 @@ import { parseArn } from '../policy/arn.js';
 import type { StoreTx } from '../store/index.js';
 import { validatePolicyText, type IamContext } from './context.js';
 import { checkAccountId, checkTags, mergeTags, removeTags } from './names.js';
+import { checkPrincipalsExist, iamInvalidPrincipal } from './principal-references.js';
 import { limitExceeded } from './quotas.js';
 import { repos } from './records.js';
 import type { ResourceInfo, ResourceType, Tag } from './types.js';
@@ -36,6 +37,20 @@ export function resourceTypeOf(arn: string): ResourceType {
   return 'other';
 }
 
+/**
+ * How each service words a resource policy naming an IAM user or role that does not exist (see
+ * checkPrincipalsExist): S3 answers MalformedPolicy "Invalid principal in policy", KMS (whose key policy
+ * principals "must exist and be visible to KMS") MalformedPolicyDocumentException.
+ * https://repost.aws/knowledge-center/s3-invalid-principal-in-policy-error
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+ * https://repost.aws/knowledge-center/kms-policy-error-invalid-principals
+ */
+function invalidPrincipal(type: ResourceType): (value: string) => string {
+  if (type === 's3-bucket') return () => 'Invalid principal in policy';
+  if (type === 'kms-key') return () => 'Policy contains a statement with one or more invalid principals.';
+  return iamInvalidPrincipal;
+}
+
 /** Only these carry a resource-based policy here (EC2 networking and EMR clusters have none). */
 const TAKES_POLICY = new Set<ResourceType>(['s3-bucket', 'kms-key', 'secret', 'other']);
 
@@ -43,7 +58,8 @@ export class ResourceRegistry {
   constructor(readonly ctx: IamContext) {}
 
   /** Registers a resource or replaces what is known about it. */
-  async put(input: PutResourceInput): Promise<ResourceInfo> {
+  /** `deferPrincipals`: the caller runs `checkPrincipals` before committing (see RoleService's option). */
+  async put(input: PutResourceInput, options: { deferPrincipals?: boolean } = {}): Promise<ResourceInfo> {
     const a = parseArn(input.arn);
     if (!a || a.service === '' || a.resource === '') {
       throw new RolecallError('InvalidInput', `ARN ${input.arn} is not valid.`);
@@ -78,6 +94,8 @@ export class ResourceRegistry {
       attributes: input.attributes ?? {},
     };
     return await this.ctx.store.withTransaction(async (tx) => {
+      if (input.policy !== undefined && !options.deferPrincipals)
+        await checkPrincipalsExist(tx, input.policy, 'resource', invalidPrincipal(type));
       await repos.resource.put(tx, input.arn, info);
       return info;
     });
@@ -100,6 +118,14 @@ export class ResourceRegistry {
             (filter.account === undefined || r.account === filter.account) &&
             (filter.type === undefined || r.type === filter.type),
         ),
+      { readOnly: true },
+    );
+  }
+
+  /** The check `deferPrincipals` skipped, on the policy of the resource `arn` against the store as it is now. */
+  async checkPrincipals(arn: string, policy: string): Promise<void> {
+    return await this.ctx.store.withTransaction(
+      (tx) => checkPrincipalsExist(tx, policy, 'resource', invalidPrincipal(resourceTypeOf(arn))),
       { readOnly: true },
     );
   }
@@ -130,12 +156,16 @@ export class ResourceRegistry {
   }
 
   async setPolicy(arn: string, policy: string | undefined): Promise<ResourceInfo> {
-    return await this.update(arn, (r) => {
+    return await this.ctx.store.withTransaction(async (tx) => {
+      const r = await this.require(tx, arn);
       if (policy === undefined) delete r.policy;
       else {
         this.checkPolicy(r.type, policy);
+        await checkPrincipalsExist(tx, policy, 'resource', invalidPrincipal(r.type));
         r.policy = policy;
       }
+      await repos.resource.put(tx, arn, r);
+      return r;
     });
   }
 

@@ -19,7 +19,11 @@ import {
   policySize,
 } from './names.js';
 import { limitExceeded } from './quotas.js';
-import { replacePrincipalEverywhere } from './principal-references.js';
+import {
+  checkPrincipalsExist,
+  iamInvalidPrincipal,
+  replacePrincipalEverywhere,
+} from './principal-references.js';
 import { repos, type RoleRecord } from './records.js';
 import type { RoleInfo, Tag } from './types.js';
 
@@ -32,6 +36,14 @@ export interface CreateRoleInput {
   maxSessionDuration?: number;
   permissionsBoundary?: string;
   tags?: Tag[];
+}
+
+/**
+ * `deferPrincipals`: the caller (an `apply` that creates the users and roles a trust policy names in the same
+ * transaction, in any order) checks the principals itself with `checkTrustPrincipals` before committing.
+ */
+export interface TrustPolicyOptions {
+  deferPrincipals?: boolean;
 }
 
 export interface UpdateRoleInput {
@@ -60,7 +72,7 @@ export function roleInfo(r: RoleRecord): RoleInfo {
 }
 
 export class RoleService extends IamPart {
-  async createRole(input: CreateRoleInput): Promise<RoleInfo> {
+  async createRole(input: CreateRoleInput, options: TrustPolicyOptions = {}): Promise<RoleInfo> {
     checkName('roleName', input.name);
     const path = input.path ?? '/';
     checkPath(path);
@@ -76,6 +88,8 @@ export class RoleService extends IamPart {
       if (await repos.role.get(tx, key)) {
         throw new RolecallError('EntityAlreadyExists', `Role with name ${input.name} already exists.`);
       }
+      if (!options.deferPrincipals)
+        await checkPrincipalsExist(tx, input.trustPolicy, 'trust', iamInvalidPrincipal);
       await checkEntityCount(this.ctx, tx, 'role', input.account);
       checkTagCount(this.ctx, tags);
       const boundary =
@@ -124,10 +138,16 @@ export class RoleService extends IamPart {
     });
   }
 
-  async updateTrustPolicy(account: string, name: string, trustPolicy: string): Promise<RoleInfo> {
+  async updateTrustPolicy(
+    account: string,
+    name: string,
+    trustPolicy: string,
+    options: TrustPolicyOptions = {},
+  ): Promise<RoleInfo> {
     this.checkTrustPolicy(trustPolicy);
     return this.tx(async (tx) => {
       const rec = await requireRole(tx, account, name);
+      if (!options.deferPrincipals) await checkPrincipalsExist(tx, trustPolicy, 'trust', iamInvalidPrincipal);
       rec.trustPolicy = trustPolicy;
       await repos.role.put(tx, entityKey(rec.account, rec.name), rec);
       return roleInfo(rec);
@@ -164,6 +184,11 @@ export class RoleService extends IamPart {
       await repos.role.delete(tx, entityKey(account, name));
       await replacePrincipalEverywhere(tx, roleArn(rec.account, rec.path, rec.name), rec.id);
     });
+  }
+
+  /** The check `deferPrincipals` skipped, on a trust policy against the store as it is now. */
+  async checkTrustPrincipals(trustPolicy: string): Promise<void> {
+    return await this.read((tx) => checkPrincipalsExist(tx, trustPolicy, 'trust', iamInvalidPrincipal));
   }
 
   private checkTrustPolicy(text: string): void {

@@ -15,6 +15,7 @@ import { entityKey, IamPart } from './context.js';
 import { checkEntityCount, requireRole } from './entities.js';
 import { uniqueId } from './ids.js';
 import { checkDescription } from './names.js';
+import { replacePrincipalEverywhere } from './principal-references.js';
 import { repos, type DeletionTaskRecord, type RoleRecord } from './records.js';
 import { roleInfo } from './roles.js';
 import type { RoleInfo } from './types.js';
@@ -138,6 +139,7 @@ export class ServiceLinkedRoleService extends IamPart {
       }
       const id = `task/aws-service-role/${service}/${role.name}/${randomUUID()}`;
       await repos.role.delete(tx, entityKey(account, role.name));
+      await replacePrincipalEverywhere(tx, roleArn(account, role.path, role.name), role.id);
       await repos.deletionTask.put(tx, id, {
         id,
         account,

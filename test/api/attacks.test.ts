@@ -367,6 +367,40 @@ describe('attacks on identity: principals are their unique ids, not their names'
   });
 });
 
+describe('attacks on identity: a policy cannot name a principal that does not exist', { skip }, () => {
+  // https://repost.aws/knowledge-center/iam-trust-policy-error
+  test('CreateRole and UpdateAssumeRolePolicy naming a missing user or role: MalformedPolicyDocument', async () => {
+    const admin = iam(server.admin);
+    await role('Existing');
+    const missing = `arn:aws:iam::${account}:role/not-yet`;
+    const trust = policy({ Effect: 'Allow', Principal: { AWS: missing }, Action: 'sts:AssumeRole' });
+    const refusal = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (e) {
+        assert.equal((e as Error).name, 'MalformedPolicyDocumentException');
+        assert.match(
+          (e as Error).message,
+          /^Invalid principal in policy: "AWS":"arn:aws:iam::\d{12}:role\/not-yet"/,
+        );
+        return;
+      }
+      assert.fail('expected MalformedPolicyDocument');
+    };
+    await unchanged(async () => {
+      await refusal(
+        admin.send(new CreateRoleCommand({ RoleName: 'Naming', AssumeRolePolicyDocument: trust })),
+      );
+      await refusal(
+        admin.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'Existing', PolicyDocument: trust })),
+      );
+    });
+    // Once the role exists, the same policy is accepted.
+    await role('not-yet');
+    await admin.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'Existing', PolicyDocument: trust }));
+  });
+});
+
 describe('attacks on identity: other accounts’ policies and AWS managed policies', { skip }, () => {
   const OTHER = '210987654321';
 

@@ -60,5 +60,5 @@ export function mergeState(current: DeclaredState, add: DeclaredState): Declared
 
 /** The plan that adds an imported setup to the store (run it with `plan.apply()`, one transaction). */
 export async function planImport(cp: ControlPlane, setup: ImportedSetup): Promise<Plan> {
-  return planApply(cp, mergeState(await readState(cp), setup.state));
+  return planApply(cp, mergeState(await readState(cp), setup.state), { checkPrincipals: false });
 }
