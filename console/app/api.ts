@@ -3,11 +3,20 @@
  * the browser, never readable here) and the CSRF token the server handed out at sign-in.
  */
 
+/** A problem of a document the page sent, at its place. */
+export interface ErrorDetail {
+  message: string;
+  line?: number;
+  column?: number;
+  path?: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly status: number,
+    readonly details: readonly ErrorDetail[] = [],
   ) {
     super(message);
   }
@@ -35,13 +44,18 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const json = (await res.json().catch(() => ({}))) as {
-    error?: { code: string; message: string };
+    error?: { code: string; message: string; details?: ErrorDetail[] };
   } & Record<string, unknown>;
   if (!res.ok || json.error !== undefined) {
     if (json.error?.code === 'MissingAuthenticationToken' && path !== 'session') {
       sessionEvents.dispatchEvent(new Event('signed-out'));
     }
-    throw new ApiError(json.error?.code ?? 'Error', json.error?.message ?? res.statusText, res.status);
+    throw new ApiError(
+      json.error?.code ?? 'Error',
+      json.error?.message ?? res.statusText,
+      res.status,
+      json.error?.details ?? [],
+    );
   }
   return json as T;
 }

@@ -23,6 +23,16 @@ export function ErrorBox({ error }: { error: ApiError }) {
   return (
     <div class={denied ? 'error denied' : 'error'} role="alert">
       <strong>{denied ? 'Not authorized' : error.code}</strong>: {error.message}
+      {error.details.length > 0 && (
+        <ul class="problems" aria-label="Problems">
+          {error.details.map((d, i) => (
+            <li key={i} data-line={d.line}>
+              {d.line !== undefined ? `${d.line}:${d.column ?? 1} ` : ''}
+              {d.path !== undefined ? <code>{d.path}</code> : null} {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }
@@ -40,6 +50,34 @@ export function Show<T>({ state, children }: { state: Loaded<T>; children: (data
   return <>{children(state.data)}</>;
 }
 
+/** A table with a column head; the body rows are the caller's (with their own classes and data). */
+export function HeadTable({
+  label,
+  head,
+  class: className,
+  children,
+}: {
+  label: string;
+  head: readonly string[];
+  class?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <table aria-label={label} {...(className !== undefined ? { class: className } : {})}>
+      <thead>
+        <tr>
+          {head.map((h) => (
+            <th scope="col" key={h}>
+              {h}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
 export function Table({
   label,
   head,
@@ -53,26 +91,15 @@ export function Table({
 }) {
   if (rows.length === 0) return <p class="empty">{empty}</p>;
   return (
-    <table aria-label={label}>
-      <thead>
-        <tr>
-          {head.map((h) => (
-            <th scope="col" key={h}>
-              {h}
-            </th>
+    <HeadTable label={label} head={head}>
+      {rows.map((r, i) => (
+        <tr key={i}>
+          {r.map((c, j) => (
+            <td key={j}>{c}</td>
           ))}
         </tr>
-      </thead>
-      <tbody>
-        {rows.map((r, i) => (
-          <tr key={i}>
-            {r.map((c, j) => (
-              <td key={j}>{c}</td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </HeadTable>
   );
 }
 

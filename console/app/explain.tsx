@@ -14,7 +14,7 @@ import type {
 import { DECISION_REASONS } from '../../src/eval/types.ts';
 import { RESOURCE_TYPES } from '../../src/iam/types.ts';
 import { call, callAll, type Json } from './api.ts';
-import { ErrorBox, Field, PageTitle } from './components.tsx';
+import { ErrorBox, Field, HeadTable, PageTitle } from './components.tsx';
 import { asApiError } from './hooks.ts';
 import type { ApiError } from './api.ts';
 
@@ -151,32 +151,25 @@ function StatementView({ s }: { s: StatementExplanation }) {
         {s.principal !== undefined && <li>{matchText(s.principal)}</li>}
       </ul>
       {s.conditions.length > 0 && (
-        <table aria-label={`Conditions of statement ${s.sid ?? s.index}`} class="conditions">
-          <thead>
-            <tr>
-              <th scope="col">Operator</th>
-              <th scope="col">Key</th>
-              <th scope="col">Wanted</th>
-              <th scope="col">Seen</th>
-              <th scope="col">Result</th>
+        <HeadTable
+          label={`Conditions of statement ${s.sid ?? s.index}`}
+          class="conditions"
+          head={['Operator', 'Key', 'Wanted', 'Seen', 'Result']}
+        >
+          {s.conditions.map((c, i) => (
+            <tr key={i} class={c.matched ? 'condition matched' : 'condition failing'} data-key={c.key}>
+              <td>
+                <code>{c.operator}</code>
+              </td>
+              <td>
+                <code>{c.key}</code>
+              </td>
+              <td class="wanted">{c.values.join(', ')}</td>
+              <td class="seen">{c.seen === undefined ? '(key missing)' : c.seen.join(', ')}</td>
+              <td>{c.matched ? 'matched' : 'failed'}</td>
             </tr>
-          </thead>
-          <tbody>
-            {s.conditions.map((c, i) => (
-              <tr key={i} class={c.matched ? 'condition matched' : 'condition failing'} data-key={c.key}>
-                <td>
-                  <code>{c.operator}</code>
-                </td>
-                <td>
-                  <code>{c.key}</code>
-                </td>
-                <td class="wanted">{c.values.join(', ')}</td>
-                <td class="seen">{c.seen === undefined ? '(key missing)' : c.seen.join(', ')}</td>
-                <td>{c.matched ? 'matched' : 'failed'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </HeadTable>
       )}
     </article>
   );

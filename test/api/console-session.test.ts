@@ -7,15 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { buildConsole } from '../../console/build.js';
-import { emrTemplate } from '../../src/knowledge/emr/index.js';
+import { consoleCall, consolePost, consoleSignIn, type ConsoleSession } from '../console/client.js';
 import { startTestServer, type Credentials, type TestServer } from './harness.js';
 
-interface Session {
-  cookie: string;
-  csrf: string;
-  setCookie: string;
-  body: Record<string, unknown>;
-}
+type Session = ConsoleSession;
 
 describe('console sessions', () => {
   let server: TestServer;
@@ -38,25 +33,10 @@ describe('console sessions', () => {
   after(() => server.close());
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}/console/api/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-
-  async function signIn(creds: Credentials): Promise<Session> {
-    const res = await post('sign-in', {
-      accessKeyId: creds.accessKeyId,
-      secretAccessKey: creds.secretAccessKey,
-    });
-    assert.equal(res.status, 200);
-    const setCookie = res.headers.get('set-cookie') ?? '';
-    const body = (await res.json()) as Record<string, unknown>;
-    return { cookie: setCookie.split(';')[0] ?? '', csrf: String(body.csrfToken), setCookie, body };
-  }
-
+    consolePost(server.url, path, body, headers);
+  const signIn = (creds: Credentials) => consoleSignIn(server.url, creds);
   const callAs = (s: Session, action: string, params: Record<string, string> = {}, extra = {}) =>
-    post('call', { service: 'iam', action, params }, { cookie: s.cookie, 'x-csrf-token': s.csrf, ...extra });
+    consoleCall(server.url, s, 'iam', action, params, extra);
 
   test('sign-in sets an HttpOnly, SameSite=Strict, expiring cookie and returns no secret', async () => {
     const s = await signIn(server.admin);
@@ -190,62 +170,5 @@ describe('console sessions', () => {
       { cookie: s.cookie, 'x-csrf-token': s.csrf },
     );
     assert.equal(after.status, 403);
-  });
-
-  test("the readiness report counts the role's permissions boundary: never ready when it denies", async () => {
-    // The control plane directly: an earlier test moved the server's clock past the SDK's signing window.
-    const cp = server.api.cp;
-    const account = '123456789012';
-    const role = { kind: 'role' as const, account, name: 'StudioCapped' };
-    const studio = emrTemplate('studio', {
-      account,
-      region: 'us-east-1',
-      bucket: 'studio-backups/ws',
-      roleName: role.name,
-    });
-    await cp.iam.createRole({ account, name: role.name, trustPolicy: JSON.stringify(studio.trust) });
-    await cp.iam.putInlinePolicy(role, 'studio', JSON.stringify(studio.permissions));
-    const tag = 'for-use-with-amazon-emr-managed-policies';
-    const environment = [
-      `account: '${account}'`,
-      'region: us-east-1',
-      `vpc: { id: vpc-1, tags: { ${tag}: 'true' } }`,
-      `subnets: [{ id: subnet-1, tags: { ${tag}: 'true' } }]`,
-      `securityGroups: [{ id: sg-1, tags: { ${tag}: 'true' } }]`,
-      's3: { bucket: studio-backups, prefix: ws }',
-    ].join('\n');
-    const admin = await signIn(server.admin);
-    const report = async () => {
-      const res = await post(
-        'call',
-        {
-          service: 'console',
-          action: 'EmrReadiness',
-          params: { RoleName: role.name, Kind: 'studio', Environment: environment },
-        },
-        { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
-      );
-      assert.equal(res.status, 200);
-      return (
-        (await res.json()) as { result: { ready: boolean; results: { action: string; decision: string }[] } }
-      ).result;
-    };
-    const uncapped = await report();
-    const deniedOf = (r: typeof uncapped) =>
-      r.results.filter((c) => c.decision !== 'Allow').map((c) => c.action);
-    assert.equal(uncapped.ready, true, deniedOf(uncapped).join(', '));
-    const onlyS3 = await cp.iam.createPolicy({
-      account,
-      name: 'OnlyS3',
-      document: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
-      }),
-    });
-    await cp.iam.setPermissionsBoundary(role, onlyS3.arn);
-    const capped = await report();
-    assert.equal(capped.ready, false);
-    assert.ok(deniedOf(capped).includes('ec2:CreateNetworkInterface'), deniedOf(capped).join(', '));
-    assert.ok(!deniedOf(capped).some((a) => a.startsWith('s3:')), deniedOf(capped).join(', '));
   });
 });

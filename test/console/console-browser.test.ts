@@ -152,6 +152,17 @@ describe('web console in Chromium', { skip }, () => {
       }),
     });
     await cp.resources.put({ arn: `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-1` });
+    await cp.resources.put({
+      arn: `arn:aws:elasticmapreduce:us-east-1:${ACCOUNT}:studio/es-1`,
+      account: ACCOUNT,
+      attributes: {
+        'emr:kind': 'studio',
+        name: 'analytics',
+        serviceRole: `arn:aws:iam::${ACCOUNT}:role/EMRStudio_Service_Role`,
+        subnets: 'subnet-1',
+        s3Location: 's3://studio-backups/ws',
+      },
+    });
   });
 
   after(async () => {
@@ -441,10 +452,12 @@ describe('web console in Chromium', { skip }, () => {
         ].join('\n'),
       );
     await page.getByRole('button', { name: 'Check readiness' }).click();
-    const heading = page.locator('[data-ready]');
+    const heading = page.locator('h2[data-ready]');
     await heading.filter({ hasText: 'Not ready' }).waitFor();
     assert.equal(await heading.getAttribute('data-ready'), 'false');
-    const denied = page.getByRole('table', { name: 'Calls the service makes' }).locator('tr.denied');
+    const denied = page
+      .getByRole('table', { name: 'Calls of studio role EMRStudio_Service_Role' })
+      .locator('tr.denied');
     assert.ok((await denied.count()) >= 1);
     await denied.first().getByText('subnet-9').first().waitFor();
     await denied
@@ -454,6 +467,31 @@ describe('web console in Chromium', { skip }, () => {
     await denied.first().locator('.failing', { hasText: 'request had no value' }).waitFor();
     assert.ok((await page.locator('tr.ok').count()) >= 1);
     await screenshot(page, 'readiness');
+
+    // An environment file with a problem: refused with its line:column, nothing reported.
+    await page.getByLabel(/^Environment/).fill(`account: '${ACCOUNT}'\nregion: us-east-1\nsubnet: []\n`);
+    await page.getByRole('button', { name: 'Check readiness' }).click();
+    await page
+      .getByRole('list', { name: 'Problems' })
+      .locator('li[data-line="3"]', { hasText: 'unknown field `subnet`' })
+      .waitFor();
+    assert.equal(await page.locator('h2[data-ready]').count(), 0);
+
+    // The whole imported setup: the Studio in the store, with its service role and untagged subnet.
+    await page.getByLabel('What to check').selectOption('setup');
+    await page.getByRole('button', { name: 'Check readiness' }).click();
+    const studio = page.locator('section.target[data-target="Studio analytics"]');
+    await studio.waitFor();
+    assert.equal(await studio.getAttribute('data-ready'), 'false');
+    assert.equal(await page.locator('h2[data-ready]').getAttribute('data-ready'), 'false');
+    await studio
+      .getByRole('table', { name: 'Calls of Studio analytics' })
+      .locator('tr.denied', { hasText: 'subnet-1' })
+      .getByText(`aws ec2 create-tags --resources subnet-1 --tags Key=${TAG},Value=true`)
+      .first()
+      .waitFor();
+    assert.deepEqual(await unnamedControls(page), []);
+    await screenshot(page, 'readiness-setup');
   });
 
   test('policy editor shows a finding at its line:column as you type', async () => {

@@ -6,13 +6,11 @@
  * engine allows it. Results are JSON.
  * Actions: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  */
-import { parse as parseYaml } from 'yaml';
 import { accessAnalyzerPack, emrPack, validatePolicyText, type Finding } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
 import type { AuthzRequest } from '../../eval/types.js';
 import { RESOURCE_TYPES, type ResourceInfo, type ResourceType } from '../../iam/index.js';
-import { checkEnvironment, describeFix } from '../../iam/import/readiness.js';
-import type { EmrEnvironment, EmrKind } from '../../knowledge/emr/index.js';
+import type { EmrKind } from '../../knowledge/emr/index.js';
 import { serviceActions } from '../../knowledge/service-data.js';
 import type { PolicyKind } from '../../policy/index.js';
 import type { ApiBackend, ApiControlPlane } from '../backend.js';
@@ -20,6 +18,7 @@ import { decideFor, readDecisionRequest } from '../decision-api.js';
 import type { Dispatchable } from '../dispatch.js';
 import type { CallAuthorization, OperationContext } from '../operation.js';
 import { resourceTagContext } from '../wire-shapes.js';
+import { EMR_KINDS, emrReadiness } from './readiness.js';
 
 export type ConsoleOperation = Dispatchable<unknown>;
 
@@ -57,8 +56,6 @@ const RESOURCE_ACTIONS = {
   other: { list: 'tag:GetResources', read: 'tag:GetResources', onArn: false },
 } as const satisfies Record<ResourceType, { list: string; read: string; onArn: boolean }>;
 
-const EMR_KINDS: readonly EmrKind[] = ['studio', 'notebooks', 'serverless'];
-
 function resourceType(v: string): ResourceType {
   if (!(RESOURCE_TYPES as readonly string[]).includes(v)) {
     throw new RolecallError('ValidationError', `unknown resource type \`${v}\``);
@@ -85,28 +82,24 @@ function resourceJson(r: ResourceInfo): Record<string, unknown> {
   };
 }
 
-/** An EMR environment (YAML or JSON text), with `account` and `region` required as the CLI requires them. */
-function readEnvironment(text: string, account: string, roleName: string): EmrEnvironment {
-  let value: unknown;
-  try {
-    value = text.trim() === '' ? {} : parseYaml(text);
-  } catch (e) {
-    throw new RolecallError(
-      'ValidationError',
-      `the environment is not valid YAML or JSON: ${(e as Error).message.split('\n')[0] ?? ''}`,
-    );
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RolecallError('ValidationError', 'the environment must be an object', { path: '$' });
-  }
-  const env = { account, region: 'us-east-1', ...value, roleName } as Partial<EmrEnvironment>;
-  for (const k of ['account', 'region'] as const) {
-    if (typeof env[k] !== 'string') {
-      throw new RolecallError('ValidationError', `\`${k}\` must be a string`, { path: `$.${k}` });
-    }
-  }
-  return env as EmrEnvironment;
-}
+/**
+ * What `emr check --store` reads for a whole setup, as the calls that read it: every IAM entity and
+ * policy, the organization's SCPs and RCPs, and the EMR, S3, KMS, Secrets Manager and EC2 resources.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonemrserverless.html
+ */
+const READ_WHOLE_SETUP = all(
+  'iam:GetAccountAuthorizationDetails',
+  'organizations:DescribeOrganization',
+  'organizations:ListPolicies',
+  'organizations:DescribePolicy',
+  'organizations:ListTargetsForPolicy',
+  'elasticmapreduce:ListStudios',
+  'elasticmapreduce:DescribeStudio',
+  'emr-serverless:ListApplications',
+  'emr-serverless:GetApplication',
+  ...new Set(Object.values(RESOURCE_ACTIONS).flatMap((r) => [r.list, r.read])),
+);
 
 const VALIDATE_KINDS: readonly PolicyKind[] = [
   'identity',
@@ -226,7 +219,8 @@ export function consoleOperations(
     op(
       'EmrReadiness',
       async (ctx) => {
-        const name = ctx.params.required('RoleName');
+        const name = ctx.params.string('RoleName');
+        if (name === undefined || name === '') return READ_WHOLE_SETUP;
         const attached = await cp.iam.listAttachedPolicies(roleRef(name)).catch(() => []);
         const boundary = await cp.iam
           .getRole(account, name)
@@ -245,67 +239,20 @@ export function consoleOperations(
         ];
       },
       async (ctx) => {
-        const name = ctx.params.required('RoleName');
-        const kind = emrKind(ctx.params.required('Kind'));
-        const env = readEnvironment(ctx.params.string('Environment') ?? '', account, name);
-        const role = await cp.iam.getRole(account, name);
-        const inline = await cp.iam.listInlinePolicies(roleRef(name));
-        const docs: unknown[] = inline.map((p) => JSON.parse(p.document) as unknown);
-        for (const a of await cp.iam.listAttachedPolicies(roleRef(name))) {
-          const info = await cp.iam.getPolicy(a.arn);
-          docs.push(JSON.parse((await cp.iam.getPolicyVersion(a.arn, info.defaultVersionId)).document));
-        }
-        // The role's boundary and its account's SCP and RCP levels cap what the role may do, as in
-        // `emr check --role`: a report without them could say ready when AWS denies.
-        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-        const capped = { ...env, trustPolicy: JSON.parse(role.trustPolicy) as unknown, policies: docs };
-        const boundaryArn = role.permissionsBoundary;
-        if (boundaryArn !== undefined) {
-          if (boundaryArn.startsWith('arn:aws:iam::aws:policy/')) capped.boundary = boundaryArn;
-          else {
-            const info = await cp.iam.getPolicy(boundaryArn);
-            capped.boundary = JSON.parse(
-              (await cp.iam.getPolicyVersion(boundaryArn, info.defaultVersionId)).document,
-            ) as unknown;
-          }
-        }
-        const org = await cp.org.describe();
-        // SCPs do not restrict the management account, RCPs not its resources.
-        // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
-        const levels = org && org.managementAccountId !== account ? await cp.org.levels(account) : undefined;
-        if (levels) {
-          capped.scps = levels.map((l) => l.scps.map((p) => JSON.parse(p.document) as unknown));
-          capped.rcps = levels.map((l) => l.rcps.map((p) => JSON.parse(p.document) as unknown));
-        }
-        const { results } = await checkEnvironment(capped, kind, { now: ctx.now });
-        return {
-          role: role.arn,
-          kind,
-          ready: results.every((r) => r.decision === 'Allow'),
-          results: results.map((r) => ({
-            operation: r.call.spec.operation,
-            principal: r.call.principal,
-            action: r.call.action,
-            resource: r.call.resource,
-            decision: r.decision,
-            ...(r.statement !== undefined ? { statement: r.statement } : {}),
-            ...(r.failedCondition !== undefined
-              ? {
-                  failedCondition: {
-                    operator: r.failedCondition.operator,
-                    key: r.failedCondition.key,
-                    values: r.failedCondition.values,
-                    ...(r.failedCondition.seen !== null ? { seen: r.failedCondition.seen } : {}),
-                  },
-                }
-              : {}),
-            ...(r.fixes !== undefined
-              ? { fix: r.fixes[0], fixText: r.fixes.flatMap((f) => describeFix(f, undefined)).join('\n') }
-              : {}),
-            ...(r.blocker !== undefined ? { blocker: r.blocker } : {}),
-            source: r.call.spec.source,
-          })),
-        };
+        const name = ctx.params.string('RoleName');
+        const kind = ctx.params.string('Kind');
+        const environment = ctx.params.string('Environment');
+        return emrReadiness(
+          cp,
+          {
+            account,
+            region: ctx.region,
+            ...(name !== undefined && name !== '' ? { role: name } : {}),
+            ...(kind !== undefined && kind !== '' ? { kind: emrKind(kind) } : {}),
+            ...(environment !== undefined ? { environment } : {}),
+          },
+          ctx.now,
+        );
       },
     ),
     // AWS's public list of a service's actions (the service authorization data), nothing from the store:

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RolecallError } from '../../errors.js';
+import { isRolecallError, RolecallError } from '../../errors.js';
 import type { ApiBackend, ApiControlPlane } from '../backend.js';
 import { operationIndex, runOperation, type Dispatchable } from '../dispatch.js';
 import { toWireError } from '../errors.js';
@@ -204,7 +204,23 @@ export function registerConsole(
     return secure(reply)
       .status(wire.status)
       .header('cache-control', 'no-store')
-      .send({ error: { code: wire.code, message: wire.message }, requestId: req.id });
+      .send({
+        error: {
+          code: wire.code,
+          message: wire.message,
+          // Each problem of a document the page sent (an environment file), at its line:column.
+          ...(isRolecallError(e) && e.details.length > 0
+            ? {
+                details: e.details.map((d) => ({
+                  message: d.message,
+                  ...(d.place?.line !== undefined ? { line: d.place.line, column: d.place.column ?? 1 } : {}),
+                  ...(d.place?.path !== undefined ? { path: d.place.path } : {}),
+                })),
+              }
+            : {}),
+        },
+        requestId: req.id,
+      });
   };
 
   const sessionCookie = (value: string, maxAgeSeconds: number) =>
