@@ -133,6 +133,17 @@ export function Tags({
   );
 }
 
+/** The suggestions an input offers (`<input list=ID>`). */
+export function Options({ id, values }: { id: string; values: readonly string[] }) {
+  return (
+    <datalist id={id}>
+      {values.map((v) => (
+        <option value={v} key={v} />
+      ))}
+    </datalist>
+  );
+}
+
 /** A labelled input; every form field of the console is one of these (or a labelled select/textarea). */
 export function Field({
   id,

@@ -14,7 +14,7 @@ import type {
 import { DECISION_REASONS } from '../../src/eval/types.ts';
 import { RESOURCE_TYPES } from '../../src/iam/types.ts';
 import { call, callAll, type Json } from './api.ts';
-import { ErrorBox, Field, HeadTable, PageTitle } from './components.tsx';
+import { ErrorBox, Field, HeadTable, Options, PageTitle } from './components.tsx';
 import { asApiError } from './hooks.ts';
 import type { ApiError } from './api.ts';
 
@@ -302,21 +302,9 @@ export function Explainer({ query }: { query: URLSearchParams }) {
     <section>
       <PageTitle>Explain a decision</PageTitle>
       <form onSubmit={(e) => void submit(e)} class="explain-form" aria-label="Request to explain">
-        <datalist id="principal-options">
-          {principals.map((p) => (
-            <option value={p} key={p} />
-          ))}
-        </datalist>
-        <datalist id="action-options">
-          {actions.map((a) => (
-            <option value={a} key={a} />
-          ))}
-        </datalist>
-        <datalist id="resource-options">
-          {[...resources, ...principals].map((r) => (
-            <option value={r} key={r} />
-          ))}
-        </datalist>
+        <Options id="principal-options" values={principals} />
+        <Options id="action-options" values={actions} />
+        <Options id="resource-options" values={[...resources, ...principals]} />
         <Field
           id="explain-principal"
           label="Principal (ARN or service name)"

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { call, callAll, type Json } from './api.ts';
-import { ErrorBox, Field, HeadTable, PageTitle, Select } from './components.tsx';
+import { ErrorBox, Field, HeadTable, Options, PageTitle, Select } from './components.tsx';
 import { asApiError } from './hooks.ts';
 import type { ApiError } from './api.ts';
 
@@ -183,11 +183,7 @@ export function Readiness({ query }: { query: URLSearchParams }) {
         />
         {scope === 'role' ? (
           <>
-            <datalist id="role-options">
-              {roles.map((r) => (
-                <option value={r} key={r} />
-              ))}
-            </datalist>
+            <Options id="role-options" values={roles} />
             <Field
               id="readiness-role"
               label="Role name"

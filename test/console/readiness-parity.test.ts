@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildConsole } from '../../console/build.js';
-import { EMR_TAG_KEY, EMR_TAG_VALUE, emrTemplate } from '../../src/knowledge/emr/index.js';
+import { EMR_TAG_KEY, EMR_TAG_VALUE } from '../../src/knowledge/emr/index.js';
 import { startTestServer, type TestServer } from '../api/harness.js';
 import { runMain } from '../helpers/main.js';
 import { consoleCall, consoleSignIn, type ConsoleSession } from './client.js';
+import { createEmrRole, organizationWithScps } from './fixtures.js';
 
 const ACCOUNT = '123456789012';
 const MANAGEMENT = '999999999999';
@@ -51,22 +52,13 @@ describe('console EMR readiness agrees with emr check', () => {
     store = path.join(server.dir, 'rolecall.db');
     admin = await consoleSignIn(server.url, server.admin);
     const cp = server.api.cp;
-    const studio = emrTemplate('studio', {
+    await createEmrRole(cp, {
+      kind: 'studio',
       account: ACCOUNT,
       region: REGION,
-      bucket: 'studio-backups/ws',
-      roleName: 'StudioRole',
-    });
-    await cp.iam.createRole({
-      account: ACCOUNT,
       name: 'StudioRole',
-      trustPolicy: JSON.stringify(studio.trust),
+      bucket: 'studio-backups/ws',
     });
-    await cp.iam.putInlinePolicy(
-      { kind: 'role', account: ACCOUNT, name: 'StudioRole' },
-      'studio',
-      JSON.stringify(studio.permissions),
-    );
     const tags = [{ key: EMR_TAG_KEY, value: EMR_TAG_VALUE }];
     const ec2 = `arn:aws:ec2:${REGION}:${ACCOUNT}`;
     await cp.resources.put({ arn: `${ec2}:vpc/vpc-1`, account: ACCOUNT, tags });
@@ -132,22 +124,13 @@ describe('console EMR readiness agrees with emr check', () => {
 
   test('the whole imported setup: every Studio and Notebooks role, an SCP denying in both', async () => {
     const cp = server.api.cp;
-    const notebooks = emrTemplate('notebooks', {
+    await createEmrRole(cp, {
+      kind: 'notebooks',
       account: ACCOUNT,
       region: REGION,
-      bucket: 'studio-backups/notebooks',
-      roleName: 'EMR_Notebooks_DefaultRole',
-    });
-    await cp.iam.createRole({
-      account: ACCOUNT,
       name: 'EMR_Notebooks_DefaultRole',
-      trustPolicy: JSON.stringify(notebooks.trust),
+      bucket: 'studio-backups/notebooks',
     });
-    await cp.iam.putInlinePolicy(
-      { kind: 'role', account: ACCOUNT, name: 'EMR_Notebooks_DefaultRole' },
-      'notebooks',
-      JSON.stringify(notebooks.permissions),
-    );
     const whole = await consoleReport({});
     const cliWhole = await cliReport([]);
     assert.deepEqual(decisions(whole), decisions(cliWhole.report));
@@ -160,19 +143,17 @@ describe('console EMR readiness agrees with emr check', () => {
     assert.equal(whole.targets[0]?.ready, true, JSON.stringify(decisions(whole)[0]));
 
     // The account joins an organization whose SCP denies the network interfaces EMR creates.
-    await cp.iam.createAccount({ id: MANAGEMENT, name: 'management' });
-    const org = await cp.org.create(MANAGEMENT);
-    const ou = await cp.org.createOrgUnit(org.rootId, 'Analytics');
-    await cp.org.moveAccount(ACCOUNT, ou.id);
-    const scp = await cp.org.createPolicy({
-      type: 'scp',
-      name: 'NoNetworkInterfaces',
-      document: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Sid: 'NoEni', Effect: 'Deny', Action: 'ec2:CreateNetworkInterface', Resource: '*' }],
-      }),
+    await organizationWithScps(cp, {
+      management: MANAGEMENT,
+      member: ACCOUNT,
+      ou: 'Analytics',
+      scps: [
+        {
+          name: 'NoNetworkInterfaces',
+          statement: [{ Sid: 'NoEni', Effect: 'Deny', Action: 'ec2:CreateNetworkInterface', Resource: '*' }],
+        },
+      ],
     });
-    await cp.org.attachPolicy(scp.id, ou.id);
     const blocked = await consoleReport({});
     const cliBlocked = await cliReport([]);
     assert.deepEqual(decisions(blocked), decisions(cliBlocked.report));
