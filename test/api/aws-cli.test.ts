@@ -5,54 +5,58 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { coreMissing, startTestServer, type Credentials, type TestServer } from './harness.js';
+import {
+  findAwsCli,
+  runAwsProcess,
+  startAwsCli,
+  type AwsCli,
+  type AwsRun as Run,
+} from '../helpers/aws-cli.js';
 
-const probe = spawnSync('aws', ['--version'], { encoding: 'utf8' });
-const available = probe.status === 0;
+const executable = findAwsCli();
+const available = executable !== undefined;
 const inCi = process.env.CI === 'true';
 const noCli = !available && !inCi ? 'no `aws` CLI on this machine (CI installs Debian awscli)' : false;
 if (noCli) console.log(`# aws CLI suite skipped: ${noCli}`);
 const skip = noCli || (await coreMissing());
 
 let server: TestServer;
+let cli: AwsCli;
 /** aws-cli v1 exits 255 on a service error, v2 (Debian's awscli) 254 (https://docs.aws.amazon.com/cli/latest/topic/return-codes.html) */
 const SERVICE_ERROR_EXIT = [254, 255];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
+/** The environment of every call: no config or credentials file, no pager, no retries. */
+const baseEnv = {
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '/tmp',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_DEFAULT_REGION: 'eu-west-1',
+  AWS_PAGER: '',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_MAX_ATTEMPTS: '1',
+};
+
+function awsArgs(args: string[]): string[] {
+  return [...args, '--endpoint-url', server.url, '--output', 'json'];
 }
 
-/** Runs `aws ARGS --endpoint-url URL --output json` with env credentials only (no config or credentials file). */
+function awsEnv(creds: Credentials): NodeJS.ProcessEnv {
+  return {
+    ...baseEnv,
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    ...(creds.sessionToken !== undefined ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+  };
+}
+
+/**
+ * Runs `aws ARGS --endpoint-url URL --output json` with env credentials only, through the real CLI
+ * (test/helpers/aws-cli.ts: in one warm Python process when it can, else a process per call).
+ */
 function aws(args: string[], creds: Credentials = server.admin): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'aws',
-      [...args, '--endpoint-url', server.url, '--output', 'json'],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          AWS_ACCESS_KEY_ID: creds.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-          ...(creds.sessionToken !== undefined ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
-          AWS_DEFAULT_REGION: 'eu-west-1',
-          AWS_PAGER: '',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_MAX_ATTEMPTS: '1',
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return cli.run(awsArgs(args), awsEnv(creds));
 }
 
 function json<T>(run: Run): T {
@@ -73,9 +77,22 @@ describe('aws CLI', { skip }, () => {
       throw new Error('CI=true but no `aws` CLI is installed: the aws CLI suite must run in CI');
     // encoded denials on: the CLI's decode-authorization-message is exercised end to end
     server = await startTestServer({ encodeDenials: true });
+    cli = await startAwsCli(executable, baseEnv);
+    console.log(`# ${cli.version} at ${cli.executable}, ${cli.mode}`);
   });
   after(async () => {
+    await cli?.close();
     await server?.close();
+  });
+
+  test('the aws executable itself, as a process, answers as the warm CLI does', async () => {
+    const args = awsArgs(['sts', 'get-caller-identity']);
+    const [alone, warm] = await Promise.all([
+      runAwsProcess(cli.executable, args, awsEnv(server.admin)),
+      cli.run(args, awsEnv(server.admin)),
+    ]);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.deepEqual(JSON.parse(alone.stdout), JSON.parse(warm.stdout));
   });
 
   test('create-role and get-role: the trust policy comes back decoded as JSON', async () => {
