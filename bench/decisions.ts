@@ -5,7 +5,10 @@
  * - the floor: per request a Map lookup of the principal, an ARN prefix test and a tag lookup, the least
  *   work any engine must do; rolecall's explain-off time is printed as a multiple of it;
  * - rolecall with explanations;
- * - @cloud-copilot/iam-simulate (a devDependency used only here), after its own warm-up.
+ * - @cloud-copilot/iam-simulate (a devDependency used only here), after its own warm-up;
+ * - the warm store-backed decision (`openControlPlane().decide`: the resolver's cached policy set and
+ *   context, the store's revision check, then the engine) over SQLite stores of 10 and 10,000 roles, every
+ *   role in turn (./store-setup.ts).
  * Every decision is checked against the scenario's `expect` (AWS's answer) first, and the heap held by a
  * compiled policy set is measured when the run exposes the collector (`npm run bench` does).
  * Run with `npm run bench` (compiled JavaScript, as a library user runs it).
@@ -16,6 +19,7 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { authorize } from '../src/eval/index.js';
 import { buildPolicySet, loadScenarioFile, type Scenario } from '../src/scenario/index.js';
 import type { Decision, PolicySet } from '../src/eval/types.js';
+import { benchStore, type BenchStore } from './store-setup.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = 6;
@@ -109,6 +113,20 @@ for (let i = 0; i < sims.length; i++) {
     disagreements.push(`  ${scenarios[i]!.name}: iam-simulate ${theirs}, AWS ${scenarios[i]!.expect}`);
 }
 
+// 4. The store-backed decision over 10 and 10,000 roles, every answer checked.
+const stores: [BenchStore, BenchStore] = [await benchStore(10), await benchStore(10_000)];
+const storeWrong = new Set<string>();
+async function storeDecisions(b: BenchStore, from: number, count: number): Promise<void> {
+  for (let k = 0; k < count; k++) {
+    const r = b.requests[(from + k) % b.requests.length]!;
+    const { result } = await b.cp.decide(r, env);
+    if (result.decision !== r.expect)
+      storeWrong.add(`  ${r.principal} ${r.action} ${r.resource}: ${result.decision}, expected ${r.expect}`);
+  }
+}
+// Warm: every request of both stores decided once.
+for (const b of stores) await storeDecisions(b, 0, b.requests.length);
+
 /** A contender: runs `batch` decisions per call; its time and count add up over the rounds. */
 interface Contender {
   name: string;
@@ -151,6 +169,16 @@ const contenders: Contender[] = [
         authorize(c.request, c.set, explainEnv);
       }
     },
+  },
+  {
+    name: 'store-backed, 10 roles',
+    batch: 16,
+    run: (from: number) => storeDecisions(stores[0], from, 16),
+  },
+  {
+    name: 'store-backed, 10,000 roles',
+    batch: 16,
+    run: (from: number) => storeDecisions(stores[1], from, 16),
   },
   {
     name: 'iam-simulate',
@@ -197,7 +225,14 @@ for (let round = 0; round < ROUNDS; round++) {
 const perDecision = (c: Contender) => c.ns / c.count;
 const median = (c: Contender) => c.samples.sort((a, b) => a - b)[Math.floor(c.samples.length / 2)]!;
 const p99 = (c: Contender) => c.samples[Math.min(c.samples.length - 1, Math.floor(c.samples.length * 0.99))]!;
-const [floor, off, on, theirs] = contenders as [Contender, Contender, Contender, Contender];
+const [floor, off, on, store10, store10k, theirs] = contenders as [
+  Contender,
+  Contender,
+  Contender,
+  Contender,
+  Contender,
+  Contender,
+];
 console.log(
   `${scenarios.length} requests of ${path.basename(file)}, ${ROUNDS} interleaved rounds, ${SECONDS}s per contender`,
 );
@@ -216,13 +251,19 @@ console.log(
   `ratio  rolecall explain on / explain off   = ${(median(on) / median(off)).toFixed(1)}x (medians)`,
 );
 console.log(
+  `ratio  store-backed 10,000 / 10 roles      = ${(median(store10k) / median(store10)).toFixed(2)}x (medians)`,
+);
+console.log(
+  `ratio  store-backed 10 roles / explain off = ${(median(store10) / median(off)).toFixed(1)}x (medians)`,
+);
+console.log(
   `ratio  iam-simulate / rolecall explain off = ${(median(theirs) / median(off)).toFixed(0)}x (medians)`,
 );
 console.log(
   `garbage collections during rolecall explain off: ${collections} (floor hits ${floorHits > 0 ? 'seen' : 'none'})`,
 );
 
-// 4. Heap held by one compiled policy set (the role's policies, parsed with positions and compiled).
+// 5. Heap held by one compiled policy set (the role's policies, parsed with positions and compiled).
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined)
   console.log('compiled policy set: run with --expose-gc (npm run bench does) to measure its heap');
@@ -248,4 +289,10 @@ console.log(
     ? "decisions: iam-simulate gives AWS's answer on all requests"
     : `decisions: iam-simulate differs from AWS on ${disagreements.length} requests:\n${disagreements.join('\n')}`,
 );
-if (wrong.length > 0) process.exitCode = 1;
+console.log(
+  storeWrong.size === 0
+    ? `decisions: store-backed gives the expected answer on all ${stores[0].requests.length + stores[1].requests.length} requests`
+    : `decisions: store-backed differs on ${storeWrong.size} requests:\n${[...storeWrong].join('\n')}`,
+);
+for (const b of stores) await b.close();
+if (wrong.length > 0 || storeWrong.size > 0) process.exitCode = 1;

@@ -40,6 +40,7 @@ export async function decideRequest(
   env: AuthzEnv,
   options: PrepareOptions = {},
 ): Promise<{ result: AuthzResult; prepared: PreparedRequest }> {
-  const prepared = await resolver.prepare(request, options);
+  // A warm decision is synchronous: no promise beyond this function's own.
+  const prepared = resolver.prepareCached(request, options) ?? (await resolver.prepare(request, options));
   return { result: decidePrepared(engine, prepared, env), prepared };
 }

@@ -5,8 +5,13 @@
  * (principal and resource tags, the session's own tags, source identity and issue time, organization ids
  * and paths, the resource's owner). A credential is resolved from ITS OWN session record, never from
  * another session with the same name; a session whose role or user was deleted (or re-created under the
- * same name: another unique id) gets no permissions. Compiled sets are cached and dropped on every
- * committed write, in this process (commit hook) and in others (store revision check).
+ * same name: another unique id) gets no permissions.
+ *
+ * Caching: resolved principals and resources, and per principal each resource's assembled policy set and
+ * context, are kept for the store's revision they were read at: dropped on every write committed by this
+ * process (commit hook) and whenever the revision shows a write by another process (checked before every
+ * decision; SQLite and memory stores answer without a query). A warm decision is then two map lookups.
+ * Every cache is bounded (`ResolverOptions.cacheSize`).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 import { RolecallError } from '../errors.js';
@@ -104,6 +109,86 @@ export interface ResolverOptions {
    * default; a server that receives PostgreSQL notifications may turn it off.
    */
   checkRevision?: boolean;
+  /** Bounds of the caches (entries); defaults in DEFAULT_CACHE_SIZE. */
+  cacheSize?: Partial<CacheSize>;
+}
+
+export interface CacheSize {
+  /** Resolved principals (an ARN, a service or a credential each). */
+  principals: number;
+  /** Resolved resources. */
+  resources: number;
+  /** Assembled policy sets and contexts, one per principal and resource decided together. */
+  pairs: number;
+  /** Compiled policy documents. */
+  compiled: number;
+}
+
+export const DEFAULT_CACHE_SIZE: Readonly<CacheSize> = {
+  principals: 20_000,
+  resources: 20_000,
+  pairs: 50_000,
+  compiled: 10_000,
+};
+
+/** A map that forgets its oldest entry when full. */
+class BoundedMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(
+    private readonly max: number,
+    private readonly onEvict?: (value: V) => void,
+  ) {}
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: K, value: V): void {
+    if (this.map.size >= this.max && !this.map.has(key)) {
+      const oldest = this.map.entries().next();
+      if (!oldest.done) {
+        this.map.delete(oldest.value[0]);
+        this.onEvict?.(oldest.value[1]);
+      }
+    }
+    this.map.set(key, value);
+  }
+
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+}
+
+/** A principal being resolved or resolved, with the policy sets assembled for it per resource. */
+interface PrincipalEntry {
+  promise: Promise<ResolvedPrincipal>;
+  value?: ResolvedPrincipal;
+  pairs?: Map<string, Pair>;
+}
+
+interface ResourceEntry {
+  promise: Promise<ResolvedResource>;
+}
+
+/** What prepare returns for one principal and resource, before the caller's own context keys. */
+interface Pair {
+  policySet: PolicySet;
+  context: Readonly<Record<string, ContextValue>>;
+  resourceAccount: string | undefined;
+  principal: ResolvedPrincipal;
+  resource: ResolvedResource;
 }
 
 // sts:TagSession and sts:SetSourceIdentity, asked together with AssumeRole, are granted by the trust policy too
@@ -117,9 +202,13 @@ const ASSUME_ROLE_ACTIONS = new Set([
 ]);
 
 export class Resolver {
-  private principals = new Map<string, Promise<ResolvedPrincipal>>();
-  private resources = new Map<string, Promise<ResolvedResource>>();
-  private compiled = new Map<string, CompiledPolicy>();
+  private readonly size: CacheSize;
+  private readonly principals: BoundedMap<string, PrincipalEntry>;
+  private readonly resources: BoundedMap<string, ResourceEntry>;
+  private readonly compiled: BoundedMap<string, CompiledPolicy>;
+  private pairCount = 0;
+  /** Bumped by every invalidation: what was read before one is never cached after it. */
+  private generation = 0;
   private revision: number | undefined;
   private readonly off: () => void;
 
@@ -128,13 +217,33 @@ export class Resolver {
     private readonly compile: PolicyCompiler,
     private readonly options: ResolverOptions = {},
   ) {
+    this.size = { ...DEFAULT_CACHE_SIZE, ...options.cacheSize };
+    this.principals = new BoundedMap(this.size.principals, (evicted) => {
+      this.pairCount -= evicted.pairs?.size ?? 0;
+    });
+    this.resources = new BoundedMap(this.size.resources);
+    this.compiled = new BoundedMap(this.size.compiled);
     this.off = cp.store.onCommit(() => this.invalidate());
   }
 
   /** Drops every cached set; called on each committed write, and available to other invalidation sources. */
   invalidate(): void {
+    this.generation++;
     this.principals.clear();
     this.resources.clear();
+    this.pairCount = 0;
+  }
+
+  /** How many entries each cache holds. */
+  cacheSizes(): CacheSize {
+    let pairs = 0;
+    for (const e of this.principals.values()) pairs += e.pairs?.size ?? 0;
+    return {
+      principals: this.principals.size,
+      resources: this.resources.size,
+      pairs,
+      compiled: this.compiled.size,
+    };
   }
 
   /** Stops listening to the store. */
@@ -144,7 +253,10 @@ export class Resolver {
 
   /** The request with the store's context and the policy set to evaluate it with. */
   async prepare(request: AuthzRequest, options: PrepareOptions = {}): Promise<PreparedRequest> {
+    const hit = this.prepareCached(request, options);
+    if (hit !== undefined) return hit;
     await this.checkRevision();
+    const generation = this.generation;
     const principal =
       options.credential !== undefined
         ? await this.credentialPrincipal(options.credential)
@@ -156,9 +268,61 @@ export class Resolver {
       );
     }
     const resource = await this.resource(request.resource, request.action, request.resourceAccount);
+    const pair = this.assemble(request, principal, resource, options);
+    if (!options.identityOnly && generation === this.generation) this.keep(request, options, pair);
+    return finish(request, pair);
+  }
+
+  /**
+   * The prepared request from the cache, without reading the store beyond its revision, when everything
+   * it needs is cached for the current revision; undefined otherwise (then `prepare` resolves it).
+   */
+  prepareCached(request: AuthzRequest, options: PrepareOptions = {}): PreparedRequest | undefined {
+    if (options.identityOnly) return undefined;
+    if (!this.freshNow()) return undefined;
+    const entry = this.principals.get(principalKey(request.principal, options.credential));
+    const pair = entry?.pairs?.get(pairKey(request));
+    if (pair === undefined || !samePrincipal(pair.principal.principal, request.principal)) return undefined;
+    return finish(request, pair);
+  }
+
+  /** Whether the cache is for the store's current revision, read without waiting; false when unknown. */
+  private freshNow(): boolean {
+    if (this.options.checkRevision === false) return true;
+    const rev = this.cp.store.revisionNow?.();
+    if (rev === undefined) return false;
+    if (rev !== this.revision) {
+      this.invalidate();
+      this.revision = rev;
+      return false;
+    }
+    return true;
+  }
+
+  private keep(request: AuthzRequest, options: PrepareOptions, pair: Pair): void {
+    const entry = this.principals.get(principalKey(request.principal, options.credential));
+    if (entry === undefined || entry.value !== pair.principal) return;
+    if (this.pairCount >= this.size.pairs) {
+      // Full: start over rather than track the age of every pair.
+      this.invalidate();
+      return;
+    }
+    entry.pairs ??= new Map();
+    const key = pairKey(request);
+    if (!entry.pairs.has(key)) this.pairCount++;
+    entry.pairs.set(key, pair);
+  }
+
+  /** The policy set and context of a principal and resource, before the caller's context keys. */
+  private assemble(
+    request: AuthzRequest,
+    principal: ResolvedPrincipal,
+    resource: ResolvedResource,
+    options: PrepareOptions,
+  ): Pair {
     const resourcePolicy =
       options.identityOnly && principal.account !== undefined
-        ? this.delegation(principal.account, ASSUME_ROLE_ACTIONS.has(request.action.toLowerCase()))
+        ? this.delegation(principal.account, isAssumeAction(request.action))
         : resource.policy;
     const policySet: PolicySet = {
       identity: principal.identity,
@@ -174,22 +338,9 @@ export class Resolver {
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
     const awsOwned = resource.account === undefined && isAwsManagedPolicyArn(request.resource);
     if (awsOwned && principal.account !== undefined) context['aws:ResourceAccount'] = principal.account;
-    // Keys the caller gave win over what the store knows, compared case-insensitively as AWS compares keys.
-    const given = new Set(Object.keys(request.context ?? {}).map((k) => k.toLowerCase()));
-    for (const k of Object.keys(context)) if (given.has(k.toLowerCase())) delete context[k];
     const resourceAccount =
       request.resourceAccount ?? resource.account ?? (awsOwned ? principal.account : undefined);
-    return {
-      request: {
-        ...request,
-        principal: principal.principal,
-        ...(resourceAccount !== undefined ? { resourceAccount } : {}),
-        context: { ...context, ...request.context },
-      },
-      policySet,
-      principal,
-      resource,
-    };
+    return { policySet, context: Object.freeze(context), resourceAccount, principal, resource };
   }
 
   /** A resource policy that only delegates to the account's identity-based policies. */
@@ -207,37 +358,40 @@ export class Resolver {
 
   /** The principal of a credential (an access key id), from its own record. */
   credentialPrincipal(accessKeyId: string): Promise<ResolvedPrincipal> {
-    const key = `credential:${accessKeyId}`;
-    let hit = this.principals.get(key);
-    if (!hit) {
-      hit = this.resolveCredential(accessKeyId);
-      this.principals.set(key, hit);
-      hit.catch(() => this.principals.delete(key));
-    }
-    return hit;
+    return this.principalEntry(principalKey('', accessKeyId), () => this.resolveCredential(accessKeyId));
   }
 
   principal(p: RequestPrincipal): Promise<ResolvedPrincipal> {
-    const key = typeof p === 'string' ? p : `service:${p.Service}`;
-    let hit = this.principals.get(key);
-    if (!hit) {
-      hit = this.resolvePrincipal(p);
-      this.principals.set(key, hit);
-      hit.catch(() => this.principals.delete(key));
-    }
-    return hit;
+    return this.principalEntry(principalKey(p, undefined), () => this.resolvePrincipal(p));
+  }
+
+  private principalEntry(key: string, resolve: () => Promise<ResolvedPrincipal>): Promise<ResolvedPrincipal> {
+    const hit = this.principals.get(key);
+    if (hit !== undefined) return hit.promise;
+    const entry: PrincipalEntry = { promise: resolve() };
+    this.principals.set(key, entry);
+    entry.promise.then(
+      (value) => {
+        entry.value = value;
+      },
+      () => {
+        if (this.principals.get(key) === entry) this.principals.delete(key);
+      },
+    );
+    return entry.promise;
   }
 
   resource(arn: string, action: string, resourceAccount?: string): Promise<ResolvedResource> {
-    const assume = ASSUME_ROLE_ACTIONS.has(action.toLowerCase());
+    const assume = isAssumeAction(action);
     const key = `${assume ? 'trust' : 'res'}|${resourceAccount ?? ''}|${arn}`;
-    let hit = this.resources.get(key);
-    if (!hit) {
-      hit = this.resolveResource(arn, assume, resourceAccount);
-      this.resources.set(key, hit);
-      hit.catch(() => this.resources.delete(key));
-    }
-    return hit;
+    const hit = this.resources.get(key);
+    if (hit !== undefined) return hit.promise;
+    const entry: ResourceEntry = { promise: this.resolveResource(arn, assume, resourceAccount) };
+    this.resources.set(key, entry);
+    entry.promise.catch(() => {
+      if (this.resources.get(key) === entry) this.resources.delete(key);
+    });
+    return entry.promise;
   }
 
   private async checkRevision(): Promise<void> {
@@ -254,7 +408,6 @@ export class Resolver {
     let c = this.compiled.get(key);
     if (!c) {
       c = this.compile(text, { kind, name });
-      if (this.compiled.size > 10_000) this.compiled.clear();
       this.compiled.set(key, c);
     }
     return c;
@@ -657,6 +810,53 @@ export class Resolver {
       },
     };
   }
+}
+
+/** Whether an action is one of ASSUME_ROLE_ACTIONS, without lower-casing every other action. */
+function isAssumeAction(action: string): boolean {
+  return /^sts:/i.test(action) && ASSUME_ROLE_ACTIONS.has(action.toLowerCase());
+}
+
+function samePrincipal(a: RequestPrincipal, b: RequestPrincipal): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a.Service === b.Service;
+}
+
+function principalKey(p: RequestPrincipal, credential: string | undefined): string {
+  if (credential !== undefined) return `credential:${credential}`;
+  return typeof p === 'string' ? p : `service:${p.Service}`;
+}
+
+/** A resource as the pairs of a principal are keyed: its ARN, and what else changes its resolution. */
+function pairKey(request: AuthzRequest): string {
+  const arn = request.resource;
+  const assume = isAssumeAction(request.action);
+  if (!assume && request.resourceAccount === undefined && !arn.startsWith('\u0000')) return arn;
+  return `\u0000${assume ? 'trust' : 'res'}|${request.resourceAccount ?? ''}|${arn}`;
+}
+
+/** The prepared request: the pair's context with the caller's keys, which win. */
+function finish(request: AuthzRequest, pair: Pair): PreparedRequest {
+  const given = request.context;
+  let context = pair.context;
+  if (given !== undefined) {
+    const keys = Object.keys(given);
+    if (keys.length > 0) {
+      // Keys the caller gave win over what the store knows, compared case-insensitively as AWS compares keys.
+      const lower = new Set(keys.map((k) => k.toLowerCase()));
+      const merged: Record<string, ContextValue> = {};
+      for (const k of Object.keys(context)) if (!lower.has(k.toLowerCase())) merged[k] = context[k]!;
+      context = Object.assign(merged, given);
+    }
+  }
+  const out: AuthzRequest = {
+    principal: pair.principal.principal,
+    action: request.action,
+    resource: request.resource,
+    context,
+  };
+  if (pair.resourceAccount !== undefined) out.resourceAccount = pair.resourceAccount;
+  return { request: out, policySet: pair.policySet, principal: pair.principal, resource: pair.resource };
 }
 
 function isAwsManagedPolicyArn(text: string): boolean {

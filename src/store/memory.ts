@@ -50,6 +50,10 @@ export class MemoryStore implements Store {
     return Promise.resolve(this.rev);
   }
 
+  revisionNow(): number {
+    return this.rev;
+  }
+
   onCommit(listener: () => void): () => void {
     return this.listeners.add(listener);
   }

@@ -5,6 +5,7 @@
  * discards on the next open.
  */
 import Database from 'better-sqlite3';
+import fs from 'node:fs';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -43,6 +44,14 @@ export class SqliteStore implements Store {
     bump: Database.Statement<[]>;
     rev: Database.Statement<[], { n: number }>;
   };
+
+  /**
+   * The revision last read, with the WAL-index header seen just before reading it: while the header is
+   * unchanged no transaction has committed since, so the revision is still the same.
+   */
+  private known: { revision: number; header: Buffer } | undefined;
+  private shm: number | undefined;
+  private readonly header = Buffer.alloc(WAL_INDEX_HEADER);
 
   constructor(
     readonly location: string,
@@ -150,7 +159,38 @@ export class SqliteStore implements Store {
   }
 
   revision(): Promise<number> {
-    return Promise.resolve(this.stmt.rev.get()?.n ?? 0);
+    return Promise.resolve(this.revisionNow());
+  }
+
+  /**
+   * The revision, read without a query while nothing committed: every commit (of any process on the file)
+   * rewrites the WAL-index header at the start of the `-shm` file, which all connections map
+   * (https://www.sqlite.org/walformat.html, "The WAL-Index Header"), so an unchanged header means the
+   * revision last read still holds. A header seen mid-update only differs, which costs a query, never a
+   * stale answer. Reading 48 bytes is one system call; the query takes a few.
+   */
+  revisionNow(): number {
+    const known = this.known;
+    if (known !== undefined && this.shm !== undefined && !this.db.inTransaction) {
+      const n = fs.readSync(this.shm, this.header, 0, WAL_INDEX_HEADER, 0);
+      if (n === WAL_INDEX_HEADER && this.header.equals(known.header)) return known.revision;
+    }
+    if (!this.db.open)
+      throw new RolecallError('StoreUnavailable', `the store \`${this.location}\` is closed`);
+    // Inside a transaction of this process the revision may be one that is not committed yet: never kept.
+    if (this.db.inTransaction) return this.stmt.rev.get()?.n ?? 0;
+    let header: Buffer | undefined;
+    try {
+      this.shm ??= fs.openSync(`${path.resolve(this.location)}-shm`, 'r');
+      const seen = Buffer.alloc(WAL_INDEX_HEADER);
+      if (fs.readSync(this.shm, seen, 0, WAL_INDEX_HEADER, 0) === WAL_INDEX_HEADER) header = seen;
+    } catch {
+      // No -shm file to watch (not in WAL mode): every read is a query.
+      header = undefined;
+    }
+    const revision = this.stmt.rev.get()?.n ?? 0;
+    this.known = header !== undefined ? { revision, header } : undefined;
+    return revision;
   }
 
   onCommit(listener: () => void): () => void {
@@ -159,11 +199,17 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     return this.mutex.run(() => {
+      if (this.shm !== undefined) fs.closeSync(this.shm);
+      this.shm = undefined;
+      this.known = undefined;
       if (this.db.open) this.db.close();
       return Promise.resolve();
     });
   }
 }
+
+/** Bytes of the first copy of the WAL-index header (https://www.sqlite.org/walformat.html). */
+const WAL_INDEX_HEADER = 48;
 
 /** The smallest string greater than every string starting with `prefix`. */
 export function prefixEnd(prefix: string): string {

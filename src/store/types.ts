@@ -85,6 +85,11 @@ export interface Store {
    * processes on the same database.
    */
   revision(): Promise<number>;
+  /**
+   * The same number read without waiting, where the backend can answer without a round trip (memory,
+   * SQLite); absent otherwise. Lets a cache check it before every decision.
+   */
+  revisionNow?(): number;
   /** Called after every committed write transaction of this process (cache invalidation hook). */
   onCommit(listener: () => void): () => void;
   close(): Promise<void>;
