@@ -9,8 +9,8 @@ import type { ApiBackend, CallEnvironment } from './backend.js';
 import type { Caller, Operation, OperationContext } from './operation.js';
 import {
   checkClaimTime,
+  checkSignature,
   readSignatureClaim,
-  verifySignature,
   type IncomingSignedRequest,
   type SignatureClaim,
 } from './sigv4.js';
@@ -40,7 +40,7 @@ export async function authenticate(
   } else if (claim.securityToken !== undefined) {
     throw invalidToken();
   }
-  await verifySignature(incoming, claim, cred.secretAccessKey);
+  checkSignature(incoming, claim, cred.secretAccessKey);
   if (cred.expiresAt !== undefined && cred.expiresAt <= now) {
     throw new RolecallError('ExpiredToken', 'The security token included in the request is expired');
   }

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import { createHash, createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { SignatureV4 } from '@smithy/signature-v4';
+import fc from 'fast-check';
+import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
 import { Sha256 } from '@smithy/core/checksum';
 import { isRolecallError } from '../../src/errors.js';
 import {
+  canonicalRequest,
   checkClaimTime,
   readSignatureClaim,
   verifySignature,
@@ -197,5 +199,256 @@ test('presigned URLs: X-Amz-Expires is honoured, and more than 604800 seconds (7
   assert.throws(
     () => readSignatureClaim(presignedByHand('604801', signedAt)),
     /X-Amz-Expires must be .* 604800, got '604801'/,
+  );
+});
+
+// The hot path's canonical request is built in src/api/sigv4.ts rather than by the library: whatever the
+// SDK's signer signs must verify, and any one-byte change of what it signed must not.
+
+const unreserved = fc.constantFrom(...'abcXYZ019-._~'.split(''));
+const plainSegment = fc
+  .string({ unit: unreserved, minLength: 1, maxLength: 6 })
+  .filter((s) => s !== '.' && s !== '..');
+const requestPath = fc.oneof(
+  fc.constantFrom('/', '/v1/authorize', '/v1/access/who-can'),
+  fc
+    .tuple(fc.array(plainSegment, { minLength: 1, maxLength: 4 }), fc.boolean())
+    .map(([segments, slash]) => `/${segments.join('/')}${slash ? '/' : ''}`),
+  // paths that escaping or normalization change go through the library's canonicalization
+  fc.constantFrom('/a/../b', '/./x', '//double', '/a b', '/%2F', '/caf\u00e9', "/x!'()*", '/a/b/..'),
+);
+const headerValue = fc.string({
+  unit: fc.constantFrom('a', 'Z', '7', ' ', '  ', '\t', '-', ':', ',', '=', '/', '\u00e9'),
+});
+const signedRequest = fc.record({
+  method: fc.constantFrom('POST', 'GET', 'PUT'),
+  path: requestPath,
+  query: fc.oneof(
+    fc.constant({}),
+    fc.dictionary(
+      fc.constantFrom('Action', 'Version', 'a b', 'X-Amz-Meta', 'ü'),
+      fc.string({ maxLength: 8 }),
+      {
+        minKeys: 1,
+      },
+    ),
+  ),
+  headers: fc.dictionary(
+    fc.constantFrom('content-type', 'X-Custom', 'x-amz-target', 'accept', 'X-Amz-Meta-A'),
+    headerValue,
+  ),
+  body: fc.oneof(
+    fc.constant(''),
+    fc.string({ maxLength: 200 }),
+    fc.string({ unit: 'binary', maxLength: 50 }),
+  ),
+  region: fc.constantFrom('us-east-1', 'eu-west-1', 'cn-north-1'),
+  service: fc.constantFrom('iam', 'sts', 'rolecall'),
+  token: fc.option(
+    fc.string({ unit: fc.constantFrom('A', 'b', '9', '/', '+', '='), minLength: 1, maxLength: 20 }),
+    {
+      nil: undefined,
+    },
+  ),
+  contentSha: fc.boolean(),
+  skewSeconds: fc.integer({ min: -600, max: 600 }),
+});
+type Shape = typeof signedRequest extends fc.Arbitrary<infer T> ? T : never;
+
+async function signShape(shape: Shape, now: number): Promise<IncomingSignedRequest> {
+  const signer = new SignatureV4({
+    credentials: {
+      accessKeyId: AKID,
+      secretAccessKey: SECRET,
+      ...(shape.token !== undefined ? { sessionToken: shape.token } : {}),
+    },
+    region: shape.region,
+    service: shape.service,
+    sha256: Sha256,
+    applyChecksum: shape.contentSha,
+  });
+  const out = await signer.sign(
+    {
+      method: shape.method,
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 4599,
+      path: shape.path,
+      query: { ...shape.query },
+      headers: { host: '127.0.0.1:4599', ...shape.headers },
+      body: shape.body,
+    },
+    { signingDate: new Date(now + shape.skewSeconds * 1000) },
+  );
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(out.headers)) headers[k.toLowerCase()] = v;
+  return {
+    method: shape.method,
+    path: shape.path,
+    query: { ...shape.query },
+    headers,
+    body: Buffer.from(shape.body),
+  };
+}
+
+/** `s` with the character at `i` replaced by one that differs from it (and from blanks, which canonicalize). */
+function changeAt(s: string, i: number): string {
+  const c = s[i] === 'q' ? 'r' : 'q';
+  return s.slice(0, i) + c + s.slice(i + 1);
+}
+
+test('differential: what the SDK signer signs verifies; any one-byte change of it does not', async () => {
+  const now = Date.now();
+  await fc.assert(
+    fc.asyncProperty(signedRequest, fc.nat(), async (shape, pick) => {
+      const req = await signShape(shape, now);
+      assert.equal(await verdict(req, SECRET, now), 'ok');
+      const copy = (): IncomingSignedRequest => ({
+        ...req,
+        query: { ...req.query },
+        headers: { ...req.headers },
+        body: Buffer.from(req.body),
+      });
+      if (req.body.length > 0) {
+        const b = copy();
+        b.body[pick % b.body.length] ^= 0x01;
+        assert.notEqual(await verdict(b, SECRET, now), 'ok', 'body');
+      }
+      const claim = readSignatureClaim(req);
+      for (const name of claim.signedHeaders) {
+        const value = String(req.headers[name] ?? '');
+        const positions = [...value].flatMap((c, i) => (/[\s]/.test(c) ? [] : [i]));
+        if (positions.length === 0) continue;
+        const h = copy();
+        h.headers[name] = changeAt(value, positions[pick % positions.length]!);
+        assert.notEqual(await verdict(h, SECRET, now), 'ok', `header ${name}`);
+      }
+      // (a segment that `..` removes, or `.` itself, is not part of what is signed)
+      const pathAt = [...req.path].flatMap((c, i) => (c === '/' ? [] : [i]));
+      if (pathAt.length > 0 && !req.path.includes('.')) {
+        const p = copy();
+        p.path = changeAt(req.path, pathAt[pick % pathAt.length]!);
+        assert.notEqual(await verdict(p, SECRET, now), 'ok', 'path');
+      }
+      const keys = Object.keys(req.query);
+      if (keys.length > 0) {
+        const q = copy();
+        const key = keys[pick % keys.length]!;
+        q.query[key] = `${String(q.query[key])}q`;
+        assert.notEqual(await verdict(q, SECRET, now), 'ok', `query ${key}`);
+      }
+      const m = copy();
+      m.method = req.method === 'PUT' ? 'POST' : 'PUT';
+      assert.notEqual(await verdict(m, SECRET, now), 'ok', 'method');
+      const s = copy();
+      const i = pick % 64;
+      s.headers.authorization = String(req.headers.authorization).replace(
+        /Signature=([0-9a-f]+)/,
+        (_, sig: string) => `Signature=${sig.slice(0, i)}${sig[i] === '0' ? '1' : '0'}${sig.slice(i + 1)}`,
+      );
+      assert.notEqual(await verdict(s, SECRET, now), 'ok', 'signature');
+      assert.notEqual(await verdict(req, SECRET + 'x', now), 'ok', 'secret');
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('differential: presigned URLs of the SDK signer verify within X-Amz-Expires, and not once changed', async () => {
+  const now = Date.now();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 604800 }),
+      fc.constantFrom('/', '/v1/authorize', '/a b/..'),
+      fc.dictionary(
+        fc.constantFrom('Action', 'Version', 'RoleName'),
+        fc.string({ minLength: 1, maxLength: 8 }),
+      ),
+      fc.nat(),
+      async (expiresIn, path, query, pick) => {
+        const signer = new SignatureV4({
+          credentials: { accessKeyId: AKID, secretAccessKey: SECRET },
+          region: 'us-east-1',
+          service: 'sts',
+          sha256: Sha256,
+        });
+        // X-Amz-Date has whole seconds
+        const signedAt = Math.floor(now / 1000) * 1000;
+        const out = await signer.presign(
+          {
+            method: 'GET',
+            protocol: 'http:',
+            hostname: '127.0.0.1',
+            port: 4599,
+            path,
+            query,
+            headers: { host: '127.0.0.1:4599' },
+          },
+          { expiresIn, signingDate: new Date(signedAt) },
+        );
+        const req: IncomingSignedRequest = {
+          method: 'GET',
+          path,
+          query: { ...(out.query as Record<string, string>) },
+          headers: { host: '127.0.0.1:4599' },
+          body: Buffer.alloc(0),
+        };
+        assert.equal(await verdict(req, SECRET, now), 'ok');
+        // valid up to its last millisecond, expired after it
+        assert.equal(await verdict(req, SECRET, signedAt + expiresIn * 1000), 'ok');
+        assert.equal(await verdict(req, SECRET, signedAt + expiresIn * 1000 + 1), 'RequestExpired');
+        const keys = Object.keys(req.query).filter((k) => k !== 'X-Amz-Signature');
+        const key = keys[pick % keys.length]!;
+        const changed = { ...req, query: { ...req.query, [key]: changeAt(String(req.query[key]), 0) } };
+        assert.notEqual(await verdict(changed, SECRET, now), 'ok', key);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+/** The library's own canonical request, for comparison with the one built on the hot path. */
+class LibraryCanonical extends SignatureV4 {
+  of(req: IncomingSignedRequest, names: string[], payloadHash: string): string {
+    const headers: Record<string, string> = {};
+    for (const n of names) if (req.headers[n] !== undefined) headers[n] = String(req.headers[n]);
+    const request = {
+      method: req.method,
+      protocol: 'http:',
+      hostname: '',
+      path: req.path,
+      query: req.query,
+      headers,
+    };
+    return this.createCanonicalRequest(
+      request,
+      getCanonicalHeaders(request, undefined, new Set(names)),
+      payloadHash,
+    );
+  }
+}
+
+test('differential: the canonical request of the hot path is the library’s, byte for byte', () => {
+  const library = new LibraryCanonical({
+    credentials: { accessKeyId: AKID, secretAccessKey: SECRET },
+    region: 'us-east-1',
+    service: 'iam',
+    sha256: Sha256,
+  });
+  fc.assert(
+    fc.property(signedRequest, (shape) => {
+      const headers: Record<string, string> = { host: '127.0.0.1:4599', 'x-amz-date': '20260101T000000Z' };
+      for (const [k, v] of Object.entries(shape.headers)) headers[k.toLowerCase()] = v;
+      const req: IncomingSignedRequest = {
+        method: shape.method,
+        path: shape.path,
+        query: shape.query,
+        headers,
+        body: Buffer.from(shape.body),
+      };
+      const names = Object.keys(headers).sort();
+      const hash = createHash('sha256').update(req.body).digest('hex');
+      assert.equal(canonicalRequest(req, names, hash), library.of(req, names, hash));
+    }),
+    { numRuns: 2000 },
   );
 });
