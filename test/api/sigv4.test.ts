@@ -311,7 +311,8 @@ test('differential: what the SDK signer signs verifies; any one-byte change of i
       });
       if (req.body.length > 0) {
         const b = copy();
-        b.body[pick % b.body.length] ^= 0x01;
+        const at = pick % b.body.length;
+        b.body[at] = b.body[at]! ^ 0x01;
         assert.notEqual(await verdict(b, SECRET, now), 'ok', 'body');
       }
       const claim = readSignatureClaim(req);
