@@ -769,18 +769,35 @@ function simulationXml(results: SimulationResultView[], p: QueryParams): Operati
     (x) => x.key,
     p,
   );
+  const statements = (r: SimulationResultView) =>
+    r.matchedStatements.map((m) => ({
+      SourcePolicyId: m.sourcePolicyId,
+      SourcePolicyType: m.sourcePolicyType,
+      StartPosition: { Line: m.start.line, Column: m.start.column },
+      EndPosition: { Line: m.end.line, Column: m.end.column },
+    }));
   return {
     EvaluationResults: page.items.map(({ r }) => ({
       EvalActionName: r.action,
       EvalResourceName: r.resource,
       EvalDecision: r.decision,
-      MatchedStatements: r.matchedStatements.map((m) => ({
-        SourcePolicyId: m.sourcePolicyId,
-        SourcePolicyType: m.sourcePolicyType,
-        StartPosition: { Line: m.start.line, Column: m.start.column },
-        EndPosition: { Line: m.end.line, Column: m.end.column },
-      })),
-      MissingContextValues: r.missingContextValues,
+      MatchedStatements: statements(r),
+      // The context keys the evaluation needed and did not get: on the result itself when the simulation
+      // is of all resources (`*`, or no ResourceArns), under ResourceSpecificResults for each ARN given.
+      // https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html
+      // https://docs.aws.amazon.com/IAM/latest/APIReference/API_ResourceSpecificResult.html
+      MissingContextValues: r.resource === '*' ? r.missingContextValues : [],
+      ResourceSpecificResults:
+        r.resource === '*'
+          ? undefined
+          : [
+              {
+                EvalResourceName: r.resource,
+                EvalResourceDecision: r.decision,
+                MatchedStatements: statements(r),
+                MissingContextValues: r.missingContextValues,
+              },
+            ],
       OrganizationsDecisionDetail:
         r.organizationsAllowed !== undefined ? { AllowedByOrganizations: r.organizationsAllowed } : undefined,
       PermissionsBoundaryDecisionDetail:

@@ -235,7 +235,9 @@ export function explainStatement(
     }
   }
   // A statement whose action does not match cannot apply whatever the context holds: the keys it reads
-  // are not missing for this request.
+  // are not missing for this request. Missing context values are the keys the simulated evaluation of the
+  // action requires and no input gave (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html,
+  // MissingContextValues); a key read only by statements about other actions is not required for it.
   const asked = action.matched ? missing : new Set<string>();
   const e: StatementExplanation = {
     index: s.index,

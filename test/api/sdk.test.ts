@@ -309,6 +309,12 @@ describe('IAM with @aws-sdk/client-iam', { skip }, () => {
             Statement: [
               { Effect: 'Allow', Action: 's3:*', Resource: '*' },
               { Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' },
+              {
+                Effect: 'Allow',
+                Action: 'ec2:RunInstances',
+                Resource: '*',
+                Condition: { StringEquals: { 'aws:RequestTag/team': 'data' } },
+              },
             ],
           }),
         ],
@@ -322,6 +328,46 @@ describe('IAM with @aws-sdk/client-iam', { skip }, () => {
         ['s3:DeleteBucket', 'explicitDeny'],
         ['ec2:RunInstances', 'implicitDeny'],
       ],
+    );
+    // Missing context values: those the evaluation of each action needed (the ec2 statement's key only
+    // for ec2:RunInstances), on the result itself when no ResourceArns are given (API_EvaluationResult).
+    assert.deepEqual(
+      custom.EvaluationResults?.map((r) => [r.MissingContextValues, r.ResourceSpecificResults]),
+      [
+        [[], undefined],
+        [[], undefined],
+        [['aws:RequestTag/team'], undefined],
+      ],
+    );
+    // With ResourceArns, each resource's result carries them (API_ResourceSpecificResult).
+    const perResource = await client.send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 's3:GetObject',
+                Resource: 'arn:aws:s3:::data/*',
+                Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+              },
+            ],
+          }),
+        ],
+        ActionNames: ['s3:GetObject'],
+        ResourceArns: ['arn:aws:s3:::data/x'],
+      }),
+    );
+    const [only] = perResource.EvaluationResults ?? [];
+    assert.deepEqual(only?.MissingContextValues ?? [], []);
+    assert.deepEqual(
+      only?.ResourceSpecificResults?.map((r) => [
+        r.EvalResourceName,
+        r.EvalResourceDecision,
+        r.MissingContextValues,
+      ]),
+      [['arn:aws:s3:::data/x', 'implicitDeny', ['aws:SourceIp']]],
     );
     const role = await client.send(new GetRoleCommand({ RoleName: 'EMR_DefaultRole' }));
     const principal = await client.send(
