@@ -3,10 +3,16 @@
  * itself on the program; this file only wires them and turns errors into one-line messages and exit codes
  * (0 success or allow, 1 error, 2 deny, 3 invalid policy).
  */
-import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import type * as Commander from 'commander';
 import { isRolecallError } from '../errors.js';
 import { exitCodes, type CommandContext } from './context.js';
 import { packageVersion } from './package-version.js';
+
+// commander is CommonJS: `require` skips the ES-module wrapper Node would build around it on import
+// (a lexer pass over its files), which every run would pay before parsing a flag.
+const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof Commander;
+type Command = Commander.Command;
 
 type Register = (program: Command, ctx: CommandContext) => void;
 type Loader = () => Promise<{ register: Register }>;

@@ -3,7 +3,7 @@
  * Grammar: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  * Never throws: any input gives a result with issues.
  */
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, type Node, type ParseError } from './jsonc.js';
 import { completeArnPattern, parseArn } from './arn.js';
 import {
   CONDITION_OPERATORS,

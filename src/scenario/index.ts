@@ -3,7 +3,7 @@
  * case describes, and decide it. Read by the tests, the `simulate` command and the benchmarks.
  */
 import { readFileSync } from 'node:fs';
-import { findNodeAtLocation, parseTree, type Node, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, parseTree, type Node, type ParseError } from '../policy/jsonc.js';
 import { RolecallError, type ErrorPlace } from '../errors.js';
 import { authorize, compilePolicy } from '../eval/index.js';
 import type { CompiledPolicy, Decision, Explanation, PolicySet } from '../eval/types.js';

@@ -11,7 +11,7 @@ import { RolecallError } from '../errors.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
 import { MIGRATIONS } from './migrations.js';
-import { prefixEnd } from './sqlite.js';
+import { prefixEnd } from './prefix-range.js';
 import { storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, TransactionOptions } from './types.js';
 

@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
 import { MIGRATIONS } from './migrations.js';
 import { Mutex } from './mutex.js';
+import { prefixEnd } from './prefix-range.js';
 import { privateDir, privateFile } from './private-files.js';
 import { storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
@@ -210,11 +211,6 @@ export class SqliteStore implements Store {
 
 /** Bytes of the first copy of the WAL-index header (https://www.sqlite.org/walformat.html). */
 const WAL_INDEX_HEADER = 48;
-
-/** The smallest string greater than every string starting with `prefix`. */
-export function prefixEnd(prefix: string): string {
-  return prefix + '\u{10FFFF}';
-}
 
 /** SQLite failures become errors a user can act on; RolecallErrors pass through. */
 function storeError(e: unknown, location: string): unknown {

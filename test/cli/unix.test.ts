@@ -110,6 +110,48 @@ describe('rolecall as a process', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('one ad hoc decision loads the parser and the engine only: no scenario runner, store or driver', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-loads-'));
+    const policy = path.join(dir, 'p.json');
+    fs.writeFileSync(
+      policy,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+      }),
+    );
+    // Node's own module debug log names every file it loads: ES modules and CommonJS packages.
+    const r = runCliProcess(
+      [
+        'simulate',
+        '--policy',
+        policy,
+        '--principal',
+        'arn:aws:iam::111122223333:user/a',
+        '--action',
+        's3:GetObject',
+      ],
+      { env: { NODE_DEBUG: 'esm,module' } },
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Allow/);
+    const loaded = new Set<string>();
+    for (const m of r.stderr.matchAll(/Storing file:\/\/(\S+) |load "([^"]+)" for module/g))
+      loaded.add(path.relative(repoRoot, m[1] ?? m[2] ?? ''));
+    const src = [...loaded].filter((f) => f.startsWith('src/'));
+    assert.ok(src.includes('src/eval/authorize.ts') && src.includes('src/policy/parse.ts'), src.join(' '));
+    const unneeded = src.filter((f) => /^src\/(scenario|store|iam|api|emr|analyze\/(?!validate\/))/.test(f));
+    assert.deepEqual(unneeded, []);
+    const packages = new Set(
+      [...loaded].flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? []),
+    );
+    assert.deepEqual(
+      [...packages].filter((p) => p !== 'tsx' && p !== 'get-tsconfig' && p !== 'esbuild').sort(),
+      ['commander', 'jsonc-parser'],
+    );
+  });
+
   it('a usage error in a real process: stderr only, exit 1', () => {
     const r = runCliProcess(['--no-such-flag']);
     assert.equal(r.status, 1);

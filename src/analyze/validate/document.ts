@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
  */
-import { parseTree, type Node } from 'jsonc-parser';
+import { parseTree, type Node } from '../../policy/jsonc.js';
 import { policySizeWithoutWhitespace, type Statement } from '../../policy/index.js';
 import type { ValidateCode } from './checks.js';
 import type { CheckInput, Report } from './pack.js';

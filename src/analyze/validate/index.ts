@@ -3,7 +3,7 @@
  * under Access Analyzer's codes) and, when it parses, every pack asked for runs over the document.
  * Findings are sorted by position so that output is stable.
  */
-import { findNodeAtLocation, parseTree, type Segment } from 'jsonc-parser';
+import { findNodeAtLocation, parseTree, type Segment } from '../../policy/jsonc.js';
 import { parsePolicy, type PolicyKind } from '../../policy/index.js';
 import type { Finding, RuleInfo } from '../finding.js';
 import { accessAnalyzerPack } from './access-analyzer.js';

@@ -9,6 +9,9 @@ import { accountId } from './input-values.js';
 import type { OpenedControlPlane, Tag } from '../../iam/index.js';
 import { storeLocation } from '../../store/open.js';
 import type { CommandContext } from '../context.js';
+import { readTextFile } from './read-text-file.js';
+
+export { readTextFile };
 
 export const DEFAULT_ACCOUNT = '123456789012';
 
@@ -52,17 +55,6 @@ export function existingStoreOrEmpty<T extends StoreOptions>(opts: T): T {
   const location = storeLocation(opts.store);
   if (location === 'memory' || /^postgres(ql)?:\/\//.test(location) || fs.existsSync(location)) return opts;
   return { ...opts, store: 'memory' };
-}
-
-export function readTextFile(file: string): string {
-  try {
-    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw new RolecallError(
-      'InvalidFile',
-      `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
 }
 
 /** Runs `fn` with the text of `file`; a policy error it raises is reported at that file's line:column. */

@@ -15,11 +15,10 @@ import {
   type Explanation,
   type PolicySet,
 } from '../../eval/types.js';
-import { parsePolicy } from '../../policy/index.js';
+import { parsePolicy } from '../../policy/parse.js';
 import type { PolicyIssue, PolicyKind } from '../../policy/types.js';
-import { loadScenarioFile, runScenario } from '../../scenario/index.js';
 import { exitCodes, type CommandContext } from '../context.js';
-import { readTextFile, withControlPlane } from './control-plane-options.js';
+import { readTextFile } from './read-text-file.js';
 
 interface SimulateOptions {
   policy?: string[];
@@ -73,14 +72,22 @@ export function register(program: Command, ctx: CommandContext): void {
       if (files.length > 0) {
         if (opts.policy || opts.principal)
           throw new RolecallError('UsageError', 'give scenario files or an ad hoc request, not both');
-        ctx.exitCode = runFiles(files, opts, ctx, now);
+        ctx.exitCode = await runFiles(files, opts, ctx, now);
         return;
       }
       ctx.exitCode = await runAdHoc(opts, ctx, now);
     });
 }
 
-function runFiles(files: string[], opts: SimulateOptions, ctx: CommandContext, now: number): number {
+// Scenario files and the store each load their modules when used: one ad hoc decision from policy
+// files, the common case at a prompt, loads neither.
+async function runFiles(
+  files: string[],
+  opts: SimulateOptions,
+  ctx: CommandContext,
+  now: number,
+): Promise<number> {
+  const { loadScenarioFile, runScenario } = await import('../../scenario/index.js');
   const results: { name: string; decision: string; expect: string; pass: boolean }[] = [];
   for (const file of files) {
     for (const s of loadScenarioFile(file)) {
@@ -182,6 +189,7 @@ async function runAdHoc(opts: SimulateOptions, ctx: CommandContext, now: number)
     }
     result = authorize(request, set, { now, explain: true });
   } else {
+    const { withControlPlane } = await import('./control-plane-options.js');
     result = await withControlPlane(
       { ...(opts.store ? { store: opts.store } : {}) },
       async (cp) => (await cp.decide(request, { now, explain: true })).result,
