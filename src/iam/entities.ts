@@ -30,6 +30,28 @@ export function noSuchEntity(kind: IdentityKind, name: string): RolecallError {
   return new RolecallError('NoSuchEntity', `The ${KIND_WORD[kind]} with name ${name} cannot be found.`);
 }
 
+/** Service-linked roles live under `/aws-service-role/<service>/`. */
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
+export function isServiceLinked(role: { path: string }): boolean {
+  return role.path.startsWith('/aws-service-role/');
+}
+
+/**
+ * A service-linked role is changed only by its service: IAM answers UnmodifiableEntity, naming the role (and,
+ * for DeleteRole, the way it is deleted). Only its description can be edited.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html (UnmodifiableEntity)
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-service-linked-role.html
+ */
+export function requireModifiable(rec: IdentityRecord, kind: IdentityKind, deleting = false): void {
+  if (kind !== 'role' || !isServiceLinked(rec)) return;
+  const service = rec.path.split('/')[2] ?? '';
+  throw new RolecallError(
+    'UnmodifiableEntity',
+    `Cannot perform the operation on the protected role '${rec.name}' - this role is only modifiable by AWS` +
+      (deleting ? ` (${service}); delete it with DeleteServiceLinkedRole` : ''),
+  );
+}
+
 export async function requireRole(tx: StoreTx, account: string, name: string): Promise<RoleRecord> {
   const rec = await repos.role.get(tx, entityKey(account, name));
   if (!rec) throw noSuchEntity('role', name);

@@ -4,8 +4,16 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html
  */
 import { RolecallError } from '../errors.js';
+import type { StoreTx } from '../store/index.js';
 import { IamPart, validatePolicyText } from './context.js';
-import { checkTagCount, KIND_WORD, putIdentity, requireIdentity } from './entities.js';
+import {
+  checkTagCount,
+  KIND_WORD,
+  putIdentity,
+  requireIdentity,
+  requireModifiable,
+  type IdentityRecord,
+} from './entities.js';
 import { attachablePolicy, boundaryArn } from './managed-policies.js';
 import { checkName, checkTags, mergeTags, policySize, removeTags } from './names.js';
 import { limitExceeded, type IamQuotas } from './quotas.js';
@@ -30,6 +38,25 @@ function noSuchInlinePolicy(kind: IdentityKind, policyName: string): RolecallErr
   );
 }
 
+/** The identity, which must not be a service-linked role (its policies are its service's). */
+async function requireChangeable(tx: StoreTx, ref: IdentityRef): Promise<IdentityRecord> {
+  const rec = await requireIdentity(tx, ref);
+  requireModifiable(rec, ref.kind);
+  return rec;
+}
+
+/**
+ * AWS managed policies under `/aws-service-role/` are the permissions of service-linked roles only: IAM
+ * answers PolicyNotAttachable for any other role, user or group.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html (PolicyNotAttachable)
+ * https://docs.aws.amazon.com/emr/latest/ManagementGuide/using-service-linked-roles-cleanup.html
+ */
+function checkNotServiceRolePolicy(arn: string): void {
+  if (arn.startsWith('arn:aws:iam::aws:policy/aws-service-role/')) {
+    throw new RolecallError('PolicyNotAttachable', 'Cannot attach a Service Role Policy to a Customer Role.');
+  }
+}
+
 export class EntityPolicyService extends IamPart {
   /** Adds or replaces an inline policy; the aggregate size of an identity's inline policies has a quota. */
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html
@@ -37,7 +64,7 @@ export class EntityPolicyService extends IamPart {
     checkName('policyName', policyName);
     validatePolicyText(this.ctx, document, 'identity');
     return this.tx(async (tx) => {
-      const rec = await requireIdentity(tx, ref);
+      const rec = await requireChangeable(tx, ref);
       const rest = rec.inline.filter((p) => p.name !== policyName);
       const total = rest.reduce((n, p) => n + policySize(p.document), 0) + policySize(document);
       const quota = INLINE_QUOTA[ref.kind];
@@ -69,7 +96,7 @@ export class EntityPolicyService extends IamPart {
 
   async deleteInlinePolicy(ref: IdentityRef, policyName: string): Promise<void> {
     return await this.tx(async (tx) => {
-      const rec = await requireIdentity(tx, ref);
+      const rec = await requireChangeable(tx, ref);
       const i = rec.inline.findIndex((x) => x.name === policyName);
       if (i < 0) throw noSuchInlinePolicy(ref.kind, policyName);
       rec.inline.splice(i, 1);
@@ -80,8 +107,9 @@ export class EntityPolicyService extends IamPart {
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html
   async attachPolicy(ref: IdentityRef, arn: string): Promise<void> {
     return await this.tx(async (tx) => {
-      const rec = await requireIdentity(tx, ref);
+      const rec = await requireChangeable(tx, ref);
       const canonical = (await attachablePolicy(tx, arn, ref.account)).arn;
+      checkNotServiceRolePolicy(canonical);
       if (rec.attached.includes(canonical)) return;
       const quota = MANAGED_QUOTA[ref.kind];
       if (rec.attached.length >= this.ctx.quotas[quota]) throw limitExceeded(quota, this.ctx.quotas[quota]);
@@ -92,7 +120,7 @@ export class EntityPolicyService extends IamPart {
 
   async detachPolicy(ref: IdentityRef, arn: string): Promise<void> {
     return await this.tx(async (tx) => {
-      const rec = await requireIdentity(tx, ref);
+      const rec = await requireChangeable(tx, ref);
       const i = rec.attached.indexOf(arn);
       if (i < 0) throw new RolecallError('NoSuchEntity', `Policy ${arn} was not found.`);
       rec.attached.splice(i, 1);
@@ -115,7 +143,7 @@ export class EntityPolicyService extends IamPart {
     if (ref.kind === 'group')
       throw new RolecallError('InvalidInput', 'groups cannot have a permissions boundary');
     return await this.tx(async (tx) => {
-      const rec = (await requireIdentity(tx, ref)) as RoleRecord | UserRecord;
+      const rec = (await requireChangeable(tx, ref)) as RoleRecord | UserRecord;
       if (arn === undefined) delete rec.permissionsBoundary;
       else rec.permissionsBoundary = await boundaryArn(tx, arn, ref.account);
       await putIdentity(tx, ref.kind, rec);

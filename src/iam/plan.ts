@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { RolecallError } from '../errors.js';
 import type { ControlPlane } from './control-plane.js';
 import { entityKey } from './context.js';
+import { isServiceLinked } from './entities.js';
 import { policyArn } from './arns.js';
 import {
   ROOT_PATH,
@@ -176,7 +177,18 @@ export async function planApply(
 
   // identities: groups before users (membership), all before deletions of policies
   planIdentities(cp, 'group', current.groups, desired.groups, scope, steps, later, add);
-  planIdentities(cp, 'role', current.roles, desired.roles, scope, steps, later, add);
+  const linked = (r: RoleState) => isServiceLinked(r);
+  planIdentities(
+    cp,
+    'role',
+    current.roles.filter((r) => !linked(r)),
+    desired.roles.filter((r) => !linked(r)),
+    scope,
+    steps,
+    later,
+    add,
+  );
+  planServiceLinkedRoles(cp, current.roles.filter(linked), desired.roles.filter(linked), scope, later, add);
   planIdentities(cp, 'user', current.users, desired.users, scope, steps, later, add);
 
   // resources
@@ -432,6 +444,73 @@ function planIdentities(
       );
     }
   }
+}
+
+/**
+ * Service-linked roles are their service's: a file or an import that describes one has it written whole
+ * (after the policies it uses exist), and one the file drops is deleted as DeleteServiceLinkedRole does.
+ */
+function planServiceLinkedRoles(
+  cp: ControlPlane,
+  current: RoleState[],
+  desired: RoleState[],
+  scope: Set<string>,
+  later: Step[],
+  add: Add,
+): void {
+  const cur = new Map(current.map((r) => [key(r), r]));
+  for (const r of desired) {
+    const c = cur.get(key(r));
+    if (c && isDeepStrictEqual(normalRole(c), normalRole(r))) continue;
+    add(
+      later,
+      {
+        action: c ? 'update' : 'create',
+        kind: 'service-linked role',
+        name: `${r.account}:${r.path}${r.name}`,
+        details: [],
+      },
+      () => cp.iam.serviceLinkedRoles.putServiceLinkedRole(r),
+    );
+  }
+  const want = new Set(desired.map(key));
+  for (const c of current) {
+    if (scope.has(c.account) && !want.has(key(c))) {
+      add(
+        later,
+        {
+          action: 'delete',
+          kind: 'service-linked role',
+          name: `${c.account}:${c.path}${c.name}`,
+          details: [],
+        },
+        async () => {
+          await cp.iam.serviceLinkedRoles.deleteServiceLinkedRole(c.account, c.name);
+        },
+      );
+    }
+  }
+}
+
+/** A role's state with its documents parsed and its lists in one order, to compare two states. */
+function normalRole(r: RoleState): unknown {
+  const parse = (t: string) => {
+    try {
+      return JSON.parse(t) as unknown;
+    } catch {
+      return t;
+    }
+  };
+  return {
+    ...r,
+    trustPolicy: parse(r.trustPolicy),
+    description: r.description ?? '',
+    inlinePolicies: [...r.inlinePolicies]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((p) => ({ name: p.name, document: parse(p.document) })),
+    managedPolicies: [...r.managedPolicies].sort(),
+    tags: [...r.tags].sort((a, b) => (a.key < b.key ? -1 : 1)),
+  };
 }
 
 function planOrganization(

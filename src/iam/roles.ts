@@ -7,7 +7,14 @@ import { RolecallError } from '../errors.js';
 import { touchAccount } from './accounts.js';
 import { roleArn } from './arns.js';
 import { entityKey, IamPart, validatePolicyText } from './context.js';
-import { checkEntityCount, checkTagCount, profilesOfRole, requireRole } from './entities.js';
+import {
+  checkEntityCount,
+  checkTagCount,
+  isServiceLinked,
+  profilesOfRole,
+  requireModifiable,
+  requireRole,
+} from './entities.js';
 import { uniqueId } from './ids.js';
 import { boundaryArn } from './managed-policies.js';
 import {
@@ -66,8 +73,7 @@ export function roleInfo(r: RoleRecord): RoleInfo {
     maxSessionDuration: r.maxSessionDuration,
     ...(r.permissionsBoundary !== undefined ? { permissionsBoundary: r.permissionsBoundary } : {}),
     tags: r.tags,
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html (path /aws-service-role/)
-    serviceLinked: r.path.startsWith('/aws-service-role/'),
+    serviceLinked: isServiceLinked(r),
   };
 }
 
@@ -131,6 +137,8 @@ export class RoleService extends IamPart {
     if (input.maxSessionDuration !== undefined) checkMaxSessionDuration(input.maxSessionDuration);
     return this.tx(async (tx) => {
       const rec = await requireRole(tx, input.account, input.name);
+      // A service-linked role's description is the one thing callers may edit.
+      if (input.maxSessionDuration !== undefined) requireModifiable(rec, 'role');
       if (input.description !== undefined) rec.description = input.description;
       if (input.maxSessionDuration !== undefined) rec.maxSessionDuration = input.maxSessionDuration;
       await repos.role.put(tx, entityKey(rec.account, rec.name), rec);
@@ -147,6 +155,7 @@ export class RoleService extends IamPart {
     this.checkTrustPolicy(trustPolicy);
     return this.tx(async (tx) => {
       const rec = await requireRole(tx, account, name);
+      requireModifiable(rec, 'role');
       if (!options.deferPrincipals) await checkPrincipalsExist(tx, trustPolicy, 'trust', iamInvalidPrincipal);
       rec.trustPolicy = trustPolicy;
       await repos.role.put(tx, entityKey(rec.account, rec.name), rec);
@@ -162,13 +171,7 @@ export class RoleService extends IamPart {
   async deleteRole(account: string, name: string): Promise<void> {
     return await this.tx(async (tx) => {
       const rec = await requireRole(tx, account, name);
-      // https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html (protected roles)
-      if (rec.path.startsWith('/aws-service-role/')) {
-        throw new RolecallError(
-          'UnmodifiableEntity',
-          `Cannot perform the operation on the protected role '${rec.name}' - this role is only modifiable by AWS`,
-        );
-      }
+      requireModifiable(rec, 'role', true);
       if ((await profilesOfRole(tx, account, rec.name)).length > 0) {
         throw new RolecallError(
           'DeleteConflict',

@@ -11,13 +11,15 @@ import { RolecallError } from '../errors.js';
 import type { StoreTx } from '../store/index.js';
 import { touchAccount } from './accounts.js';
 import { roleArn } from './arns.js';
-import { entityKey, IamPart } from './context.js';
+import { entityKey, IamPart, validatePolicyText } from './context.js';
+import { resolveManagedPolicy } from './managed-policies.js';
 import { checkEntityCount, requireRole } from './entities.js';
 import { uniqueId } from './ids.js';
 import { checkDescription } from './names.js';
 import { replacePrincipalEverywhere } from './principal-references.js';
 import { repos, type DeletionTaskRecord, type RoleRecord } from './records.js';
 import { roleInfo } from './roles.js';
+import type { RoleState } from './state.js';
 import type { RoleInfo } from './types.js';
 
 interface LinkedRole {
@@ -148,6 +150,43 @@ export class ServiceLinkedRoleService extends IamPart {
         createDate: this.nowIso(),
       });
       return id;
+    });
+  }
+
+  /**
+   * Writes a service-linked role whole, as its service keeps it: for a state file or an import that
+   * describes one (the role operations refuse to change such a role). Its unique id is kept when it exists.
+   */
+  async putServiceLinkedRole(input: RoleState): Promise<void> {
+    if (!/^\/aws-service-role\/[^/]+\/$/.test(input.path)) {
+      throw new RolecallError('InvalidInput', `Role ${input.name} is not a service-linked role.`);
+    }
+    validatePolicyText(this.ctx, input.trustPolicy, 'trust');
+    for (const p of input.inlinePolicies) validatePolicyText(this.ctx, p.document, 'identity');
+    return this.tx(async (tx) => {
+      await touchAccount(tx, input.account);
+      const key = entityKey(input.account, input.name);
+      const had = await repos.role.get(tx, key);
+      if (!had) await checkEntityCount(this.ctx, tx, 'role', input.account);
+      const attached: string[] = [];
+      for (const arn of input.managedPolicies) attached.push((await resolveManagedPolicy(tx, arn)).arn);
+      const boundary = input.permissionsBoundary;
+      await repos.role.put(tx, key, {
+        account: input.account,
+        name: input.name,
+        path: input.path,
+        id: had?.id ?? uniqueId('AROA'),
+        createDate: had?.createDate ?? this.nowIso(),
+        trustPolicy: input.trustPolicy,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        maxSessionDuration: input.maxSessionDuration,
+        ...(boundary !== undefined
+          ? { permissionsBoundary: (await resolveManagedPolicy(tx, boundary)).arn }
+          : {}),
+        tags: input.tags,
+        inline: input.inlinePolicies.map((p) => ({ name: p.name, document: p.document })),
+        attached,
+      });
     });
   }
 

@@ -11,6 +11,7 @@ import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreateAccountAliasCommand,
   CreateGroupCommand,
@@ -22,7 +23,10 @@ import {
   DeleteAccountAliasCommand,
   DeleteInstanceProfileCommand,
   DeleteRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRolePolicyCommand,
   DeleteServiceLinkedRoleCommand,
+  DetachRolePolicyCommand,
   GetAccountAuthorizationDetailsCommand,
   GetAccountSummaryCommand,
   GetInstanceProfileCommand,
@@ -35,11 +39,16 @@ import {
   ListInstanceProfileTagsCommand,
   ListInstanceProfilesCommand,
   ListInstanceProfilesForRoleCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
   PutUserPermissionsBoundaryCommand,
   PutUserPolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   TagInstanceProfileCommand,
   UntagInstanceProfileCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateRoleCommand,
+  UpdateRoleDescriptionCommand,
   paginateListInstanceProfiles,
 } from '@aws-sdk/client-iam';
 import {
@@ -48,6 +57,7 @@ import {
   GetCallerIdentityCommand,
   STSClient,
 } from '@aws-sdk/client-sts';
+import { TABLES } from '../../src/store/index.js';
 import { coreMissing, startTestServer, type Credentials, type TestServer } from './harness.js';
 
 const skip = await coreMissing();
@@ -97,6 +107,20 @@ async function userWith(name: string, statements: unknown[]): Promise<Credential
 
 async function account(): Promise<string> {
   return (await sts(server.admin).send(new GetCallerIdentityCommand({}))).Account ?? '';
+}
+
+/** Runs the calls and asserts that no record of any table changed. */
+async function unchanged(fn: () => Promise<void>): Promise<void> {
+  const read = async () =>
+    JSON.stringify(
+      await server.api.cp.store.withTransaction(
+        async (tx) => Promise.all(TABLES.map(async (t) => [t, await tx.list(t)])),
+        { readOnly: true },
+      ),
+    );
+  const before = await read();
+  await fn();
+  assert.equal(await read(), before, 'the store changed');
 }
 
 before(async () => {
@@ -425,6 +449,74 @@ describe('service-linked roles', { skip }, () => {
       client.send(new GetServiceLinkedRoleDeletionStatusCommand({ DeletionTaskId: 'nope' })),
     );
     assert.equal(badTask.name, 'InvalidInputException');
+  });
+
+  test('only the service changes its role: UnmodifiableEntity for every change but the description; its policies attach to no other entity', async () => {
+    const client = iam(server.admin);
+
+    const RoleName = 'AWSServiceRoleForAmazonEMRServerless';
+    const ok = await client
+      .send(new GetRoleCommand({ RoleName }))
+      .catch(() =>
+        client.send(
+          new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ops.emr-serverless.amazonaws.com' }),
+        ),
+      );
+    assert.ok(ok.Role);
+    const servicePolicy = 'arn:aws:iam::aws:policy/aws-service-role/AmazonEMRServerlessServiceRolePolicy';
+    const doc = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+    });
+    const protectedMessage = `Cannot perform the operation on the protected role '${RoleName}' - this role is only modifiable by AWS`;
+    await unchanged(async () => {
+      for (const call of [
+        client.send(new UpdateRoleCommand({ RoleName, MaxSessionDuration: 7200 })),
+        client.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: ec2Trust })),
+        client.send(new PutRolePolicyCommand({ RoleName, PolicyName: 'extra', PolicyDocument: doc })),
+        client.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: 'extra' })),
+        client.send(
+          new AttachRolePolicyCommand({ RoleName, PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+        ),
+        client.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: servicePolicy })),
+        client.send(
+          new PutRolePermissionsBoundaryCommand({
+            RoleName,
+            PermissionsBoundary: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+          }),
+        ),
+        client.send(new DeleteRolePermissionsBoundaryCommand({ RoleName })),
+      ]) {
+        const f = await failure(call);
+        assert.equal(f.name, 'UnmodifiableEntityException');
+        assert.equal(f.status, 400);
+        assert.equal(f.message, protectedMessage);
+      }
+      const deleting = await failure(client.send(new DeleteRoleCommand({ RoleName })));
+      assert.equal(deleting.name, 'UnmodifiableEntityException');
+      assert.match(deleting.message, /ops\.emr-serverless\.amazonaws\.com.*DeleteServiceLinkedRole/);
+    });
+    // Its description is the one thing IAM lets callers edit (id_roles_update-service-linked-role.html).
+    await client.send(new UpdateRoleDescriptionCommand({ RoleName, Description: 'edited' }));
+    assert.equal((await client.send(new GetRoleCommand({ RoleName }))).Role?.Description, 'edited');
+    // A service role policy attaches to no ordinary role, user or group (PolicyNotAttachable).
+    await client.send(
+      new CreateRoleCommand({ RoleName: 'customer-role', AssumeRolePolicyDocument: ec2Trust }),
+    );
+    await client.send(new CreateUserCommand({ UserName: 'customer-user' }));
+    await client.send(new CreateGroupCommand({ GroupName: 'customer-group' }));
+    await unchanged(async () => {
+      for (const call of [
+        client.send(new AttachRolePolicyCommand({ RoleName: 'customer-role', PolicyArn: servicePolicy })),
+        client.send(new AttachUserPolicyCommand({ UserName: 'customer-user', PolicyArn: servicePolicy })),
+        client.send(new AttachGroupPolicyCommand({ GroupName: 'customer-group', PolicyArn: servicePolicy })),
+      ]) {
+        const f = await failure(call);
+        assert.equal(f.name, 'PolicyNotAttachableException');
+        assert.equal(f.status, 400);
+        assert.equal(f.message, 'Cannot attach a Service Role Policy to a Customer Role.');
+      }
+    });
   });
 
   test('authorized on the role ARN with iam:AWSServiceName: a policy for EMR only does not create the Serverless role', async () => {
