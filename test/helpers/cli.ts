@@ -24,14 +24,23 @@ export interface CliOptions {
   input?: string;
 }
 
-/** What the worker receives for one call, and sends back. */
+/** What the worker receives for one call. */
 export interface CliCall {
   args: string[];
   env: NodeJS.ProcessEnv;
 }
 
+/** What the worker answers: the result, and whether the worker is gone (a new one serves the next call). */
+export interface CliReply extends CliResult {
+  workerGone?: boolean;
+}
+
 const TIMEOUT_MS = 120_000;
 const WORKER = pathToFileURL(path.join(repoRoot, 'test/helpers/cli-worker.ts')).href;
+
+/** Slots of the shared signal: the answer is ready; the worker has ended (set by the worker on its way out). */
+const READY = 0;
+const GONE = 1;
 
 interface Bridge {
   worker: Worker;
@@ -39,21 +48,24 @@ interface Bridge {
   signal: Int32Array;
 }
 
-let bridge: Bridge | undefined;
-
-function start(): Bridge {
+function start(module: string): Bridge {
   const { port1, port2 } = new MessageChannel();
-  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const signal = new Int32Array(new SharedArrayBuffer(8));
   // Workers do not inherit the test's TypeScript loader: the worker registers it, then loads its module;
   // a failure to load is answered on the port, so the waiting thread is never left blocked.
   const bootstrap = `
     const { workerData } = require('node:worker_threads');
     import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-      .then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })
+      .then(async (tsx) => {
+        tsx.register();
+        const calls = await import(${JSON.stringify(WORKER)});
+        calls.answerCalls((await import(${JSON.stringify(module)})).run);
+      })
       .catch((e) => {
-        workerData.port.postMessage({ status: -1, stdout: '', stderr: 'worker: ' + (e && e.stack || e) + '\\n' });
-        Atomics.store(workerData.signal, 0, 1);
-        Atomics.notify(workerData.signal, 0);
+        workerData.port.postMessage({ status: -1, stdout: '', stderr: 'worker: ' + (e && e.stack || e) + '\\n', workerGone: true });
+        Atomics.store(workerData.signal, ${GONE}, 1);
+        Atomics.store(workerData.signal, ${READY}, 1);
+        Atomics.notify(workerData.signal, ${READY});
       });`;
   const worker = new Worker(bootstrap, {
     eval: true,
@@ -61,36 +73,53 @@ function start(): Bridge {
     transferList: [port2],
   });
   worker.unref();
-  worker.on('error', (e) => {
-    process.stderr.write(`rolecall test worker failed: ${e.stack ?? String(e)}\n`);
-    bridge = undefined;
-  });
+  worker.on('error', () => undefined); // reported to the waiting call by the worker itself
   return { worker, port: port1, signal };
 }
 
-/** Runs `rolecall ARGS` in-process; the same results a child process would give. */
-export function runCli(args: string[], opts: CliOptions = {}): CliResult {
-  if (opts.input !== undefined && opts.input !== '') return runCliProcess(args, opts);
-  bridge ??= start();
-  const b = bridge;
-  const previous = process.cwd();
-  if (opts.cwd !== undefined) process.chdir(opts.cwd);
-  try {
-    Atomics.store(b.signal, 0, 0);
-    const call: CliCall = { args, env: { ...process.env, ...opts.env } };
-    b.worker.postMessage(call);
-    if (Atomics.wait(b.signal, 0, 0, TIMEOUT_MS) === 'timed-out') {
-      void b.worker.terminate();
-      bridge = undefined;
-      return { status: -1, stdout: '', stderr: `rolecall ${args.join(' ')}: no answer in ${TIMEOUT_MS} ms` };
+/**
+ * A `runCli` served by the worker `module` (a file:// URL of a module that answers calls, as
+ * cli-worker.ts does). A worker that dies (an uncaught error, `process.exit`) fails the pending call at
+ * once with what killed it, and the next call starts a new worker.
+ */
+export function cliRunner(module: string): (args: string[], opts?: CliOptions) => CliResult {
+  let bridge: Bridge | undefined;
+  return (args, opts = {}) => {
+    if (opts.input !== undefined && opts.input !== '') return runCliProcess(args, opts);
+    if (bridge && Atomics.load(bridge.signal, GONE) === 1) bridge = undefined;
+    bridge ??= start(module);
+    const b = bridge;
+    const previous = process.cwd();
+    if (opts.cwd !== undefined) process.chdir(opts.cwd);
+    try {
+      Atomics.store(b.signal, READY, 0);
+      const call: CliCall = { args, env: { ...process.env, ...opts.env } };
+      b.worker.postMessage(call);
+      if (Atomics.wait(b.signal, READY, 0, TIMEOUT_MS) === 'timed-out') {
+        void b.worker.terminate();
+        bridge = undefined;
+        return {
+          status: -1,
+          stdout: '',
+          stderr: `rolecall ${args.join(' ')}: no answer in ${TIMEOUT_MS} ms`,
+        };
+      }
+      const reply = receiveMessageOnPort(b.port);
+      if (reply === undefined) throw new Error('the CLI worker signalled without an answer');
+      const { workerGone, ...result } = reply.message as CliReply;
+      if (workerGone) {
+        void b.worker.terminate();
+        bridge = undefined;
+      }
+      return result;
+    } finally {
+      if (opts.cwd !== undefined) process.chdir(previous);
     }
-    const reply = receiveMessageOnPort(b.port);
-    if (reply === undefined) throw new Error('the CLI worker signalled without an answer');
-    return reply.message as CliResult;
-  } finally {
-    if (opts.cwd !== undefined) process.chdir(previous);
-  }
+  };
 }
+
+/** Runs `rolecall ARGS` in-process; the same results a child process would give. */
+export const runCli = cliRunner(WORKER);
 
 /** Runs the CLI from source in a child process. */
 export function runCliProcess(args: string[], opts: CliOptions = {}): CliResult {
