@@ -182,7 +182,7 @@ export class SqliteStore implements Store {
     if (this.db.inTransaction) return this.stmt.rev.get()?.n ?? 0;
     let header: Buffer | undefined;
     try {
-      this.shm ??= fs.openSync(`${path.resolve(this.location)}-shm`, 'r');
+      this.shm ??= openShm(`${path.resolve(this.location)}-shm`);
       const seen = Buffer.alloc(WAL_INDEX_HEADER);
       if (fs.readSync(this.shm, seen, 0, WAL_INDEX_HEADER, 0) === WAL_INDEX_HEADER) header = seen;
     } catch {
@@ -207,6 +207,21 @@ export class SqliteStore implements Store {
       return Promise.resolve();
     });
   }
+}
+
+/**
+ * Opens the `-shm` file this connection maps. The file is opened after the connection has mapped it (the
+ * migrations ran in WAL mode), so it cannot be unlinked while this store is open: SQLite deletes it only
+ * when the last connection closes. Even so, a descriptor of a file that is no longer at that path would
+ * never see another commit, so the two are compared once and a mismatch means no shortcut.
+ */
+function openShm(file: string): number {
+  const fd = fs.openSync(file, 'r');
+  const opened = fs.fstatSync(fd);
+  const now = fs.statSync(file);
+  if (opened.ino === now.ino && opened.dev === now.dev) return fd;
+  fs.closeSync(fd);
+  throw new Error(`${file} was replaced while it was opened`);
 }
 
 /** Bytes of the first copy of the WAL-index header (https://www.sqlite.org/walformat.html). */
