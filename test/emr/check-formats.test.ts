@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { physicalName } from '../../src/iam/import/cloudformation.js';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -19,6 +20,8 @@ interface Out {
   ready: boolean;
   targets: {
     name: string;
+    role: string;
+    declared?: { name: string; place?: { line: number } };
     results: {
       action: string;
       resource: string;
@@ -194,4 +197,75 @@ test('environment file: unknown fields are errors with a suggestion, every probl
   assert.match(r.stderr, /env\.yaml:6:5 .*unknown field `acess`; did you mean `access`\?/);
   assert.match(r.stderr, /env\.yaml:7:5 .*access must be `read` or `read-write`, not `write`/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('CloudFormation: unnamed resources are named from the stack name and logical ID; findings name the logical ID at its line', () => {
+  const template = path.join(fixtures, 'cloudformation/serverless.yaml');
+  const role = physicalName('analytics', 'JobRuntimeRole', 64);
+  const bucket = physicalName('analytics', 'DataBucket', 63, true);
+  assert.match(role, /^analytics-JobRuntimeRole-[A-Z0-9]{12}$/);
+  assert.match(bucket, /^analytics-databucket-[a-z0-9]{12}$/);
+  const args = [
+    'emr',
+    'check',
+    '--template',
+    template,
+    ...account,
+    '--stack-name',
+    'analytics',
+    '--location',
+    `s3://${bucket}/jobs`,
+    '--json',
+  ];
+  const good = runCli(args);
+  assert.equal(good.status, 0, good.stdout + good.stderr);
+  const o = JSON.parse(good.stdout) as Out;
+  const text = fs.readFileSync(template, 'utf8');
+  const lineOf = (t: string, s: string) => t.split('\n').findIndex((l) => l === s) + 1;
+  assert.deepEqual(
+    o.targets.map((t) => [t.role, t.declared?.name, t.declared?.place?.line]),
+    [[`arn:aws:iam::111122223333:role/${role}`, 'JobRuntimeRole', lineOf(text, '  JobRuntimeRole:')]],
+  );
+
+  // The boundary (a managed policy the template leaves unnamed) without glue:CreateTable.
+  const at = text.indexOf('  JobRuntimeRole:');
+  const broken = text.slice(0, at).replace('              - glue:CreateTable\n', '') + text.slice(at);
+  assert.notEqual(broken, text);
+  const file = path.join(dir, 'serverless.yaml');
+  fs.writeFileSync(file, broken);
+  const r = runCli(args.map((a) => (a === template ? file : a)));
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  const denied = bad(JSON.parse(r.stdout) as Out);
+  assert.deepEqual(
+    denied.map((d) => d.action),
+    ['glue:CreateTable'],
+  );
+  const boundary = `arn:aws:iam::111122223333:policy/${physicalName('analytics', 'JobBoundary', 128)}`;
+  assert.deepEqual(denied[0]?.fix, [
+    `add to the permissions boundary JobBoundary (${boundary}): allow \`glue:CreateTable\` on \`arn:aws:glue:us-east-1:111122223333:catalog\``,
+  ]);
+  assert.equal(denied[0]?.proven, true);
+  assert.equal(denied[0]?.place?.line, lineOf(broken, '  JobBoundary:'));
+  // Without --stack-name the stack is `stack`; the names are stable from one run to the next.
+  const plain = runCli(['emr', 'check', '--template', template, ...account, '--json']);
+  assert.match(plain.stdout, new RegExp(`role/${physicalName('stack', 'JobRuntimeRole', 64)}"`));
+});
+
+test('CloudFormation physical names fit the name limit: stack name and logical ID shortened, the suffix kept', () => {
+  const long = physicalName(
+    'a-very-long-stack-name-for-the-analytics-platform',
+    'EmrServerlessJobRuntimeRoleForNightly',
+    64,
+  );
+  assert.ok(long.length <= 64, long);
+  assert.match(long, /^a-very-long-stack-.*-EmrServerless.*-[A-Z0-9]{12}$/);
+  assert.equal(
+    long,
+    physicalName(
+      'a-very-long-stack-name-for-the-analytics-platform',
+      'EmrServerlessJobRuntimeRoleForNightly',
+      64,
+    ),
+  );
+  assert.notEqual(physicalName('s', 'A', 64), physicalName('s', 'B', 64));
 });

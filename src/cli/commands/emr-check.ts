@@ -267,10 +267,11 @@ export function register(emr: Command, ctx: CommandContext): void {
             `${JSON.stringify(
               {
                 ready,
-                targets: all.map(({ target, results }) => ({
+                targets: all.map(({ target, results, declared }) => ({
                   name: target.name,
                   kind: target.kind,
                   role: target.role,
+                  ...(declared ? { declared } : {}),
                   ready: results.every((r) => r.decision === 'Allow'),
                   results: results.map((r) => {
                     return {
@@ -369,8 +370,11 @@ export function register(emr: Command, ctx: CommandContext): void {
           lines.push('</testsuites>');
           ctx.out(`${lines.join('\n')}\n`);
         } else {
-          for (const { target, results } of all) {
-            ctx.out(`${target.name} (${target.role})\n`);
+          for (const { target, results, declared } of all) {
+            const where = declared?.place
+              ? ` at ${declared.place.file}:${declared.place.line}:${declared.place.column}`
+              : '';
+            ctx.out(`${target.name} (${target.role}${declared ? `; ${declared.name}${where}` : ''})\n`);
             for (const r of results) {
               const call = `${r.call.action} on ${r.call.resource}`;
               if (r.decision === 'Allow') {

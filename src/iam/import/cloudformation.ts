@@ -28,6 +28,33 @@ export interface CloudFormationOptions {
   parameters?: Record<string, string>;
 }
 
+/**
+ * The name CloudFormation gives a resource whose name property the template leaves out: the stack name, the
+ * logical ID and a random suffix, joined by hyphens (`mystack-RuntimeRole-1A2B3C4D5E6F`; lower case where the
+ * name must be, as for buckets), the stack name and logical ID shortened to fit the name's length limit.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html
+ * The suffix is random in AWS and cannot be known before the stack is created; here it is derived from the
+ * stack name and logical ID, so importing the same template again names the same resources. A policy that
+ * matches the generated name by pattern (`${AWS::StackName}-RuntimeRole-*`) matches it as it would in AWS.
+ */
+export function physicalName(stack: string, logicalId: string, max: number, lowerCase = false): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (const c of `${stack}/${logicalId}`) {
+    h1 = Math.imul(h1 ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c.charCodeAt(0), 0x5bd1e995) >>> 0;
+  }
+  const suffix = `${h1.toString(36)}${h2.toString(36)}`.padEnd(12, '0').slice(0, 12).toUpperCase();
+  let s = stack;
+  let l = logicalId;
+  const room = max - suffix.length - 2;
+  while (s.length + l.length > room && (s.length > 1 || l.length > 1))
+    if (l.length >= s.length) l = l.slice(0, -1);
+    else s = s.slice(0, -1);
+  const name = `${s}-${l}-${suffix}`;
+  return lowerCase ? name.toLowerCase() : name;
+}
+
 /** A value CloudFormation knows only at deployment. */
 class Unknown {
   constructor(readonly reason: string) {}
@@ -198,12 +225,12 @@ class Template {
 
   private computeIdentity(r: Resource): Identity {
     const { account, region } = this.o;
-    const gen = `${this.stack}-${r.logicalId}`;
+    const gen = (max: number, lowerCase = false) => physicalName(this.stack, r.logicalId, max, lowerCase);
     const lower = r.logicalId.toLowerCase();
     switch (r.type) {
       // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html
       case 'AWS::IAM::Role': {
-        const name = this.named(r, 'RoleName', gen.slice(0, 64));
+        const name = this.named(r, 'RoleName', gen(64));
         const path = this.named(r, 'Path', '/');
         return {
           ref: name,
@@ -212,17 +239,17 @@ class Template {
       }
       // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html
       case 'AWS::IAM::ManagedPolicy': {
-        const name = this.named(r, 'ManagedPolicyName', gen);
+        const name = this.named(r, 'ManagedPolicyName', gen(128));
         const path = this.named(r, 'Path', '/');
         const arn = `arn:aws:iam::${account}:policy${path}${name}`;
         return { ref: arn, atts: { PolicyArn: arn } };
       }
       case 'AWS::IAM::Policy':
       case 'AWS::IAM::RolePolicy':
-        return { ref: this.named(r, 'PolicyName', gen), atts: {} };
+        return { ref: this.named(r, 'PolicyName', gen(128)), atts: {} };
       // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-instanceprofile.html
       case 'AWS::IAM::InstanceProfile': {
-        const name = this.named(r, 'InstanceProfileName', gen);
+        const name = this.named(r, 'InstanceProfileName', gen(128));
         const path = this.named(r, 'Path', '/');
         return { ref: name, atts: { Arn: `arn:aws:iam::${account}:instance-profile${path}${name}` } };
       }
@@ -237,7 +264,7 @@ class Template {
         return { ref: `sg-${lower}`, atts: { GroupId: `sg-${lower}` } };
       // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html
       case 'AWS::S3::Bucket': {
-        const name = this.named(r, 'BucketName', gen.toLowerCase().slice(0, 63));
+        const name = this.named(r, 'BucketName', gen(63, true));
         return {
           ref: name,
           atts: { Arn: `arn:aws:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com` },
@@ -252,11 +279,11 @@ class Template {
         return { ref: id, atts: { KeyId: id, Arn: `arn:aws:kms:${region}:${account}:key/${id}` } };
       }
       case 'AWS::KMS::Alias':
-        return { ref: this.named(r, 'AliasName', `alias/${gen}`), atts: {} };
+        return { ref: this.named(r, 'AliasName', `alias/${gen(250)}`), atts: {} };
       // Ref is the secret's ARN, which ends in a random six-character suffix.
       // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html
       case 'AWS::SecretsManager::Secret': {
-        const name = this.named(r, 'Name', gen);
+        const name = this.named(r, 'Name', gen(256));
         const arn = `arn:aws:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
         return { ref: arn, atts: { Id: arn } };
       }

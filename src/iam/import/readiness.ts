@@ -348,6 +348,8 @@ export interface CheckedTarget {
   target: EmrTarget;
   /** The imported setup the target was found in (places point into its files). */
   setup?: ImportedSetup;
+  /** The target's role as that setup declares it: logical ID or address, and where. */
+  declared?: { name: string; place?: SourcePlace };
   ready: boolean;
   results: CheckedCall[];
 }
@@ -470,9 +472,15 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
             ...(place ? { place } : {}),
           };
         });
+        const roleKey = keyOfArn(target.role);
+        const declaredName = setup?.names.get(roleKey);
+        const declaredPlace = setup?.places.get(roleKey);
         targets.push({
           target,
           ...(setup ? { setup } : {}),
+          ...(declaredName
+            ? { declared: { name: declaredName, ...(declaredPlace ? { place: declaredPlace } : {}) } }
+            : {}),
           ready: checked.every((r) => r.decision === 'Allow'),
           results: checked,
         });
@@ -572,8 +580,27 @@ export function placeOf(
   );
 }
 
+/** The place key of a role, user or policy ARN (`placeKey`), or of a resource. */
+function keyOfArn(arn: string): string {
+  const m = /^arn:aws:iam::(\d{12}):(role|user|policy)\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!m) return placeKey.resource(arn);
+  const [, account, type, name] = m as unknown as [string, string, string, string];
+  return type === 'role'
+    ? placeKey.role(account, name)
+    : type === 'user'
+      ? placeKey.user(account, name)
+      : placeKey.policy(arn);
+}
+
+/** An entity as the user's file names it (`JobRuntimeRole (arn:...)`, a logical ID or address), else its ARN. */
+function declaredAs(setup: ImportedSetup | undefined, arn: string): string {
+  const name = setup?.names.get(keyOfArn(arn));
+  return name && name !== arn ? `${name} (${arn})` : arn;
+}
+
 /** A fix in the user's own terms: a CloudFormation Tags entry, a Terraform tags entry, or an AWS CLI command. */
 export function describeFix(f: EmrFix, setup: ImportedSetup | undefined): string[] {
+  const policyName = (p: PolicyRef) => policyLabel(p, setup);
   switch (f.kind) {
     case 'tag-resource': {
       const name = setup?.names.get(placeKey.resource(f.arn));
@@ -596,33 +623,40 @@ export function describeFix(f: EmrFix, setup: ImportedSetup | undefined): string
       ];
     case 'trust-service':
       return [
-        `add to the trust policy of ${f.role}: allow \`${f.service}\` to sts:AssumeRole with StringEquals aws:SourceAccount \`${f.account}\` and ArnLike aws:SourceArn \`${f.sourceArnPattern}\``,
+        `add to the trust policy of ${declaredAs(setup, f.role)}: allow \`${f.service}\` to sts:AssumeRole with StringEquals aws:SourceAccount \`${f.account}\` and ArnLike aws:SourceArn \`${f.sourceArnPattern}\``,
       ];
     case 'managed-policy-version':
       return [
         `replace ${policyName(f.policy)} (a copy of ${f.managed} ${f.versionId}) by attaching ${f.managed}, whose current version ${f.current} has the permission`,
       ];
     case 'add-permission':
-      return [`allow \`${f.action}\` on \`${f.resource}\` in a policy of ${f.role}`];
+      return [`allow \`${f.action}\` on \`${f.resource}\` in a policy of ${declaredAs(setup, f.role)}`];
     case 'key-policy':
       return [
-        `add to the key policy of ${f.key}: allow ${f.principal} \`${f.action}\`${f.viaService ? ` with kms:ViaService \`${f.viaService}\`` : ''}`,
+        `add to the key policy of ${declaredAs(setup, f.key)}: allow ${f.principal} \`${f.action}\`${f.viaService ? ` with kms:ViaService \`${f.viaService}\`` : ''}`,
       ];
     case 'bucket-policy':
       return [
-        `add to the bucket policy of ${f.bucket}: allow ${f.principal} \`${f.action}\` on \`${f.resource}\``,
+        `add to the bucket policy of ${declaredAs(setup, f.bucket)}: allow ${f.principal} \`${f.action}\` on \`${f.resource}\``,
       ];
     case 'boundary-statement':
-      return [`add to the permissions boundary ${f.boundary}: allow \`${f.action}\` on \`${f.resource}\``];
+      return [
+        `add to the permissions boundary ${declaredAs(setup, f.boundary)}: allow \`${f.action}\` on \`${f.resource}\``,
+      ];
     case 'pass-role':
       return [
-        `allow ${f.principal} \`iam:PassRole\` on ${f.role} with StringEquals iam:PassedToService \`${f.service}\``,
+        `allow ${declaredAs(setup, f.principal)} \`iam:PassRole\` on ${declaredAs(setup, f.role)} with StringEquals iam:PassedToService \`${f.service}\``,
       ];
   }
 }
 
-function policyName(p: PolicyRef): string {
-  if (p.kind === 'inline') return `the inline policy \`${p.policy}\` of ${p.owner} ${p.name}`;
-  if (p.kind === 'managed') return `the managed policy ${p.arn}`;
-  return `the trust policy of ${p.role}`;
+function policyLabel(p: PolicyRef, setup: ImportedSetup | undefined): string {
+  if (p.kind === 'inline') {
+    const declared = setup?.names.get(
+      p.owner === 'role' ? placeKey.role(p.account, p.name) : placeKey.user(p.account, p.name),
+    );
+    return `the inline policy \`${p.policy}\` of ${declared && declared !== p.name ? `${declared} (${p.owner} ${p.name})` : `${p.owner} ${p.name}`}`;
+  }
+  if (p.kind === 'managed') return `the managed policy ${declaredAs(setup, p.arn)}`;
+  return `the trust policy of ${declaredAs(setup, p.role)}`;
 }
