@@ -77,7 +77,7 @@ export function simulation(
       ? cp.engine.compile(boundary, { kind: 'boundary', name: 'PermissionsBoundaryPolicyInputList.1' })
       : undefined;
   };
-  const inputPolicies = (input: SimulationInput, types: Map<string, string>) =>
+  const inputPolicies = (input: Pick<SimulationInput, 'policyInputs'>, types: Map<string, string>) =>
     input.policyInputs.map((text, i) => {
       types.set(`PolicyInputList.${i + 1}`, 'IAM Policy');
       return cp.engine.compile(text, { kind: 'identity', name: `PolicyInputList.${i + 1}` });
@@ -161,34 +161,28 @@ export function simulation(
       }
       return out;
     },
+    // The policies SimulatePrincipalPolicy evaluates for the principal, from the same resolver: its own and
+    // (for a user) its groups' policies, its permissions boundary and its account's SCP levels.
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForPrincipalPolicy.html
     async contextKeysForPrincipal(principalArn, extra) {
-      return contextKeysOf([...(await principalDocuments(cp, principalArn)), ...extra]);
+      const { policySet: set } = await cp.resolver.prepare({
+        principal: principalArn,
+        action: '*',
+        resource: '*',
+      });
+      return contextKeysOf(cp.engine, [
+        ...set.identity,
+        ...(set.boundary !== undefined ? [set.boundary] : []),
+        ...(set.scp ?? []).flat(),
+        ...inputPolicies({ policyInputs: extra }, new Map()),
+      ]);
     },
     contextKeysForCustom(policies) {
-      return Promise.resolve(contextKeysOf(policies));
+      return Promise.resolve().then(() =>
+        contextKeysOf(cp.engine, inputPolicies({ policyInputs: policies }, new Map())),
+      );
     },
   };
-}
-
-/** The documents of a user (with its groups'), group or role, for GetContextKeysForPrincipalPolicy. */
-async function principalDocuments(cp: ApiControlPlane, principalArn: string): Promise<string[]> {
-  const m = /^arn:[^:]+:iam::(\d{12}):(user|group|role)\/(?:.*\/)?([^/]+)$/.exec(principalArn);
-  if (!m) throw new RolecallError('InvalidInput', `ARN ${principalArn} is not valid.`);
-  const [, account, kind, name] = m as unknown as [string, string, 'user' | 'group' | 'role', string];
-  const refs: { kind: 'user' | 'group' | 'role'; account: string; name: string }[] = [
-    { kind, account, name },
-  ];
-  if (kind === 'user') {
-    for (const g of (await cp.iam.getUser(account, name)).groups)
-      refs.push({ kind: 'group', account, name: g });
-  }
-  const docs: string[] = [];
-  for (const ref of refs) {
-    for (const p of await cp.iam.listInlinePolicies(ref)) docs.push(p.document);
-    for (const a of await cp.iam.listAttachedPolicies(ref))
-      docs.push((await cp.iam.managedPolicyDocument(a.arn)).document);
-  }
-  return docs;
 }
 
 function view(

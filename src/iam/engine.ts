@@ -5,7 +5,8 @@
  */
 import { RolecallError } from '../errors.js';
 import { authorize, compilePolicy } from '../eval/index.js';
-import type { AuthzEnv, AuthzRequest, AuthzResult, PolicySet } from '../eval/types.js';
+import { internalsOf } from '../eval/compile.js';
+import type { AuthzEnv, AuthzRequest, AuthzResult, CompiledPolicy, PolicySet } from '../eval/types.js';
 import { parsePolicy } from '../policy/index.js';
 import type { PolicyKind } from '../policy/types.js';
 import type { PolicyChecker } from './context.js';
@@ -15,6 +16,8 @@ export interface PolicyEngine {
   checkPolicy: PolicyChecker;
   compile: PolicyCompiler;
   authorize(request: AuthzRequest, policySet: PolicySet, env: AuthzEnv): AuthzResult;
+  /** Every condition key a compiled policy reads, as written (for GetContextKeysFor*Policy). */
+  conditionKeys(policy: CompiledPolicy): string[];
 }
 
 const engine: PolicyEngine = {
@@ -30,6 +33,8 @@ const engine: PolicyEngine = {
     return compilePolicy(parsed.document, { kind, name });
   },
   authorize: (request, policySet, env) => authorize(request, policySet, env),
+  conditionKeys: (policy) =>
+    internalsOf(policy).statements.flatMap((st) => st.source.conditions.map((c) => c.key)),
 };
 
 /** The parser and engine of src/policy and src/eval. */
