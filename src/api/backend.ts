@@ -44,6 +44,17 @@ export interface ApiBackend {
     explain: boolean,
     options?: { credential?: string },
   ): Promise<AuthzResult>;
+  /**
+   * The decision API's requests, in order, against one environment: the store's revision is checked
+   * once, and each request whose policy set the resolver holds is decided without waiting (the result is
+   * then an array, not a promise). `credentials[i]`, when set, names the session of `requests[i]`.
+   */
+  decideAll(
+    requests: readonly AuthzRequest[],
+    env: CallEnvironment,
+    explain: boolean,
+    credentials?: readonly (string | undefined)[],
+  ): AuthzResult[] | Promise<AuthzResult[]>;
   /** The operations acting in one account (the caller's): built once per account and cached by the server. */
   operations(account: string): readonly Operation[];
   /** Seals encoded authorization messages with a key kept outside the database. */

@@ -12,7 +12,7 @@ import { RolecallError } from '../errors.js';
 import type { AuthzRequest, AuthzResult, ContextValue, RequestPrincipal } from '../eval/types.js';
 import type { ApiBackend, CallEnvironment } from './backend.js';
 import { authorizeOperation } from './call-auth.js';
-import { handleJson, invalidInput, isRecord } from './json-endpoint.js';
+import { handleJson, invalidInput, isRecord, JsonMembers } from './json-endpoint.js';
 import type { Operation, OperationContext } from './operation.js';
 
 /** Largest batch accepted in one request. */
@@ -26,14 +26,18 @@ function readPrincipal(v: unknown, path: string): RequestPrincipal {
   throw invalid('`principal` must be an ARN string or `{"Service": "..."}`', path);
 }
 
+const isScalar = (x: unknown): x is string | number | boolean =>
+  typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+
 function readContext(v: unknown, path: string): Record<string, ContextValue> {
   if (v === undefined) return {};
   if (!isRecord(v)) throw invalid('`context` must be an object of context keys', path);
   const out: Record<string, ContextValue> = {};
-  for (const [key, value] of Object.entries(v)) {
-    const scalar = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
-    if (scalar(value)) out[key] = value;
-    else if (Array.isArray(value) && value.every(scalar)) out[key] = value;
+  for (const key in v) {
+    if (!Object.hasOwn(v, key)) continue;
+    const value = v[key];
+    if (isScalar(value)) out[key] = value;
+    else if (Array.isArray(value) && value.every(isScalar)) out[key] = value;
     else
       throw invalid(
         `context key \`${key}\` must be a string, number, boolean or an array of them`,
@@ -75,12 +79,21 @@ export function readDecisionRequest(v: unknown, path: string): AuthzRequest {
   return request;
 }
 
-function render(result: AuthzResult): Record<string, unknown> {
-  return {
-    decision: result.decision,
-    reason: result.reason,
-    ...(result.explanation !== undefined ? { explanation: result.explanation } : {}),
-  };
+const rendered = new Map<string, string>();
+
+/** One result as JSON members, without braces: `"decision":…,"reason":…[,"explanation":…]`. */
+function render(result: AuthzResult): string {
+  if (result.explanation !== undefined) {
+    return `"decision":${JSON.stringify(result.decision)},"reason":${JSON.stringify(result.reason)},"explanation":${JSON.stringify(result.explanation)}`;
+  }
+  // Decisions and reasons are closed sets: each pair is rendered once.
+  const key = `${result.decision}\0${result.reason}`;
+  let text = rendered.get(key);
+  if (text === undefined) {
+    text = `"decision":${JSON.stringify(result.decision)},"reason":${JSON.stringify(result.reason)}`;
+    rendered.set(key, text);
+  }
+  return text;
 }
 
 /** The permission the caller needs for each principal it asks about. */
@@ -90,6 +103,8 @@ const askOperation = (principals: string[]): Operation => ({
   authorize: () => principals.map((p) => ({ action: 'iam:SimulatePrincipalPolicy', resource: p })),
   run: () => Promise.resolve(undefined),
 });
+
+const principalOf = (r: AuthzRequest): string => (typeof r.principal === 'string' ? r.principal : '*');
 
 /**
  * Decides requests for an authenticated caller (the decision API's and the console's explainer's one
@@ -101,7 +116,6 @@ export async function decideFor(
   requests: readonly AuthzRequest[],
   explain: boolean,
 ): Promise<AuthzResult[]> {
-  const principals = [...new Set(requests.map((r) => (typeof r.principal === 'string' ? r.principal : '*')))];
   // Federated user credentials call no IAM operation (API_GetFederationToken.html, Permissions).
   if (ctx.caller.federated) {
     throw new RolecallError(
@@ -109,14 +123,16 @@ export async function decideFor(
       `User: ${ctx.caller.arn} is not authorized to perform: iam:SimulatePrincipalPolicy with federated user credentials`,
     );
   }
+  const principals =
+    requests.length === 1 ? [principalOf(requests[0]!)] : [...new Set(requests.map(principalOf))];
   await authorizeOperation(backend, askOperation(principals), ctx);
   const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
-  const results: AuthzResult[] = [];
-  for (const r of requests) {
-    const credential = credentials.get(r);
-    results.push(await backend.decide(r, env, explain, credential !== undefined ? { credential } : {}));
+  let named: (string | undefined)[] | undefined;
+  for (let i = 0; i < requests.length; i++) {
+    const credential = credentials.get(requests[i]!);
+    if (credential !== undefined) (named ??= new Array<string | undefined>(requests.length))[i] = credential;
   }
-  return results;
+  return await backend.decideAll(requests, env, explain, named);
 }
 
 export async function handleDecision(
@@ -127,18 +143,18 @@ export async function handleDecision(
 ): Promise<FastifyReply> {
   return handleJson(backend, req, reply, now, async ({ body: parsed, ctx }) => {
     const explain = parsed.explain === true;
-    const batch = parsed.requests !== undefined;
-    let requests: AuthzRequest[];
-    if (batch) {
-      if (!Array.isArray(parsed.requests)) throw invalid('`requests` must be an array', '$.requests');
-      if (parsed.requests.length > MAX_BATCH) {
-        throw invalid(`a batch holds at most ${MAX_BATCH} requests`, '$.requests');
-      }
-      requests = parsed.requests.map((r, i) => readDecisionRequest(r, `$.requests[${i}]`));
-    } else {
-      requests = [readDecisionRequest(parsed, '$')];
+    if (parsed.requests === undefined) {
+      const [result] = await decideFor(backend, ctx, [readDecisionRequest(parsed, '$')], explain);
+      return new JsonMembers(render(result!));
     }
-    const results = (await decideFor(backend, ctx, requests, explain)).map(render);
-    return batch ? { results } : { ...results[0] };
+    if (!Array.isArray(parsed.requests)) throw invalid('`requests` must be an array', '$.requests');
+    if (parsed.requests.length > MAX_BATCH) {
+      throw invalid(`a batch holds at most ${MAX_BATCH} requests`, '$.requests');
+    }
+    const requests = parsed.requests.map((r, i) => readDecisionRequest(r, `$.requests[${i}]`));
+    const results = await decideFor(backend, ctx, requests, explain);
+    let text = '"results":[';
+    for (let i = 0; i < results.length; i++) text += `${i > 0 ? ',' : ''}{${render(results[i]!)}}`;
+    return new JsonMembers(`${text}]`);
   });
 }

@@ -28,11 +28,23 @@ export class Freshness {
     for (const clear of this.listeners) clear();
   }
 
-  /** Invalidates when another process wrote since the last check (at most one store read per interval). */
-  async check(now = Date.now()): Promise<void> {
-    if (now - this.checkedAt < this.checkEveryMs) return;
+  /**
+   * Invalidates when another process wrote since the last check (at most one store read per interval).
+   * Returns a promise only when it has to wait for the store (a store that cannot tell its revision
+   * without a query); otherwise it is done when it returns.
+   */
+  check(now = Date.now()): Promise<void> | undefined {
+    if (now - this.checkedAt < this.checkEveryMs) return undefined;
     this.checkedAt = now;
-    const rev = await this.store.revision();
+    const rev = this.store.revisionNow?.();
+    if (rev !== undefined) {
+      this.seen(rev);
+      return undefined;
+    }
+    return this.store.revision().then((r) => this.seen(r));
+  }
+
+  private seen(rev: number): void {
     if (this.revision !== undefined && rev !== this.revision) this.invalidate();
     this.revision = rev;
   }

@@ -3,7 +3,7 @@
  * authorization of every call (the caller's identity, boundary, session and organization policies, and the
  * resource's policy, as AWS evaluates them), the decision API, simulation and STS's own rules.
  */
-import { decideRequest, type PrepareOptions } from '../iam/index.js';
+import { decidePrepared, decideRequest, type PrepareOptions } from '../iam/index.js';
 import type { AuthzRequest, AuthzResult, ContextValue } from '../eval/types.js';
 import type { ApiBackend, ApiControlPlane, CallEnvironment, StoredCredential } from './backend.js';
 import type { IamControl } from './control.js';
@@ -23,6 +23,8 @@ function requestContext(env: CallEnvironment): Record<string, ContextValue> {
     'aws:ViaAWSService': false,
   };
 }
+
+const NO_OPTIONS: PrepareOptions = Object.freeze({});
 
 /**
  * `freshness` drops the backend's and the resolver's caches on writes (this process's and, through the
@@ -46,7 +48,8 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     explain: boolean,
     options: PrepareOptions = {},
   ): Promise<AuthzResult> => {
-    await freshness.check(env.now);
+    const stale = freshness.check(env.now);
+    if (stale !== undefined) await stale;
     const { result } = await decideRequest(
       cp.resolver,
       cp.engine,
@@ -140,7 +143,8 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     sealer,
     access: cp,
     async findCredential(accessKeyId): Promise<StoredCredential | undefined> {
-      await freshness.check();
+      const stale = freshness.check();
+      if (stale !== undefined) await stale;
       const hit = credentials.get(accessKeyId);
       if (hit !== undefined) return hit;
       const found = await lookupCredential(accessKeyId);
@@ -172,6 +176,45 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         explain,
         options?.credential !== undefined ? { credential: options.credential } : {},
       ),
+    decideAll(requests, env, explain, credentialOf = []) {
+      // Once per batch: the request keys every call carries, under the keys each request gives.
+      const base = Object.freeze(requestContext(env));
+      const authzEnv = { now: env.now, explain };
+      const results = new Array<AuthzResult>(requests.length);
+      const withContext = (i: number): AuthzRequest => {
+        const r = requests[i]!;
+        let given = false;
+        for (const _ in r.context) {
+          given = true;
+          break;
+        }
+        return { ...r, context: given ? { ...base, ...r.context } : base };
+      };
+      const options = (i: number): PrepareOptions => {
+        const credential = credentialOf[i];
+        return credential !== undefined ? { credential } : NO_OPTIONS;
+      };
+      const decideRest = async (start: number, stale?: Promise<void>): Promise<AuthzResult[]> => {
+        if (stale !== undefined) await stale;
+        for (let i = start; i < requests.length; i++) {
+          const request = withContext(i);
+          const prepared =
+            cp.resolver.prepareCached(request, options(i)) ??
+            (await cp.resolver.prepare(request, options(i)));
+          results[i] = decidePrepared(cp.engine, prepared, authzEnv);
+        }
+        return results;
+      };
+      const stale = freshness.check(env.now);
+      if (stale !== undefined) return decideRest(0, stale);
+      // Warm: every request is in the resolver's cache, nothing waits.
+      for (let i = 0; i < requests.length; i++) {
+        const prepared = cp.resolver.prepareCached(withContext(i), options(i));
+        if (prepared === undefined) return decideRest(i);
+        results[i] = decidePrepared(cp.engine, prepared, authzEnv);
+      }
+      return results;
+    },
     operations: (account) => [
       ...iamOperations(controlFor(account)),
       ...stsOperations(controlFor(account), sealer),

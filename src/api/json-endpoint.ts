@@ -20,6 +20,13 @@ export interface JsonCall {
   authorize: (calls: CallAuthorization[]) => Promise<void>;
 }
 
+/** An answer already rendered: the members of a JSON object, without its braces (requestId is added). */
+export class JsonMembers {
+  constructor(readonly text: string) {}
+}
+
+const NO_PARAMS = new QueryParams(new Map());
+
 export function invalidInput(message: string, path: string): RolecallError {
   return new RolecallError('ValidationError', message, { path });
 }
@@ -34,7 +41,7 @@ export async function handleJson(
   req: FastifyRequest,
   reply: FastifyReply,
   now: number,
-  run: (call: JsonCall) => Promise<Record<string, unknown>>,
+  run: (call: JsonCall) => Promise<Record<string, unknown> | JsonMembers>,
 ): Promise<FastifyReply> {
   const requestId = req.id;
   try {
@@ -56,7 +63,7 @@ export async function handleJson(
     if (!isRecord(parsed)) throw invalidInput('the body must be a JSON object', '$');
     const ctx: OperationContext = {
       caller,
-      params: new QueryParams(new Map()),
+      params: NO_PARAMS,
       requestId,
       region: claim.region,
       now,
@@ -69,6 +76,12 @@ export async function handleJson(
       ctx,
       authorize: (calls) => authorizeOperation(backend, { authorize: () => calls }, ctx),
     });
+    if (result instanceof JsonMembers) {
+      return reply
+        .header('x-amzn-RequestId', requestId)
+        .type('application/json; charset=utf-8')
+        .send(`{${result.text},"requestId":${JSON.stringify(requestId)}}`);
+    }
     return reply.header('x-amzn-RequestId', requestId).send({ ...result, requestId });
   } catch (e) {
     const wire = toWireError(e);

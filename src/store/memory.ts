@@ -1,6 +1,6 @@
 /** The in-memory backend: tests and throwaway sessions. Same semantics as the durable ones. */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
+import { TransactionContext } from './transaction-context.js';
 import { Mutex } from './mutex.js';
 import { secretBox } from './secrets.js';
 import { randomBytes } from 'node:crypto';
@@ -17,10 +17,10 @@ export class MemoryStore implements Store {
   private readonly listeners = new CommitListeners();
   private rev = 0;
   private closed = false;
-  private readonly current = new AsyncLocalStorage<StoreTx>();
+  private readonly current = new TransactionContext<StoreTx>();
 
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, _options: TransactionOptions = {}): Promise<T> {
-    const outer = this.current.getStore();
+    const outer = this.current.current();
     if (outer) return fn(outer);
     return this.mutex.run(async () => {
       if (this.closed) throw new Error('store is closed');

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
+import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { prefixEnd } from './prefix-range.js';
 import { storeSecrets, type SecretBox } from './secrets.js';
@@ -36,7 +36,7 @@ export class PostgresStore implements Store {
   readonly schema: string;
   private readonly pool: pg.Pool;
   private readonly listeners = new CommitListeners();
-  private readonly current = new AsyncLocalStorage<StoreTx>();
+  private readonly current = new TransactionContext<StoreTx>();
   private listenClient: pg.Client | undefined;
   private readonly config: pg.ClientConfig;
   private readonly maxRetries: number;
@@ -106,7 +106,7 @@ export class PostgresStore implements Store {
   }
 
   async withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const outer = this.current.getStore();
+    const outer = this.current.current();
     if (outer) return fn(outer);
     for (let attempt = 0; ; attempt++) {
       let client: pg.PoolClient;

@@ -8,8 +8,8 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { CommitListeners } from './listeners.js';
+import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { Mutex } from './mutex.js';
 import { prefixEnd } from './prefix-range.js';
@@ -35,7 +35,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly mutex = new Mutex();
   private readonly listeners = new CommitListeners();
-  private readonly current = new AsyncLocalStorage<StoreTx>();
+  private readonly current = new TransactionContext<StoreTx>();
   private readonly stmt: {
     get: Database.Statement<[string, string], { value: string }>;
     put: Database.Statement<[string, string, string]>;
@@ -112,7 +112,7 @@ export class SqliteStore implements Store {
   }
 
   withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const outer = this.current.getStore();
+    const outer = this.current.current();
     if (outer) return fn(outer);
     return this.mutex.run(async () => {
       try {

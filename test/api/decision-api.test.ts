@@ -1,0 +1,127 @@
+// The decision API's batches: decided in order whether the resolver holds a request's policy set already
+// or has to read it, each request with its own context keys, the next batch seeing a write.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { coreMissing, signedJson, signedPost, startTestServer, type TestServer } from './harness.js';
+
+const skip = await coreMissing();
+let server: TestServer;
+const arns: Record<string, string> = {};
+
+const iam = (params: Record<string, string>) =>
+  signedPost(server.url, server.admin, new URLSearchParams({ Version: '2010-05-08', ...params }).toString());
+const authorize = (body: unknown) => signedJson(server.url, server.admin, '/v1/authorize', body);
+const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+const trust = doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' });
+
+async function role(name: string, policy: string): Promise<void> {
+  const created = await iam({ Action: 'CreateRole', RoleName: name, AssumeRolePolicyDocument: trust });
+  arns[name] = /<Arn>([^<]+)<\/Arn>/.exec(created.text)?.[1] ?? '';
+  assert.notEqual(arns[name], '', created.text);
+  const put = await iam({ Action: 'PutRolePolicy', RoleName: name, PolicyName: 'p', PolicyDocument: policy });
+  assert.equal(put.status, 200, put.text);
+}
+
+before(async () => {
+  if (skip) return;
+  server = await startTestServer();
+  await role(
+    'Reader',
+    doc(
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::logs/*' },
+      {
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: 'arn:aws:s3:::logs/*',
+        Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      },
+    ),
+  );
+  await role(
+    'Denied',
+    doc(
+      { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+      { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
+    ),
+  );
+});
+after(async () => {
+  if (!skip) await server.close();
+});
+
+const decisions = (json: Record<string, unknown>) =>
+  (json.results as { decision: string }[]).map((r) => r.decision);
+
+describe('decision API batches', { skip }, () => {
+  test('decided in order with warm and cold requests mixed; each request keeps its own context', async () => {
+    // warms one principal and resource; the batch then mixes it with requests not prepared yet
+    const warm = await authorize({
+      principal: arns.Reader,
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::logs/a',
+    });
+    assert.equal(warm.json.decision, 'Allow');
+    const batch = {
+      requests: [
+        { principal: arns.Reader, action: 's3:GetObject', resource: 'arn:aws:s3:::logs/a' },
+        { principal: arns.Denied, action: 's3:DeleteObject', resource: 'arn:aws:s3:::logs/a' },
+        { principal: arns.Reader, action: 's3:GetObject', resource: 'arn:aws:s3:::other/a' },
+        {
+          principal: arns.Reader,
+          action: 's3:PutObject',
+          resource: 'arn:aws:s3:::logs/b',
+          context: { 'aws:SourceIp': '10.1.2.3' },
+        },
+        // the same request without the context: the caller's own address (loopback) decides
+        { principal: arns.Reader, action: 's3:PutObject', resource: 'arn:aws:s3:::logs/b' },
+        { principal: arns.Denied, action: 's3:GetObject', resource: 'arn:aws:s3:::logs/a' },
+      ],
+    };
+    const expected = ['Allow', 'ExplicitDeny', 'ImplicitDeny', 'Allow', 'ImplicitDeny', 'Allow'];
+    const cold = await authorize(batch);
+    assert.equal(cold.status, 200, JSON.stringify(cold.json));
+    assert.deepEqual(decisions(cold.json), expected);
+    assert.match(String(cold.json.requestId), /^[0-9a-f-]{36}$/);
+    // all of it warm now: the same answers
+    assert.deepEqual(decisions((await authorize(batch)).json), expected);
+    const explained = await authorize({ ...batch, explain: true });
+    const results = explained.json.results as { decision: string; explanation?: unknown }[];
+    assert.deepEqual(
+      results.map((r) => r.decision),
+      expected,
+    );
+    assert.ok(results.every((r) => r.explanation !== undefined));
+  });
+
+  test('the batch after a write decides with the new policy', async () => {
+    const batch = {
+      requests: [
+        { principal: arns.Denied, action: 's3:GetObject', resource: 'arn:aws:s3:::logs/a' },
+        { principal: arns.Reader, action: 's3:GetObject', resource: 'arn:aws:s3:::logs/a' },
+      ],
+    };
+    assert.deepEqual(decisions((await authorize(batch)).json), ['Allow', 'Allow']);
+    const put = await iam({
+      Action: 'PutRolePolicy',
+      RoleName: 'Denied',
+      PolicyName: 'p',
+      PolicyDocument: doc({ Effect: 'Deny', Action: 's3:*', Resource: '*' }),
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(decisions((await authorize(batch)).json), ['ExplicitDeny', 'Allow']);
+  });
+
+  test('an empty batch answers no results; a bad member is refused with its path', async () => {
+    const empty = await authorize({ requests: [] });
+    assert.equal(empty.status, 200);
+    assert.deepEqual(empty.json.results, []);
+    const bad = await authorize({
+      requests: [
+        { principal: arns.Reader, action: 's3:GetObject', resource: 'arn:aws:s3:::logs/a' },
+        { principal: arns.Reader },
+      ],
+    });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /\$\.requests\[1\]\.action/);
+  });
+});
