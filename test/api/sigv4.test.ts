@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { createHash, createHmac } from 'node:crypto';
+import crypto, { createHash, createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
@@ -8,6 +8,7 @@ import { isRolecallError } from '../../src/errors.js';
 import {
   canonicalRequest,
   checkClaimTime,
+  oneShotMac,
   readSignatureClaim,
   verifySignature,
   type IncomingSignedRequest,
@@ -451,5 +452,29 @@ test('differential: the canonical request of the hot path is the library’s, by
       assert.equal(canonicalRequest(req, names, hash), library.of(req, names, hash));
     }),
     { numRuns: 2000 },
+  );
+});
+
+test("the per-request HMAC is HMAC-SHA256, for any key of a signing key's size and any message", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.array(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 200 })), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      (bytes, messages) => {
+        const key = Buffer.from(bytes);
+        const mac = oneShotMac(key);
+        // undefined only before Node 20.12 (no crypto.hash), where createHmac is used instead
+        assert.equal(mac === undefined, typeof crypto.hash !== 'function');
+        if (mac === undefined) return;
+        // the same signing key serves many messages, shorter and longer than the one before
+        for (const m of messages) {
+          assert.deepEqual(mac(m), createHmac('sha256', key).update(m, 'utf8').digest(), m);
+        }
+      },
+    ),
+    { numRuns: 500 },
   );
 });
