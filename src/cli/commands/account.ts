@@ -1,6 +1,7 @@
 /** `rolecall account ...`: the AWS accounts the store knows. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   collect,
   formatTags,
@@ -61,21 +62,35 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(account.command('update <id>'))
+  changeOptions(storeOptions(account.command('update <id>')))
     .description('rename an account or change its email')
     .option('--name <name>', 'account name')
     .option('--email <email>', 'root email')
-    .action((id: string, opts: StoreOptions & { name?: string; email?: string }) =>
-      withControlPlane(opts, async (cp) => {
-        await cp.iam.updateAccount({
-          id,
-          ...(opts.name !== undefined ? { name: opts.name } : {}),
-          ...(opts.email !== undefined ? { email: opts.email } : {}),
-        });
-      }),
+    .action((id: string, opts: StoreOptions & ChangeOptions & { name?: string; email?: string }) =>
+      withControlPlane(opts, (cp) =>
+        reportChange(ctx, opts, {
+          subject: `account ${id}`,
+          done: `updated account ${id}`,
+          state: () => cp.iam.getAccount(id),
+          apply: () =>
+            cp.iam.updateAccount({
+              id,
+              ...(opts.name !== undefined ? { name: opts.name } : {}),
+              ...(opts.email !== undefined ? { email: opts.email } : {}),
+            }),
+        }),
+      ),
     );
 
-  storeOptions(account.command('delete <id>'))
+  changeOptions(storeOptions(account.command('delete <id>')))
     .description('remove an account that holds nothing')
-    .action((id: string, opts: StoreOptions) => withControlPlane(opts, (cp) => cp.iam.deleteAccount(id)));
+    .action((id: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportDeletion(ctx, opts, {
+          subject: `account ${id}`,
+          name: id,
+          apply: () => cp.iam.deleteAccount(id),
+        }),
+      ),
+    );
 }

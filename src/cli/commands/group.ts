@@ -1,6 +1,7 @@
 /** `rolecall group ...`: IAM groups and their members. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   accountOf,
   print,
@@ -9,7 +10,7 @@ import {
   withControlPlane,
   type StoreOptions,
 } from './control-plane-options.js';
-import { addIdentityCommands } from './identity-commands.js';
+import { addIdentityCommands, identityState, renameCommand } from './identity-commands.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   const group = program.command('group').description('create, inspect and change IAM groups');
@@ -18,13 +19,15 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('create a group')
     .option('--path <path>', 'path')
     .option('--json', 'print JSON')
-    .action((name: string, opts: StoreOptions & { path?: string }) =>
+    .option('-q, --quiet', 'print nothing when it succeeds')
+    .action((name: string, opts: StoreOptions & ChangeOptions & { path?: string }) =>
       withControlPlane(opts, async (cp) => {
         const g = await cp.iam.createGroup({
           account: accountOf(opts),
           name,
           ...(opts.path !== undefined ? { path: opts.path } : {}),
         });
+        if (opts.quiet) return;
         if (opts.json) print(ctx, opts, g);
         else ctx.out(`created ${g.arn} (${g.id})\n`);
       }),
@@ -59,37 +62,44 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(group.command('update <name>'))
-    .description('rename or move a group')
-    .option('--new-name <name>', 'new group name')
-    .option('--new-path <path>', 'new path')
-    .action((name: string, opts: StoreOptions & { newName?: string; newPath?: string }) =>
-      withControlPlane(opts, async (cp) => {
-        await cp.iam.updateGroup({
-          account: accountOf(opts),
-          name,
-          ...(opts.newName !== undefined ? { newName: opts.newName } : {}),
-          ...(opts.newPath !== undefined ? { newPath: opts.newPath } : {}),
-        });
-      }),
-    );
+  renameCommand(group, 'group', ctx, (cp, input) => cp.iam.updateGroup(input));
 
-  storeOptions(group.command('delete <name>'))
+  changeOptions(storeOptions(group.command('delete <name>')))
     .description('delete a group (members and policies must be removed first, as in AWS)')
-    .action((name: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.iam.deleteGroup(accountOf(opts), name)),
+    .action((name: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportDeletion(ctx, opts, {
+          subject: `group \`${name}\``,
+          name,
+          apply: () => cp.iam.deleteGroup(accountOf(opts), name),
+        }),
+      ),
     );
 
-  storeOptions(group.command('add-user <group> <user>'))
+  changeOptions(storeOptions(group.command('add-user <group> <user>')))
     .description('add a user to a group')
-    .action((g: string, u: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.iam.addUserToGroup(accountOf(opts), g, u)),
+    .action((g: string, u: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportChange(ctx, opts, {
+          subject: `group \`${g}\``,
+          done: `added user \`${u}\` to group \`${g}\``,
+          state: () => identityState(cp, { kind: 'group', account: accountOf(opts), name: g }),
+          apply: () => cp.iam.addUserToGroup(accountOf(opts), g, u),
+        }),
+      ),
     );
 
-  storeOptions(group.command('remove-user <group> <user>'))
+  changeOptions(storeOptions(group.command('remove-user <group> <user>')))
     .description('remove a user from a group')
-    .action((g: string, u: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.iam.removeUserFromGroup(accountOf(opts), g, u)),
+    .action((g: string, u: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportChange(ctx, opts, {
+          subject: `group \`${g}\``,
+          done: `removed user \`${u}\` from group \`${g}\``,
+          state: () => identityState(cp, { kind: 'group', account: accountOf(opts), name: g }),
+          apply: () => cp.iam.removeUserFromGroup(accountOf(opts), g, u),
+        }),
+      ),
     );
 
   addIdentityCommands(group, 'group', ctx);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
 import type { OrgPolicyType } from '../../iam/index.js';
 import type { CommandContext } from '../context.js';
+import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   print,
   withPolicyFile,
@@ -64,9 +65,18 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(org.command('delete'))
+  changeOptions(storeOptions(org.command('delete')))
     .description('delete the organization (empty of OUs and member accounts)')
-    .action((opts: StoreOptions) => withControlPlane(opts, (cp) => cp.org.delete()));
+    .action((opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const id = (await cp.org.describe())?.id ?? '';
+        await reportDeletion(ctx, opts, {
+          subject: `organization ${id}`,
+          name: id,
+          apply: () => cp.org.delete(),
+        });
+      }),
+    );
 
   storeOptions(org.command('create-ou <parent-id> <name>'))
     .description('create an organizational unit under the root or an OU')
@@ -77,14 +87,25 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(org.command('delete-ou <id>'))
+  changeOptions(storeOptions(org.command('delete-ou <id>')))
     .description('delete an empty organizational unit')
-    .action((id: string, opts: StoreOptions) => withControlPlane(opts, (cp) => cp.org.deleteOrgUnit(id)));
+    .action((id: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportDeletion(ctx, opts, { subject: `OU ${id}`, name: id, apply: () => cp.org.deleteOrgUnit(id) }),
+      ),
+    );
 
-  storeOptions(org.command('move-account <account> <parent-id>'))
+  changeOptions(storeOptions(org.command('move-account <account> <parent-id>')))
     .description('put an account under the root or an OU (joining the organization)')
-    .action((account: string, parent: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.org.moveAccount(account, parent)),
+    .action((account: string, parent: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportChange(ctx, opts, {
+          subject: `account ${account}`,
+          done: `moved account ${account} under ${parent}`,
+          state: async () => ({ account, levels: (await cp.org.levels(account)) ?? [] }),
+          apply: () => cp.org.moveAccount(account, parent),
+        }),
+      ),
     );
 
   storeOptions(org.command('create-policy <name> <file>'))
@@ -106,29 +127,54 @@ export function register(program: Command, ctx: CommandContext): void {
         }),
     );
 
-  storeOptions(org.command('update-policy <policy> [file]'))
+  changeOptions(storeOptions(org.command('update-policy <policy> [file]')))
     .description('replace the document (and/or description) of an SCP or RCP (id or name)')
     .option('--description <text>', 'description')
-    .action((policy: string, file: string | undefined, opts: StoreOptions & { description?: string }) =>
+    .action(
+      (
+        policy: string,
+        file: string | undefined,
+        opts: StoreOptions & ChangeOptions & { description?: string },
+      ) =>
+        withControlPlane(opts, async (cp) => {
+          const id = (await cp.org.getPolicy(policy)).id;
+          const change = opts.description !== undefined ? { description: opts.description } : {};
+          await reportChange(ctx, opts, {
+            subject: `policy ${id}`,
+            done: `updated policy ${id}`,
+            state: () => cp.org.getPolicy(id),
+            apply: () =>
+              file !== undefined
+                ? withPolicyFile(file, (document) => cp.org.updatePolicy(id, { ...change, document }))
+                : cp.org.updatePolicy(id, change),
+          });
+        }),
+    );
+
+  changeOptions(storeOptions(org.command('delete-policy <policy>')))
+    .description('delete a detached SCP or RCP (id or name)')
+    .action((policy: string, opts: StoreOptions & ChangeOptions) =>
       withControlPlane(opts, async (cp) => {
         const id = (await cp.org.getPolicy(policy)).id;
-        const change = opts.description !== undefined ? { description: opts.description } : {};
-        if (file !== undefined) {
-          await withPolicyFile(file, (document) => cp.org.updatePolicy(id, { ...change, document }));
-        } else await cp.org.updatePolicy(id, change);
+        await reportDeletion(ctx, opts, {
+          subject: `policy ${id}`,
+          name: id,
+          apply: () => cp.org.deletePolicy(id),
+        });
       }),
     );
 
-  storeOptions(org.command('delete-policy <policy>'))
-    .description('delete a detached SCP or RCP (id or name)')
-    .action((policy: string, opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) => cp.org.deletePolicy((await cp.org.getPolicy(policy)).id)),
-    );
-
-  storeOptions(org.command('remove-account <account>'))
+  changeOptions(storeOptions(org.command('remove-account <account>')))
     .description('take a member account out of the organization')
-    .action((account: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.org.removeAccount(account)),
+    .action((account: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportChange(ctx, opts, {
+          subject: `account ${account}`,
+          done: `removed account ${account} from the organization`,
+          state: async () => ({ account, levels: (await cp.org.levels(account)) ?? [] }),
+          apply: () => cp.org.removeAccount(account),
+        }),
+      ),
     );
 
   storeOptions(org.command('policies'))
@@ -144,15 +190,31 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(org.command('attach <policy> <target-id>'))
+  changeOptions(storeOptions(org.command('attach <policy> <target-id>')))
     .description('attach an SCP or RCP (id or name) to the root, an OU or an account')
-    .action((policy: string, target: string, opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) => cp.org.attachPolicy((await cp.org.getPolicy(policy)).id, target)),
+    .action((policy: string, target: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const id = (await cp.org.getPolicy(policy)).id;
+        await reportChange(ctx, opts, {
+          subject: `policy ${id}`,
+          done: `attached policy ${id} to ${target}`,
+          state: () => cp.org.getPolicy(id),
+          apply: () => cp.org.attachPolicy(id, target),
+        });
+      }),
     );
 
-  storeOptions(org.command('detach <policy> <target-id>'))
+  changeOptions(storeOptions(org.command('detach <policy> <target-id>')))
     .description('detach an SCP or RCP from a target')
-    .action((policy: string, target: string, opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) => cp.org.detachPolicy((await cp.org.getPolicy(policy)).id, target)),
+    .action((policy: string, target: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const id = (await cp.org.getPolicy(policy)).id;
+        await reportChange(ctx, opts, {
+          subject: `policy ${id}`,
+          done: `detached policy ${id} from ${target}`,
+          state: () => cp.org.getPolicy(id),
+          apply: () => cp.org.detachPolicy(id, target),
+        });
+      }),
     );
 }

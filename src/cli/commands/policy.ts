@@ -6,6 +6,7 @@ import type { OpenedControlPlane } from '../../iam/index.js';
 import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
 import { parsePolicy, type PolicyDocument } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
+import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   accountOf,
   collect,
@@ -114,10 +115,17 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(policy.command('delete <name-or-arn>'))
+  changeOptions(storeOptions(policy.command('delete <name-or-arn>')))
     .description('delete a customer managed policy (detached and with only its default version, as in AWS)')
-    .action((nameOrArn: string, opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) => cp.iam.deletePolicy(await policyArnOf(cp, opts, nameOrArn))),
+    .action((nameOrArn: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const arn = await policyArnOf(cp, opts, nameOrArn);
+        await reportDeletion(ctx, opts, {
+          subject: `policy ${arn}`,
+          name: arn,
+          apply: () => cp.iam.deletePolicy(arn),
+        });
+      }),
     );
 
   storeOptions(policy.command('create-version <name-or-arn> <file>'))
@@ -183,33 +191,71 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(policy.command('set-default <name-or-arn> <version>'))
+  changeOptions(storeOptions(policy.command('set-default <name-or-arn> <version>')))
     .description('make a version the default')
-    .action((nameOrArn: string, version: string, opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) =>
-        cp.iam.setDefaultPolicyVersion(await policyArnOf(cp, opts, nameOrArn), version),
-      ),
+    .action((nameOrArn: string, version: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const arn = await policyArnOf(cp, opts, nameOrArn);
+        await reportChange(ctx, opts, {
+          subject: `policy ${arn}`,
+          done: `made ${version} the default version of ${arn}`,
+          state: async () => ({
+            ...(await cp.iam.getPolicy(arn)),
+            versions: await cp.iam.listPolicyVersions(arn),
+          }),
+          apply: () => cp.iam.setDefaultPolicyVersion(arn, version),
+        });
+      }),
     );
 
-  storeOptions(policy.command('delete-version <name-or-arn> <version>'))
+  changeOptions(storeOptions(policy.command('delete-version <name-or-arn> <version>')))
     .description('delete a non-default version')
-    .action((nameOrArn: string, version: string, opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) =>
-        cp.iam.deletePolicyVersion(await policyArnOf(cp, opts, nameOrArn), version),
-      ),
+    .action((nameOrArn: string, version: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const arn = await policyArnOf(cp, opts, nameOrArn);
+        await reportChange(ctx, opts, {
+          subject: `policy ${arn}`,
+          done: `deleted version ${version} of ${arn}`,
+          state: async () => ({
+            ...(await cp.iam.getPolicy(arn)),
+            versions: await cp.iam.listPolicyVersions(arn),
+          }),
+          apply: () => cp.iam.deletePolicyVersion(arn, version),
+        });
+      }),
     );
 
-  storeOptions(policy.command('tag <name-or-arn> <key=value...>'))
+  changeOptions(storeOptions(policy.command('tag <name-or-arn> <key=value...>')))
     .description('add or replace tags of a customer managed policy')
-    .action((nameOrArn: string, pairs: string[], opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) =>
-        cp.iam.tagPolicy(await policyArnOf(cp, opts, nameOrArn), parseTags(pairs)),
-      ),
+    .action((nameOrArn: string, pairs: string[], opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const arn = await policyArnOf(cp, opts, nameOrArn);
+        await reportChange(ctx, opts, {
+          subject: `policy ${arn}`,
+          done: `tagged policy ${arn}`,
+          state: async () => ({
+            ...(await cp.iam.getPolicy(arn)),
+            versions: await cp.iam.listPolicyVersions(arn),
+          }),
+          apply: () => cp.iam.tagPolicy(arn, parseTags(pairs)),
+        });
+      }),
     );
 
-  storeOptions(policy.command('untag <name-or-arn> <key...>'))
+  changeOptions(storeOptions(policy.command('untag <name-or-arn> <key...>')))
     .description('remove tags of a customer managed policy')
-    .action((nameOrArn: string, keys: string[], opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) => cp.iam.untagPolicy(await policyArnOf(cp, opts, nameOrArn), keys)),
+    .action((nameOrArn: string, keys: string[], opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, async (cp) => {
+        const arn = await policyArnOf(cp, opts, nameOrArn);
+        await reportChange(ctx, opts, {
+          subject: `policy ${arn}`,
+          done: `removed tags ${keys.join(', ')} of policy ${arn}`,
+          state: async () => ({
+            ...(await cp.iam.getPolicy(arn)),
+            versions: await cp.iam.listPolicyVersions(arn),
+          }),
+          apply: () => cp.iam.untagPolicy(arn, keys),
+        });
+      }),
     );
 }

@@ -1,6 +1,7 @@
 /** `rolecall resource ...`: registered resources with their policies and tags. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   collect,
   formatTags,
@@ -78,31 +79,60 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(resource.command('delete <arn>'))
+  changeOptions(storeOptions(resource.command('delete <arn>')))
     .description('forget a resource')
-    .action((arn: string, opts: StoreOptions) => withControlPlane(opts, (cp) => cp.resources.delete(arn)));
+    .action((arn: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportDeletion(ctx, opts, {
+          subject: `resource ${arn}`,
+          name: arn,
+          apply: () => cp.resources.delete(arn),
+        }),
+      ),
+    );
 
-  storeOptions(resource.command('tag <arn> <key=value...>'))
+  changeOptions(storeOptions(resource.command('tag <arn> <key=value...>')))
     .description('add or replace tags of a resource')
-    .action((arn: string, pairs: string[], opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) => void (await cp.resources.tag(arn, parseTags(pairs)))),
+    .action((arn: string, pairs: string[], opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportChange(ctx, opts, {
+          subject: `resource ${arn}`,
+          done: `tagged resource ${arn}`,
+          state: () => cp.resources.get(arn),
+          apply: () => cp.resources.tag(arn, parseTags(pairs)),
+        }),
+      ),
     );
 
-  storeOptions(resource.command('untag <arn> <key...>'))
+  changeOptions(storeOptions(resource.command('untag <arn> <key...>')))
     .description('remove tags of a resource')
-    .action((arn: string, keys: string[], opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) => void (await cp.resources.untag(arn, keys))),
+    .action((arn: string, keys: string[], opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportChange(ctx, opts, {
+          subject: `resource ${arn}`,
+          done: `removed tags ${keys.join(', ')} of resource ${arn}`,
+          state: () => cp.resources.get(arn),
+          apply: () => cp.resources.untag(arn, keys),
+        }),
+      ),
     );
 
-  storeOptions(resource.command('set-policy <arn> [file]'))
+  changeOptions(storeOptions(resource.command('set-policy <arn> [file]')))
     .description('set the resource-based policy; without a file, remove it')
-    .action((arn: string, file: string | undefined, opts: StoreOptions) =>
-      withControlPlane(
-        opts,
-        async (cp) =>
-          void (file !== undefined
-            ? await withPolicyFile(file, (text) => cp.resources.setPolicy(arn, text))
-            : await cp.resources.setPolicy(arn, undefined)),
+    .action((arn: string, file: string | undefined, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportChange(ctx, opts, {
+          subject: `resource ${arn}`,
+          done:
+            file !== undefined
+              ? `set the policy of resource ${arn}`
+              : `removed the policy of resource ${arn}`,
+          state: () => cp.resources.get(arn),
+          apply: () =>
+            file !== undefined
+              ? withPolicyFile(file, (text) => cp.resources.setPolicy(arn, text))
+              : cp.resources.setPolicy(arn, undefined),
+        }),
       ),
     );
 }

@@ -1,6 +1,10 @@
 /** `rolecall role ...`: IAM roles in the store. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import type { OpenedControlPlane } from '../../iam/index.js';
+import { RolecallError } from '../../errors.js';
+import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
+import { identityState } from './identity-commands.js';
 import {
   accountOf,
   collect,
@@ -37,7 +41,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--boundary <policy-arn>', 'permissions boundary')
     .option('--tag <key=value>', 'tag (repeatable)', collect)
     .option('--json', 'print JSON')
-    .action((name: string, opts: CreateOptions) =>
+    .option('-q, --quiet', 'print nothing when it succeeds')
+    .action((name: string, opts: CreateOptions & ChangeOptions) =>
       withControlPlane(opts, async (cp) => {
         const r = await withPolicyFile(opts.trustPolicy, (trustPolicy) =>
           cp.iam.createRole({
@@ -51,6 +56,7 @@ export function register(program: Command, ctx: CommandContext): void {
             tags: parseTags(opts.tag),
           }),
         );
+        if (opts.quiet) return;
         if (opts.json) print(ctx, opts, r);
         else ctx.out(`created ${r.arn} (${r.id})\n`);
       }),
@@ -90,7 +96,7 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(role.command('update <name>'))
+  changeOptions(storeOptions(role.command('update <name>')))
     .description('change the description, maximum session duration or trust policy of a role')
     .option('--description <text>', 'description')
     .option('--max-session-duration <seconds>', 'maximum session duration, 3600-43200', parseInteger)
@@ -98,34 +104,58 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(
       (
         name: string,
-        opts: StoreOptions & { description?: string; maxSessionDuration?: number; trustPolicy?: string },
+        opts: StoreOptions &
+          ChangeOptions & { description?: string; maxSessionDuration?: number; trustPolicy?: string },
       ) =>
         withControlPlane(opts, (cp) =>
-          cp.store.withTransaction(async () => {
-            const account = accountOf(opts);
-            if (opts.description !== undefined || opts.maxSessionDuration !== undefined) {
-              await cp.iam.updateRole({
-                account,
-                name,
-                ...(opts.description !== undefined ? { description: opts.description } : {}),
-                ...(opts.maxSessionDuration !== undefined
-                  ? { maxSessionDuration: opts.maxSessionDuration }
-                  : {}),
-              });
-            }
-            const trust = opts.trustPolicy;
-            if (trust !== undefined) {
-              await withPolicyFile(trust, (text) => cp.iam.updateTrustPolicy(account, name, text));
-            }
+          reportChange(ctx, opts, {
+            subject: `role \`${name}\``,
+            done: `updated role \`${name}\``,
+            state: () => identityState(cp, { kind: 'role', account: accountOf(opts), name }),
+            apply: () => updateRole(cp, name, opts),
           }),
         ),
     );
 
-  storeOptions(role.command('delete <name>'))
+  changeOptions(storeOptions(role.command('delete <name>')))
     .description('delete a role (its policies must be removed first, as in AWS)')
-    .action((name: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.iam.deleteRole(accountOf(opts), name)),
+    .action((name: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportDeletion(ctx, opts, {
+          subject: `role \`${name}\``,
+          name,
+          apply: () => cp.iam.deleteRole(accountOf(opts), name),
+        }),
+      ),
     );
 
   addIdentityCommands(role, 'role', ctx);
+}
+
+function updateRole(
+  cp: OpenedControlPlane,
+  name: string,
+  opts: StoreOptions & { description?: string; maxSessionDuration?: number; trustPolicy?: string },
+): Promise<void> {
+  if (
+    opts.description === undefined &&
+    opts.maxSessionDuration === undefined &&
+    opts.trustPolicy === undefined
+  )
+    throw new RolecallError('UsageError', 'give --description, --max-session-duration or --trust-policy');
+  return cp.store.withTransaction(async () => {
+    const account = accountOf(opts);
+    if (opts.description !== undefined || opts.maxSessionDuration !== undefined) {
+      await cp.iam.updateRole({
+        account,
+        name,
+        ...(opts.description !== undefined ? { description: opts.description } : {}),
+        ...(opts.maxSessionDuration !== undefined ? { maxSessionDuration: opts.maxSessionDuration } : {}),
+      });
+    }
+    const trust = opts.trustPolicy;
+    if (trust !== undefined) {
+      await withPolicyFile(trust, (text) => cp.iam.updateTrustPolicy(account, name, text));
+    }
+  });
 }

@@ -1,6 +1,7 @@
 /** `rolecall user ...`: IAM users, their groups and access keys. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { changeOptions, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   accountOf,
   collect,
@@ -12,7 +13,7 @@ import {
   withControlPlane,
   type StoreOptions,
 } from './control-plane-options.js';
-import { addIdentityCommands } from './identity-commands.js';
+import { addIdentityCommands, renameCommand } from './identity-commands.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   const user = program.command('user').description('create, inspect and change IAM users');
@@ -23,18 +24,24 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--boundary <policy-arn>', 'permissions boundary')
     .option('--tag <key=value>', 'tag (repeatable)', collect)
     .option('--json', 'print JSON')
-    .action((name: string, opts: StoreOptions & { path?: string; boundary?: string; tag?: string[] }) =>
-      withControlPlane(opts, async (cp) => {
-        const u = await cp.iam.createUser({
-          account: accountOf(opts),
-          name,
-          ...(opts.path !== undefined ? { path: opts.path } : {}),
-          ...(opts.boundary !== undefined ? { permissionsBoundary: opts.boundary } : {}),
-          tags: parseTags(opts.tag),
-        });
-        if (opts.json) print(ctx, opts, u);
-        else ctx.out(`created ${u.arn} (${u.id})\n`);
-      }),
+    .option('-q, --quiet', 'print nothing when it succeeds')
+    .action(
+      (
+        name: string,
+        opts: StoreOptions & ChangeOptions & { path?: string; boundary?: string; tag?: string[] },
+      ) =>
+        withControlPlane(opts, async (cp) => {
+          const u = await cp.iam.createUser({
+            account: accountOf(opts),
+            name,
+            ...(opts.path !== undefined ? { path: opts.path } : {}),
+            ...(opts.boundary !== undefined ? { permissionsBoundary: opts.boundary } : {}),
+            tags: parseTags(opts.tag),
+          });
+          if (opts.quiet) return;
+          if (opts.json) print(ctx, opts, u);
+          else ctx.out(`created ${u.arn} (${u.id})\n`);
+        }),
     );
 
   storeOptions(user.command('get <name>'))
@@ -69,25 +76,18 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(user.command('update <name>'))
-    .description('rename or move a user')
-    .option('--new-name <name>', 'new user name')
-    .option('--new-path <path>', 'new path')
-    .action((name: string, opts: StoreOptions & { newName?: string; newPath?: string }) =>
-      withControlPlane(opts, async (cp) => {
-        await cp.iam.updateUser({
-          account: accountOf(opts),
-          name,
-          ...(opts.newName !== undefined ? { newName: opts.newName } : {}),
-          ...(opts.newPath !== undefined ? { newPath: opts.newPath } : {}),
-        });
-      }),
-    );
+  renameCommand(user, 'user', ctx, (cp, input) => cp.iam.updateUser(input));
 
-  storeOptions(user.command('delete <name>'))
+  changeOptions(storeOptions(user.command('delete <name>')))
     .description('delete a user (keys, groups and policies must be removed first, as in AWS)')
-    .action((name: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.iam.deleteUser(accountOf(opts), name)),
+    .action((name: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportDeletion(ctx, opts, {
+          subject: `user \`${name}\``,
+          name,
+          apply: () => cp.iam.deleteUser(accountOf(opts), name),
+        }),
+      ),
     );
 
   storeOptions(user.command('create-access-key <name>'))
@@ -116,10 +116,16 @@ export function register(program: Command, ctx: CommandContext): void {
       }),
     );
 
-  storeOptions(user.command('delete-access-key <access-key-id>'))
+  changeOptions(storeOptions(user.command('delete-access-key <access-key-id>')))
     .description('delete an access key')
-    .action((id: string, opts: StoreOptions) =>
-      withControlPlane(opts, (cp) => cp.iam.deleteAccessKey(accountOf(opts), id)),
+    .action((id: string, opts: StoreOptions & ChangeOptions) =>
+      withControlPlane(opts, (cp) =>
+        reportDeletion(ctx, opts, {
+          subject: `access key ${id}`,
+          name: id,
+          apply: () => cp.iam.deleteAccessKey(accountOf(opts), id),
+        }),
+      ),
     );
 
   addIdentityCommands(user, 'user', ctx);
