@@ -269,3 +269,93 @@ test('CloudFormation physical names fit the name limit: stack name and logical I
   );
   assert.notEqual(physicalName('s', 'A', 64), physicalName('s', 'B', 64));
 });
+
+test('Terraform modules: child_modules, module-prefixed addresses and references through module_calls are followed', () => {
+  const planFile = path.join(fixtures, 'terraform/studio-modules.plan.json');
+  const text = fs.readFileSync(planFile, 'utf8');
+  const check = (file: string) => runCli(['emr', 'check', '--plan', file, ...account, '--json']);
+  const good = check(planFile);
+  assert.equal(good.status, 0, good.stdout + good.stderr);
+  const o = JSON.parse(good.stdout) as Out;
+  assert.deepEqual(
+    o.targets.map((t) => [t.name, t.role, t.declared?.name]),
+    [
+      [
+        'Studio analytics',
+        'arn:aws:iam::111122223333:role/service-role/EMRStudio_Service_Role',
+        'module.roles.aws_iam_role.studio',
+      ],
+    ],
+  );
+  // The Studio's network came through module.network's outputs, its role through module.roles'.
+  const resources = new Set(o.targets[0]?.results.map((r) => r.resource));
+  for (const id of [
+    'subnet/subnet-module-network-aws-subnet-private-a',
+    'subnet/subnet-module-network-aws-subnet-private-b',
+    'security-group/sg-module-network-aws-security-group-engine',
+    'security-group/sg-module-network-aws-security-group-workspace',
+    'vpc/vpc-module-network-aws-vpc-this',
+  ])
+    assert.ok(resources.has(`arn:aws:ec2:us-east-1:111122223333:${id}`), id);
+
+  const write = (name: string, t: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, t);
+    return f;
+  };
+  // A subnet of the module without the EMR tag: denied, the fix a tags entry of its module address.
+  const plan = JSON.parse(text) as {
+    resource_changes: { address: string; change: { after: { tags: object; tags_all: object } } }[];
+    planned_values: {
+      root_module: { child_modules: { resources: { address: string; values: object }[] }[] };
+    };
+  };
+  const untagged = 'module.network.aws_subnet.private["b"]';
+  const change = plan.resource_changes.find((r) => r.address === untagged);
+  assert.ok(change);
+  change.change.after.tags = { Name: 'emr-private-b' };
+  change.change.after.tags_all = { Name: 'emr-private-b' };
+  const brokenFile = write('studio-modules-untagged.plan.json', `${JSON.stringify(plan, null, 2)}\n`);
+  const broken = check(brokenFile);
+  assert.equal(broken.status, 2, broken.stdout + broken.stderr);
+  const denied = bad(JSON.parse(broken.stdout) as Out);
+  assert.deepEqual(
+    denied.map((d) => [d.action, d.resource]),
+    [
+      [
+        'ec2:CreateNetworkInterface',
+        'arn:aws:ec2:us-east-1:111122223333:subnet/subnet-module-network-aws-subnet-private-b',
+      ],
+    ],
+  );
+  assert.deepEqual(denied[0]?.fix, [
+    `add to the tags of ${untagged}:`,
+    '  "for-use-with-amazon-emr-managed-policies" = "true"',
+  ]);
+  assert.equal(denied[0]?.proven, true);
+  const brokenText = fs.readFileSync(brokenFile, 'utf8');
+  const entry = brokenText.indexOf(`"address": ${JSON.stringify(untagged)},\n      "module_address"`);
+  assert.ok(entry > 0);
+  assert.equal(denied[0]?.place?.line, brokenText.slice(0, entry).split('\n').length - 1);
+
+  // The same plan read from planned_values alone (child_modules, recursively).
+  const noChanges = JSON.parse(text) as Record<string, unknown>;
+  delete noChanges.resource_changes;
+  const planned = check(write('studio-modules-planned.plan.json', JSON.stringify(noChanges, null, 2)));
+  assert.equal(planned.status, 0, planned.stdout + planned.stderr);
+  // Module instances with a key (count = 1): addresses `module.network[0]....` map to the configuration of
+  // `module.network`, and references through `module.network[0].vpc_id` reach the instance.
+  const counted = text
+    .replaceAll('"module.network.', '"module.network[0].')
+    .replaceAll('"module.network"', '"module.network[0]"');
+  assert.notEqual(counted, text);
+  const indexed = check(write('studio-modules-counted.plan.json', counted));
+  assert.equal(indexed.status, 0, indexed.stdout + indexed.stderr);
+  assert.ok(
+    (JSON.parse(indexed.stdout) as Out).targets[0]?.results.some(
+      (r) =>
+        r.resource ===
+        'arn:aws:ec2:us-east-1:111122223333:subnet/subnet-module-network-0-aws-subnet-private-a',
+    ),
+  );
+});

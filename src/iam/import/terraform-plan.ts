@@ -82,92 +82,113 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
   const setup = emptySetup('terraform-plan', [file], account, region);
   if (problems.length > 0) throw invalid(file, problems);
 
-  // Instances, from resource_changes (falling back to planned_values when a plan has no changes list).
+  // Instances: each resource_changes entry, and each resource of planned_values (the root module and its
+  // child_modules, recursively) that no change lists, as it will be (no-op).
   const instances: Instance[] = [];
+  const add = (
+    node: SourceNode,
+    r: { address?: unknown; module?: unknown; mode?: unknown; type?: unknown },
+    actions: string[],
+    after: Record<string, unknown>,
+    unknown: Record<string, unknown>,
+    afterNode: SourceNode | undefined,
+  ) => {
+    if (r.mode !== 'managed' || typeof r.address !== 'string' || typeof r.type !== 'string') return;
+    if (actions.length === 1 && actions[0] === 'delete') return;
+    const module = typeof r.module === 'string' ? r.module : '';
+    const local = module ? r.address.slice(module.length + 1) : r.address;
+    instances.push({
+      address: r.address,
+      configAddress: local.replace(/\[[^\]]*\]$/, ''),
+      module,
+      type: r.type,
+      actions,
+      after,
+      unknown,
+      node,
+      afterNode,
+    });
+  };
   const changes = get(root, 'resource_changes');
-  if (changes?.kind === 'seq')
-    for (const node of changes.items) {
-      const c = plain(node) as {
+  for (const node of changes?.kind === 'seq' ? changes.items : []) {
+    const c = plain(node) as {
+      address?: string;
+      module_address?: string;
+      mode?: string;
+      type?: string;
+      change?: {
+        actions?: string[];
+        after?: Record<string, unknown> | null;
+        after_unknown?: Record<string, unknown>;
+      };
+    };
+    add(
+      node,
+      { ...c, module: c.module_address },
+      c.change?.actions ?? [],
+      c.change?.after ?? {},
+      c.change?.after_unknown ?? {},
+      get(get(node, 'change'), 'after'),
+    );
+  }
+  const changed = new Set(instances.map((i) => i.address));
+  const walk = (m: SourceNode | undefined, module: string) => {
+    const rs = get(m, 'resources');
+    for (const node of rs?.kind === 'seq' ? rs.items : []) {
+      const r = plain(node) as {
         address?: string;
-        module_address?: string;
         mode?: string;
         type?: string;
-        change?: {
-          actions?: string[];
-          after?: Record<string, unknown> | null;
-          after_unknown?: Record<string, unknown>;
-        };
+        values?: Record<string, unknown>;
       };
-      if (c.mode !== 'managed' || typeof c.address !== 'string' || typeof c.type !== 'string') continue;
-      const actions = c.change?.actions ?? [];
-      if (actions.length === 1 && actions[0] === 'delete') continue;
-      const module = c.module_address ?? '';
-      const local = module ? c.address.slice(module.length + 1) : c.address;
-      instances.push({
-        address: c.address,
-        configAddress: local.replace(/\[[^\]]*\]$/, ''),
-        module,
-        type: c.type,
-        actions,
-        after: c.change?.after ?? {},
-        unknown: c.change?.after_unknown ?? {},
-        node,
-        afterNode: get(get(node, 'change'), 'after'),
-      });
+      if (typeof r.address === 'string' && !changed.has(r.address))
+        add(node, { ...r, module }, ['no-op'], r.values ?? {}, {}, get(node, 'values'));
     }
-  else {
-    const walk = (m: SourceNode | undefined, module: string) => {
-      const rs = get(m, 'resources');
-      if (rs?.kind === 'seq')
-        for (const node of rs.items) {
-          const r = plain(node) as {
-            address?: string;
-            mode?: string;
-            type?: string;
-            values?: Record<string, unknown>;
-          };
-          if (r.mode !== 'managed' || typeof r.address !== 'string' || typeof r.type !== 'string') continue;
-          const local = module ? r.address.slice(module.length + 1) : r.address;
-          instances.push({
-            address: r.address,
-            configAddress: local.replace(/\[[^\]]*\]$/, ''),
-            module,
-            type: r.type,
-            actions: ['no-op'],
-            after: r.values ?? {},
-            unknown: {},
-            node,
-            afterNode: get(node, 'values'),
-          });
-        }
-      const kids = get(m, 'child_modules');
-      if (kids?.kind === 'seq') for (const k of kids.items) walk(k, str(get(k, 'address')) ?? '');
-    };
-    walk(get(get(root, 'planned_values'), 'root_module'), '');
-  }
+    const kids = get(m, 'child_modules');
+    for (const k of kids?.kind === 'seq' ? kids.items : []) walk(k, str(get(k, 'address')) ?? '');
+  };
+  walk(get(get(root, 'planned_values'), 'root_module'), '');
 
-  // What configuration says each attribute refers to, per module and resource address.
-  const refs = new Map<string, Record<string, string[]>>();
-  const readConfig = (m: SourceNode | undefined, module: string) => {
+  // Configuration, per module path (`module.net.module.sub`, instance keys dropped): what each attribute of
+  // each resource refers to, what each module call passes to its variables, and what each output is.
+  interface ConfigExpression {
+    references?: string[];
+    constant_value?: unknown;
+  }
+  interface ConfigModule {
+    resources: Map<string, Record<string, string[]>>;
+    calls: Map<string, Record<string, ConfigExpression>>;
+    outputs: Map<string, ConfigExpression>;
+  }
+  const configs = new Map<string, ConfigModule>();
+  const readConfig = (m: SourceNode | undefined, path: string) => {
+    const mod: ConfigModule = { resources: new Map(), calls: new Map(), outputs: new Map() };
+    configs.set(path, mod);
     const rs = get(m, 'resources');
-    if (rs?.kind === 'seq')
-      for (const node of rs.items) {
-        const r = plain(node) as {
-          address?: string;
-          expressions?: Record<string, { references?: string[] }>;
-        };
-        if (typeof r.address !== 'string') continue;
-        const out: Record<string, string[]> = {};
-        for (const [k, e] of Object.entries(r.expressions ?? {}))
-          if (Array.isArray(e?.references)) out[k] = e.references;
-        refs.set(`${module}|${r.address}`, out);
-      }
+    for (const node of rs?.kind === 'seq' ? rs.items : []) {
+      const r = plain(node) as { address?: string; expressions?: Record<string, ConfigExpression> };
+      if (typeof r.address !== 'string') continue;
+      const out: Record<string, string[]> = {};
+      for (const [k, e] of Object.entries(r.expressions ?? {}))
+        if (Array.isArray(e?.references)) out[k] = e.references;
+      mod.resources.set(r.address, out);
+    }
+    const outputs = get(m, 'outputs');
+    for (const [name, o] of outputs?.kind === 'map' ? outputs.entries : [])
+      mod.outputs.set(name, (plain(o) as { expression?: ConfigExpression }).expression ?? {});
     const calls = get(m, 'module_calls');
-    if (calls?.kind === 'map')
-      for (const [name, call] of calls.entries)
-        readConfig(get(call, 'module'), module ? `${module}.module.${name}` : `module.${name}`);
+    for (const [name, call] of calls?.kind === 'map' ? calls.entries : []) {
+      mod.calls.set(
+        name,
+        (plain(call) as { expressions?: Record<string, ConfigExpression> }).expressions ?? {},
+      );
+      readConfig(get(call, 'module'), path ? `${path}.module.${name}` : `module.${name}`);
+    }
   };
   readConfig(get(get(root, 'configuration'), 'root_module'), '');
+  /** `module.net["a"].module.sub[0]` as its configuration path `module.net.module.sub`. */
+  const configPath = (module: string) => module.replace(/\[[^\]]*\]/g, '');
+  const refsOf = (i: Instance) => configs.get(configPath(i.module))?.resources.get(i.configAddress);
 
   // Identifiers: known ones from the plan, unknown ones named after the address.
   const byConfig = new Map<string, Instance[]>();
@@ -251,26 +272,75 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
     ids.set(i, hit);
     return hit;
   };
-  /** An attribute's value: known, or what configuration says it refers to (one value per reference). */
+  /**
+   * The values a configuration reference stands for in a module instance: a resource's attribute (its id
+   * without one, as `[for s in aws_subnet.private : s.id]` refers to `aws_subnet.private`), a variable
+   * through what the module call passes it, a module's output through what the output refers to in each
+   * instance of that module.
+   */
+  const resolve = (refs: readonly string[], module: string, depth = 0): string[] => {
+    const out: string[] = [];
+    const push = (v: string) => {
+      if (!out.includes(v)) out.push(v);
+    };
+    if (depth > 16) return out;
+    // Terraform lists `aws_s3_bucket.b.arn` and `aws_s3_bucket.b`: the longer says which attribute.
+    const precise = refs.filter((r) => !refs.some((x) => x !== r && x.startsWith(`${r}.`)));
+    for (const ref of precise) {
+      const v = /^var\.([A-Za-z0-9_-]+)$/.exec(ref);
+      if (v) {
+        const m = /^(.*?)(?:\.)?module\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?$/.exec(module);
+        if (!m) continue;
+        const parent = m[1] ?? '';
+        const e = configs.get(configPath(parent))?.calls.get(m[2] as string)?.[v[1] as string];
+        const constant = e?.constant_value;
+        const values = typeof constant === 'string' ? [constant] : Array.isArray(constant) ? constant : [];
+        for (const x of values) if (typeof x === 'string') push(x);
+        if (e?.references) for (const x of resolve(e.references, parent, depth + 1)) push(x);
+        continue;
+      }
+      const o = /^module\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.([A-Za-z0-9_-]+)$/.exec(ref);
+      if (o) {
+        const child = module ? `${module}.module.${o[1] as string}` : `module.${o[1] as string}`;
+        const e = configs.get(configPath(child))?.outputs.get(o[2] as string);
+        if (!e?.references) continue;
+        const instancesOfChild = [
+          ...new Set(
+            instances
+              .map((i) => i.module)
+              .filter(
+                (x) =>
+                  x === child || (x.startsWith(`${child}[`) && !x.slice(child.length).includes('.module.')),
+              ),
+          ),
+        ];
+        for (const c of instancesOfChild) for (const x of resolve(e.references, c, depth + 1)) push(x);
+        continue;
+      }
+      const r = /^([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)(\[[^\]]*\])?(?:\.([a-z_]+))?$/.exec(ref);
+      if (!r || ['data', 'local', 'each', 'count', 'path', 'self', 'terraform'].includes(r[1] as string))
+        continue;
+      for (const t of byConfig.get(`${module}|${r[1] as string}.${r[2] as string}`) ?? []) {
+        if (r[3] && !t.address.endsWith(r[3])) continue;
+        const value = idsOf(t)[r[4] ?? 'id'];
+        if (value !== undefined) push(value);
+      }
+    }
+    return out;
+  };
+  /** An attribute's value: known, or what configuration says it refers to. */
   const attr = (i: Instance, k: string): { values: string[]; unknown: boolean } => {
     const v = i.after[k];
-    if (!isUnknown(i.unknown, k)) {
+    // planned_values has no after_unknown: an attribute it leaves out that configuration computes from
+    // references is one known only after apply.
+    const absent = v === undefined && (refsOf(i)?.[k]?.length ?? 0) > 0;
+    if (!absent && !isUnknown(i.unknown, k)) {
       if (typeof v === 'string') return { values: [v], unknown: false };
       if (Array.isArray(v))
         return { values: v.filter((x): x is string => typeof x === 'string'), unknown: false };
       return { values: [], unknown: false };
     }
-    const out: string[] = [];
-    for (const ref of refs.get(`${i.module}|${i.configAddress}`)?.[k] ?? []) {
-      const m = /^(.*)\.([a-z_]+)$/.exec(ref);
-      if (!m) continue;
-      const targets = byConfig.get(`${i.module}|${m[1] as string}`);
-      if (!targets) continue;
-      for (const t of targets) {
-        const value = idsOf(t)[m[2] as string];
-        if (value !== undefined && !out.includes(value)) out.push(value);
-      }
-    }
+    const out = resolve(refsOf(i)?.[k] ?? [], i.module);
     return { values: out, unknown: out.length === 0 };
   };
   const placeOf = (i: Instance, k?: string): SourcePlace =>
@@ -418,9 +488,7 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
         // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
         const given = i.after.policy;
         const policy =
-          isUnknown(i.unknown, 'policy') &&
-          given === undefined &&
-          !refs.get(`${i.module}|${i.configAddress}`)?.policy
+          isUnknown(i.unknown, 'policy') && given === undefined && !refsOf(i)?.policy
             ? defaultKeyPolicy(account)
             : doc(i, 'policy', key, 'the key policy');
         setup.policies.push({
