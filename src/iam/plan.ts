@@ -15,6 +15,7 @@ import {
   readState,
   type DeclaredState,
   type IdentityState,
+  type InstanceProfileState,
   type OrgPath,
   type RoleState,
   type UserState,
@@ -85,6 +86,7 @@ export async function planApply(
     ...desired.accounts.map((a) => a.id),
     ...[...desired.roles, ...desired.users, ...desired.groups, ...desired.policies].map((e) => e.account),
     ...desired.resources.map((r) => r.account),
+    ...(desired.instanceProfiles ?? []).map((p) => p.account),
   ]);
 
   // accounts
@@ -190,6 +192,9 @@ export async function planApply(
   );
   planServiceLinkedRoles(cp, current.roles.filter(linked), desired.roles.filter(linked), scope, later, add);
   planIdentities(cp, 'user', current.users, desired.users, scope, steps, later, add);
+
+  if (desired.instanceProfiles !== undefined)
+    planInstanceProfiles(cp, current.instanceProfiles ?? [], desired.instanceProfiles, scope, steps, add);
 
   // resources
   const curResources = new Map(current.resources.map((r) => [r.arn, r]));
@@ -444,6 +449,81 @@ function planIdentities(
       );
     }
   }
+}
+
+/**
+ * Instance profiles: created (with their roles) once the roles exist; a role leaves its profile, and a
+ * profile the file drops is emptied and deleted, before any role is deleted (a role in a profile cannot be).
+ */
+function planInstanceProfiles(
+  cp: ControlPlane,
+  current: InstanceProfileState[],
+  desired: InstanceProfileState[],
+  scope: Set<string>,
+  steps: Step[],
+  add: Add,
+): void {
+  const ips = cp.iam.instanceProfiles;
+  const cur = new Map(current.map((p) => [key(p), p]));
+  const lower = (names: string[]) => names.map((n) => n.toLowerCase());
+  const empty = async (p: InstanceProfileState) => {
+    for (const role of p.roles) await ips.removeRoleFromInstanceProfile(p.account, p.name, role);
+  };
+  const early: Step[] = [];
+  for (const p of desired) {
+    const c = cur.get(key(p));
+    const name = `${p.account}:${p.path}${p.name}`;
+    if (!c || c.path !== p.path || c.name !== p.name) {
+      if (c) {
+        early.push({
+          run: async () => {
+            await empty(c);
+            await ips.deleteInstanceProfile(c.account, c.name);
+          },
+        });
+      }
+      add(steps, { action: 'create', kind: 'instance profile', name, details: [] }, async () => {
+        await ips.createInstanceProfile({ account: p.account, name: p.name, path: p.path, tags: p.tags });
+        for (const role of p.roles) await ips.addRoleToInstanceProfile(p.account, p.name, role);
+      });
+      continue;
+    }
+    const leave = c.roles.filter((r) => !lower(p.roles).includes(r.toLowerCase()));
+    const join = p.roles.filter((r) => !lower(c.roles).includes(r.toLowerCase()));
+    const details = [
+      ...leave.map((r) => `remove role ${r}`),
+      ...join.map((r) => `add role ${r}`),
+      ...(sameTags(c.tags, p.tags) ? [] : ['tags']),
+    ];
+    if (details.length === 0) continue;
+    for (const r of leave) early.push({ run: () => ips.removeRoleFromInstanceProfile(p.account, p.name, r) });
+    add(steps, { action: 'update', kind: 'instance profile', name, details }, async () => {
+      for (const r of join) await ips.addRoleToInstanceProfile(p.account, p.name, r);
+      if (!sameTags(c.tags, p.tags)) {
+        const drop = c.tags.filter((t) => !p.tags.some((w) => w.key === t.key)).map((t) => t.key);
+        if (drop.length) await ips.untagInstanceProfile(p.account, p.name, drop);
+        if (p.tags.length) await ips.tagInstanceProfile(p.account, p.name, p.tags);
+      }
+    });
+  }
+  const want = new Set(desired.map(key));
+  for (const c of current) {
+    if (!scope.has(c.account) || want.has(key(c))) continue;
+    early.push({
+      change: {
+        action: 'delete',
+        kind: 'instance profile',
+        name: `${c.account}:${c.path}${c.name}`,
+        details: [],
+      },
+      run: async () => {
+        await empty(c);
+        await ips.deleteInstanceProfile(c.account, c.name);
+      },
+    });
+  }
+  // Before everything else of the apply: roles it replaces or deletes must have left their profiles.
+  steps.unshift(...early);
 }
 
 /**

@@ -13,6 +13,7 @@
  * roles: [{ name: EMR_DefaultRole_V2, path: /service-role/, trustPolicy: {...}, managedPolicies: [arn], inlinePolicies: { name: {...} }, tags: { k: v } }]
  * groups: [{ name: admins, managedPolicies: [...] }]
  * users: [{ name: alice, groups: [admins], tags: {} }]
+ * instanceProfiles: [{ name: EMR_EC2_DefaultRole, path: /, roles: [EMR_EC2_DefaultRole], tags: {} }]
  * resources: [{ arn: "arn:aws:s3:::bucket", account: "111122223333", policy: {...}, tags: {} }]
  * ```
  */
@@ -35,6 +36,7 @@ import {
   type AccountState,
   type DeclaredState,
   type IdentityState,
+  type InstanceProfileState,
   type OrgState,
   type PolicyState,
   type ResourceState,
@@ -60,6 +62,7 @@ const TOP_KEYS = new Set([
   'roles',
   'groups',
   'users',
+  'instanceProfiles',
   'resources',
 ]);
 
@@ -340,6 +343,7 @@ export function parseStateFile(text: string, file: string, checkPolicy: PolicyCh
     groups: [],
     roles: [],
     users: [],
+    instanceProfiles: [],
     resources: [],
   };
   if (r.object([], [...TOP_KEYS])) {
@@ -491,6 +495,23 @@ export function parseStateFile(text: string, file: string, checkPolicy: PolicyCh
       state.users.push(user);
     });
 
+    r.list(['instanceProfiles']).forEach((_, i) => {
+      const p = ['instanceProfiles', i];
+      if (!r.object(p, ['account', 'name', 'path', 'roles', 'tags'])) return;
+      const name = r.str([...p, 'name'], true) ?? '';
+      if (name !== '') r.check([...p, 'name'], () => checkName('instanceProfileName', name));
+      const path = r.str([...p, 'path'], false) ?? '/';
+      r.check([...p, 'path'], () => checkPath(path));
+      const ip: InstanceProfileState = {
+        account: readAccountRef(r, p, defaultAccount),
+        name,
+        path,
+        roles: r.strings([...p, 'roles']),
+        tags: r.tags([...p, 'tags']),
+      };
+      state.instanceProfiles?.push(ip);
+    });
+
     r.list(['resources']).forEach((_, i) => {
       const p = ['resources', i];
       if (!r.object(p, ['arn', 'account', 'policy', 'tags', 'attributes'])) return;
@@ -585,6 +606,10 @@ function checkDuplicates(r: Reader, s: DeclaredState): void {
     s.groups.map((p) => `${p.account}/${p.name.toLowerCase()}`),
   );
   dup(
+    'instanceProfiles',
+    (s.instanceProfiles ?? []).map((p) => `${p.account}/${p.name.toLowerCase()}`),
+  );
+  dup(
     'resources',
     s.resources.map((p) => p.arn),
   );
@@ -608,6 +633,13 @@ function checkReferences(r: Reader, s: DeclaredState): void {
     u.groups.forEach((g, j) => {
       if (!groups.has(`${u.account}/${g.toLowerCase()}`))
         r.problem(['users', i, 'groups', j], `group \`${g}\` is not declared in groups`);
+    }),
+  );
+  const roles = new Set(s.roles.map((x) => `${x.account}/${x.name.toLowerCase()}`));
+  (s.instanceProfiles ?? []).forEach((p, i) =>
+    p.roles.forEach((name, j) => {
+      if (!roles.has(`${p.account}/${name.toLowerCase()}`))
+        r.problem(['instanceProfiles', i, 'roles', j], `role \`${name}\` is not declared in roles`);
     }),
   );
 }
@@ -718,6 +750,15 @@ export function stateToFile(s: DeclaredState): Record<string, unknown> {
     ...(u.groups.length ? { groups: u.groups } : {}),
     ...(u.tags.length ? { tags: tagMap(u.tags) } : {}),
   }));
+  if (s.instanceProfiles?.length) {
+    out.instanceProfiles = s.instanceProfiles.map((p) => ({
+      account: p.account,
+      name: p.name,
+      path: p.path,
+      ...(p.roles.length ? { roles: p.roles } : {}),
+      ...(p.tags.length ? { tags: tagMap(p.tags) } : {}),
+    }));
+  }
   out.resources = s.resources.map((r) => ({
     arn: r.arn,
     account: r.account,

@@ -67,6 +67,15 @@ export interface UserState extends IdentityState {
   tags: Tag[];
 }
 
+export interface InstanceProfileState {
+  account: string;
+  name: string;
+  path: string;
+  /** Names of the roles in it (AWS allows one). */
+  roles: string[];
+  tags: Tag[];
+}
+
 export interface ResourceState {
   arn: string;
   account: string;
@@ -82,6 +91,8 @@ export interface DeclaredState {
   groups: IdentityState[];
   roles: RoleState[];
   users: UserState[];
+  /** Absent: the state does not speak of instance profiles (an import), and apply leaves them as they are. */
+  instanceProfiles?: InstanceProfileState[];
   resources: ResourceState[];
 }
 
@@ -107,6 +118,7 @@ export async function readState(cp: ControlPlane): Promise<DeclaredState> {
         groups: [],
         roles: [],
         users: [],
+        instanceProfiles: [],
         resources: [],
       };
       for (const a of accounts) {
@@ -157,6 +169,17 @@ export async function readState(cp: ControlPlane): Promise<DeclaredState> {
             tags: u.tags,
             inlinePolicies: await cp.iam.listInlinePolicies(ref),
             managedPolicies: (await cp.iam.listAttachedPolicies(ref)).map((x) => x.arn),
+          });
+        }
+      }
+      for (const a of accounts) {
+        for (const p of await cp.iam.instanceProfiles.listInstanceProfiles(a.id)) {
+          state.instanceProfiles?.push({
+            account: a.id,
+            name: p.name,
+            path: p.path,
+            roles: p.roles.map((r) => r.name),
+            tags: p.tags,
           });
         }
       }
