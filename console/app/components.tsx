@@ -213,35 +213,3 @@ export function Select({
     </div>
   );
 }
-
-/** Line diff (longest common subsequence) of two texts. */
-export function lineDiff(a: string, b: string): { op: ' ' | '-' | '+'; line: string }[] {
-  const x = a.split('\n');
-  const y = b.split('\n');
-  const n = x.length;
-  const m = y.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      const row = lcs[i]!;
-      row[j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, row[j + 1]!);
-    }
-  }
-  const out: { op: ' ' | '-' | '+'; line: string }[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && x[i] === y[j]) {
-      out.push({ op: ' ', line: x[i]! });
-      i++;
-      j++;
-    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
-      out.push({ op: '-', line: x[i]! });
-      i++;
-    } else {
-      out.push({ op: '+', line: y[j]! });
-      j++;
-    }
-  }
-  return out;
-}

@@ -1,16 +1,17 @@
 /** Managed policies: the list (customer managed, AWS managed), one policy with its versions, and a diff of two. */
 import { useEffect, useState } from 'preact/hooks';
-import { call, callAll, decodeDocument, pretty, text, type Json } from './api.ts';
+import { DIFF_ELEMENTS, type StatementDiff } from '../../src/analyze/policy-diff.ts';
+import { call, callAll, decodeDocument, text, type Json } from './api.ts';
 import {
   ErrorBox,
   Field,
+  HeadTable,
   PageTitle,
   PolicyDocument,
   Select,
   Show,
   Table,
   Tags,
-  lineDiff,
 } from './components.tsx';
 import { asApiError, href, useLoad } from './hooks.ts';
 import type { ApiError } from './api.ts';
@@ -54,25 +55,53 @@ export function PolicyList() {
   );
 }
 
+const STATUS_TEXT = { added: 'added', removed: 'removed', changed: 'changed' } as const;
+
+/** One statement's changes: per element, the values removed and the values added. */
+function StatementChanges({ d }: { d: StatementDiff }) {
+  const name = d.sid !== undefined ? `Statement ${d.sid}` : `Statement at ${d.to ?? d.from ?? ''}`;
+  const rows = DIFF_ELEMENTS.flatMap((el) => [
+    ...(d.removed[el] ?? []).map((v) => ({ op: '-', el, v })),
+    ...(d.added[el] ?? []).map((v) => ({ op: '+', el, v })),
+  ]);
+  return (
+    <article class={`statement-diff ${d.status}`} data-sid={d.sid ?? ''} data-status={d.status}>
+      <h3>
+        {name} <span class={`badge ${d.status}`}>{STATUS_TEXT[d.status]}</span>{' '}
+        <small>{d.status === 'removed' ? d.from : d.to}</small>
+      </h3>
+      <HeadTable label={`Changes of ${name}`} class="diff" head={['Change', 'Element', 'Value']}>
+        {rows.map((r, i) => (
+          <tr key={i} class={r.op === '+' ? 'added' : 'removed'} data-element={r.el}>
+            <td>{r.op === '+' ? 'added' : 'removed'}</td>
+            <td>{r.el}</td>
+            <td>
+              <code>{r.v}</code>
+            </td>
+          </tr>
+        ))}
+      </HeadTable>
+    </article>
+  );
+}
+
+/** The semantic diff of two versions (what `rolecall policy diff` prints), not a diff of their text. */
 function VersionDiff({ arn, versions }: { arn: string; versions: string[] }) {
   const [from, setFrom] = useState(versions[versions.length - 1] ?? '');
   const [to, setTo] = useState(versions[0] ?? '');
-  const [diff, setDiff] = useState<{ op: string; line: string }[] | undefined>();
+  const [diff, setDiff] = useState<{ statements: StatementDiff[]; text: string } | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   useEffect(() => {
     let live = true;
     setDiff(undefined);
     setError(undefined);
     if (from === '' || to === '') return;
-    Promise.all(
-      [from, to].map((v) => call('iam', 'GetPolicyVersion', { PolicyArn: arn, VersionId: v })),
-    ).then(
-      ([a, b]) => {
-        if (!live) return;
-        const text = (r: Json | undefined) =>
-          pretty(decodeDocument((r?.PolicyVersion as Json | undefined)?.Document));
-        setDiff(lineDiff(text(a), text(b)));
-      },
+    call<{ statements: StatementDiff[]; text: string }>('console', 'DiffPolicyVersions', {
+      PolicyArn: arn,
+      FromVersionId: from,
+      ToVersionId: to,
+    }).then(
+      (d) => live && setDiff(d),
       (e: unknown) => live && setError(asApiError(e)),
     );
     return () => {
@@ -80,6 +109,8 @@ function VersionDiff({ arn, versions }: { arn: string; versions: string[] }) {
     };
   }, [arn, from, to]);
   const options = versions.map((v) => [v, v] as const);
+  const count = (side: 'added' | 'removed') =>
+    diff?.statements.reduce((n, d) => n + Object.values(d[side]).flat().length, 0) ?? 0;
   return (
     <section aria-labelledby="diff-h">
       <h2 id="diff-h">Compare versions</h2>
@@ -89,19 +120,22 @@ function VersionDiff({ arn, versions }: { arn: string; versions: string[] }) {
       </div>
       {error !== undefined && <ErrorBox error={error} />}
       {diff !== undefined && (
-        <pre class="diff" tabIndex={0} aria-label={`Changes from ${from} to ${to}`}>
-          {diff.map((d, i) => (
-            <span key={i} class={d.op === '+' ? 'added' : d.op === '-' ? 'removed' : 'same'}>
-              {`${d.op} ${d.line}\n`}
-            </span>
+        <div class="policy-diff" aria-label={`Changes from ${from} to ${to}`} role="region">
+          <p class="summary">
+            {diff.statements.length === 0
+              ? 'No change in permissions.'
+              : `${diff.statements.length} ${diff.statements.length === 1 ? 'statement' : 'statements'} changed: ${count('added')} added, ${count('removed')} removed`}
+          </p>
+          {diff.statements.map((d, i) => (
+            <StatementChanges key={i} d={d} />
           ))}
-        </pre>
-      )}
-      {diff !== undefined && (
-        <p class="summary">
-          {diff.filter((d) => d.op === '+').length} lines added, {diff.filter((d) => d.op === '-').length}{' '}
-          removed
-        </p>
+          <details>
+            <summary>As rolecall policy diff prints it</summary>
+            <pre tabIndex={0} aria-label={`policy diff ${from} ${to}`} class="diff">
+              {diff.text}
+            </pre>
+          </details>
+        </div>
       )}
     </section>
   );

@@ -93,14 +93,24 @@ describe('web console in Chromium', { skip }, () => {
     );
     const v1 = {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: '*' }],
+      Statement: [{ Sid: 'Read', Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: '*' }],
     };
     const created = await iam.send(
       new CreatePolicyCommand({ PolicyName: 'ReadLogs', PolicyDocument: JSON.stringify(v1) }),
     );
+    // v2 spells the kept action in lower case (IAM compares action names case-insensitively: no change),
+    // adds one action to `Read` and a new statement `Describe`.
     const v2 = {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'], Resource: '*' }],
+      Statement: [
+        { Sid: 'Describe', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
+        {
+          Sid: 'Read',
+          Effect: 'Allow',
+          Action: ['logs:getlogevents', 'logs:FilterLogEvents'],
+          Resource: '*',
+        },
+      ],
     };
     await iam.send(
       new CreatePolicyVersionCommand({
@@ -327,10 +337,38 @@ describe('web console in Chromium', { skip }, () => {
     await page.getByRole('table', { name: 'Policies' }).getByRole('link', { name: 'ReadLogs' }).click();
     await page.getByRole('heading', { level: 1, name: 'Policy ReadLogs' }).waitFor();
     await page.getByRole('table', { name: 'Versions' }).getByText('v2').waitFor();
-    const diff = page.getByLabel('Changes from v1 to v2');
-    await diff.locator('.added', { hasText: 'logs:FilterLogEvents' }).waitFor();
-    await page.getByText('lines added').waitFor();
+    // The semantic diff of `rolecall policy diff`: per statement, the values added and removed.
+    const diff = page.getByRole('region', { name: 'Changes from v1 to v2' });
+    await diff.getByText('2 statements changed: 4 added, 0 removed').waitFor();
+    const read = diff.locator('article.statement-diff[data-sid="Read"]');
+    assert.equal(await read.getAttribute('data-status'), 'changed');
+    const readRows = read.getByRole('table', { name: 'Changes of Statement Read' }).locator('tbody tr');
+    assert.equal(await readRows.count(), 1, 'only the new action: the re-cased one is the same action');
+    assert.equal(await readRows.first().getAttribute('class'), 'added');
+    assert.equal(await readRows.first().getAttribute('data-element'), 'Action');
+    assert.equal(await readRows.first().locator('code').textContent(), 'logs:FilterLogEvents');
+    const describe = diff.locator('article.statement-diff[data-sid="Describe"]');
+    assert.equal(await describe.getAttribute('data-status'), 'added');
+    await describe
+      .locator('tr.added[data-element="Action"]', { hasText: 'logs:DescribeLogGroups' })
+      .waitFor();
+    assert.equal(await diff.getByText('logs:GetLogEvents', { exact: true }).count(), 0);
     await screenshot(page, 'policy');
+    // Back the other way: the added values are removed.
+    await page.getByLabel('From version').selectOption('v2');
+    await page.getByLabel('To version').selectOption('v1');
+    const back = page.getByRole('region', { name: 'Changes from v2 to v1' });
+    await back.getByText('2 statements changed: 0 added, 4 removed').waitFor();
+    assert.equal(
+      await back.locator('article.statement-diff[data-sid="Describe"]').getAttribute('data-status'),
+      'removed',
+    );
+    // The same version on both sides: no change.
+    await page.getByLabel('To version').selectOption('v2');
+    await page
+      .getByRole('region', { name: 'Changes from v2 to v2' })
+      .getByText('No change in permissions.')
+      .waitFor();
     await go(page, 'Policies', 'Policies');
     await page.getByLabel('Scope').selectOption('AWS');
     await page.getByLabel('Filter policies by name').fill('ElasticMapReduceEditors');

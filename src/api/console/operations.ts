@@ -6,13 +6,14 @@
  * engine allows it. Results are JSON.
  * Actions: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  */
+import { diffPolicies, formatPolicyDiff } from '../../analyze/policy-diff.js';
 import { accessAnalyzerPack, emrPack, validatePolicyText, type Finding } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
 import type { AuthzRequest } from '../../eval/types.js';
 import { RESOURCE_TYPES, type ResourceInfo, type ResourceType } from '../../iam/index.js';
 import type { EmrKind } from '../../knowledge/emr/index.js';
 import { serviceActions } from '../../knowledge/service-data.js';
-import type { PolicyKind } from '../../policy/index.js';
+import { parsePolicy, type PolicyKind } from '../../policy/index.js';
 import type { ApiBackend, ApiControlPlane } from '../backend.js';
 import { decideFor, readDecisionRequest } from '../decision-api.js';
 import type { Dispatchable } from '../dispatch.js';
@@ -253,6 +254,28 @@ export function consoleOperations(
           },
           ctx.now,
         );
+      },
+    ),
+    // What changed between two versions of a managed policy, statement by statement: the semantic diff
+    // of `rolecall policy diff`. Reading a version is iam:GetPolicyVersion on the policy.
+    op(
+      'DiffPolicyVersions',
+      (ctx) => [{ action: 'iam:GetPolicyVersion', resource: ctx.params.required('PolicyArn') }],
+      async (ctx) => {
+        const arn = ctx.params.required('PolicyArn');
+        const ids = [ctx.params.required('FromVersionId'), ctx.params.required('ToVersionId')] as const;
+        const [from, to] = await Promise.all(ids.map((v) => cp.iam.getPolicyVersion(arn, v)));
+        const docs = [from, to].map((v, i) => {
+          const parsed = parsePolicy(v?.document ?? '');
+          if (parsed.document === undefined)
+            throw new RolecallError(
+              'MalformedPolicyDocument',
+              `version \`${ids[i] ?? ''}\` does not parse: ${parsed.issues[0]?.message ?? ''}`,
+            );
+          return parsed.document;
+        });
+        const statements = diffPolicies(docs[0]!, docs[1]!);
+        return { arn, from: ids[0], to: ids[1], statements, text: formatPolicyDiff(statements) };
       },
     ),
     // AWS's public list of a service's actions (the service authorization data), nothing from the store:

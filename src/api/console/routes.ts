@@ -99,6 +99,8 @@ function page(assets: Map<string, Asset>): string {
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     '<title>rolecall console</title>' +
+    // No icon: the browser would otherwise ask for /favicon.ico, which is not the console's.
+    '<link rel="icon" href="data:,">' +
     `<link rel="stylesheet" href="${CONSOLE_PATH}/assets/console.css?v=${v('console.css')}">` +
     `<script type="module" src="${CONSOLE_PATH}/assets/console.js?v=${v('console.js')}"></script>` +
     '</head><body><div id="app"><noscript>The rolecall console needs JavaScript.</noscript></div></body></html>\n'
