@@ -127,6 +127,7 @@ export function Readiness({ query }: { query: URLSearchParams }) {
   const [role, setRole] = useState(query.get('role') ?? '');
   const [kind, setKind] = useState(query.get('kind') ?? (query.get('scope') === 'setup' ? '' : 'notebooks'));
   const [environment, setEnvironment] = useState('');
+  const [locations, setLocations] = useState('');
   const [roles, setRoles] = useState<string[]>([]);
   const [report, setReport] = useState<Report | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
@@ -156,8 +157,8 @@ export function Readiness({ query }: { query: URLSearchParams }) {
           'console',
           'EmrReadiness',
           scope === 'role'
-            ? { RoleName: role.trim(), Kind: kind, Environment: environment }
-            : { ...(kind !== '' ? { Kind: kind } : {}) },
+            ? { RoleName: role.trim(), Kind: kind, Environment: environment, Locations: locations }
+            : { ...(kind !== '' ? { Kind: kind } : {}), Locations: locations },
         ),
       );
     } catch (err) {
@@ -217,6 +218,19 @@ export function Readiness({ query }: { query: URLSearchParams }) {
             onChange={setKind}
           />
         )}
+        <div class="field">
+          <label for="readiness-locations">
+            S3 locations of job runs and notebooks (optional; one a line: s3://bucket/prefix, ROLE=s3://… for
+            one role, read s3://… for read only)
+          </label>
+          <textarea
+            id="readiness-locations"
+            rows={3}
+            spellcheck={false}
+            value={locations}
+            onInput={(e) => setLocations(e.currentTarget.value)}
+          />
+        </div>
         <button type="submit" disabled={busy}>
           Check readiness
         </button>

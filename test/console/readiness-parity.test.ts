@@ -5,6 +5,7 @@
  * "ready" where the CLI reads DENIED.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildConsole } from '../../console/build.js';
@@ -17,6 +18,18 @@ import { createEmrRole, organizationWithScps } from './fixtures.js';
 const ACCOUNT = '123456789012';
 const MANAGEMENT = '999999999999';
 const REGION = 'us-east-1';
+const TAG = `{ ${EMR_TAG_KEY}: '${EMR_TAG_VALUE}' }`;
+/** What the Studio of StudioRole touches, as an environment file. */
+const ENVIRONMENT = [
+  `account: '${ACCOUNT}'`,
+  `region: ${REGION}`,
+  `vpc: { id: vpc-1, tags: ${TAG} }`,
+  `subnets: [{ id: subnet-1, tags: ${TAG} }]`,
+  `securityGroups: [{ id: sg-1, tags: ${TAG} }]`,
+  's3: { bucket: studio-backups, prefix: ws }',
+].join('\n');
+/** Where the notebooks live (no setup names it: given as `--location`). */
+const NOTEBOOKS = 's3://studio-backups/notebooks';
 
 interface Call {
   action: string;
@@ -89,14 +102,26 @@ describe('console EMR readiness agrees with emr check', () => {
   }
 
   async function cliReport(args: string[]): Promise<{ status: number; report: Report }> {
-    const r = await runMain(['emr', 'check', ...args, '--store', store, '--json']);
+    const r = await runMain(['emr', 'check', ...args, '--store', store, '--account', ACCOUNT, '--json']);
     assert.ok(r.status === 0 || r.status === 2, r.err);
     return { status: r.status, report: JSON.parse(r.out) as Report };
   }
 
-  test('one role: ready in both, then denied in both once a permissions boundary caps it', async () => {
-    const open = await consoleReport({ RoleName: 'StudioRole', Kind: 'studio' });
-    const cliOpen = await cliReport(['studio', '--role', 'StudioRole']);
+  test('one role: undecidable without its network, ready with it, denied once a permissions boundary caps it', async () => {
+    // Without the network and S3 location the Studio uses, nothing can be ready.
+    const bare = await consoleReport({ RoleName: 'StudioRole', Kind: 'studio' });
+    const cliBare = await cliReport(['studio', '--role', 'StudioRole']);
+    assert.deepEqual(decisions(bare), decisions(cliBare.report));
+    assert.equal(cliBare.status, 2);
+    assert.equal(bare.ready, false);
+    assert.ok(bare.targets[0]!.results.some((c) => c.decision === 'Unknown'));
+
+    const envFile = path.join(server.dir, 'studio-env.yaml');
+    fs.writeFileSync(envFile, ENVIRONMENT);
+    const roleArgs = ['studio', '--role', 'StudioRole', '--env', envFile];
+    const roleParams = { RoleName: 'StudioRole', Kind: 'studio', Environment: ENVIRONMENT };
+    const open = await consoleReport(roleParams);
+    const cliOpen = await cliReport(roleArgs);
     assert.deepEqual(decisions(open), decisions(cliOpen.report));
     assert.equal(cliOpen.status, 0);
     assert.equal(open.ready, true, JSON.stringify(decisions(open)));
@@ -111,8 +136,8 @@ describe('console EMR readiness agrees with emr check', () => {
       }),
     });
     await cp.iam.setPermissionsBoundary({ kind: 'role', account: ACCOUNT, name: 'StudioRole' }, onlyS3.arn);
-    const capped = await consoleReport({ RoleName: 'StudioRole', Kind: 'studio' });
-    const cliCapped = await cliReport(['studio', '--role', 'StudioRole']);
+    const capped = await consoleReport(roleParams);
+    const cliCapped = await cliReport(roleArgs);
     assert.deepEqual(decisions(capped), decisions(cliCapped.report));
     assert.equal(cliCapped.status, 2);
     assert.equal(capped.ready, false);
@@ -131,8 +156,8 @@ describe('console EMR readiness agrees with emr check', () => {
       name: 'EMR_Notebooks_DefaultRole',
       bucket: 'studio-backups/notebooks',
     });
-    const whole = await consoleReport({});
-    const cliWhole = await cliReport([]);
+    const whole = await consoleReport({ Locations: NOTEBOOKS });
+    const cliWhole = await cliReport(['--location', NOTEBOOKS]);
     assert.deepEqual(decisions(whole), decisions(cliWhole.report));
     assert.deepEqual(
       whole.targets.map((t) => t.name),
@@ -154,8 +179,8 @@ describe('console EMR readiness agrees with emr check', () => {
         },
       ],
     });
-    const blocked = await consoleReport({});
-    const cliBlocked = await cliReport([]);
+    const blocked = await consoleReport({ Locations: NOTEBOOKS });
+    const cliBlocked = await cliReport(['--location', NOTEBOOKS]);
     assert.deepEqual(decisions(blocked), decisions(cliBlocked.report));
     assert.equal(cliBlocked.status, 2);
     assert.equal(blocked.ready, false);
@@ -166,8 +191,8 @@ describe('console EMR readiness agrees with emr check', () => {
       assert.match(eni?.blocker?.policy ?? '', /NoNetworkInterfaces/);
     }
     // Only the Notebooks role, as `emr check notebooks --store`.
-    const only = await consoleReport({ Kind: 'notebooks' });
-    const cliOnly = await cliReport(['notebooks']);
+    const only = await consoleReport({ Kind: 'notebooks', Locations: `read ${NOTEBOOKS}` });
+    const cliOnly = await cliReport(['notebooks', '--read-location', NOTEBOOKS]);
     assert.deepEqual(decisions(only), decisions(cliOnly.report));
     assert.deepEqual(
       only.targets.map((t) => t.name),

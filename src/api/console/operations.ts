@@ -243,6 +243,7 @@ export function consoleOperations(
         const name = ctx.params.string('RoleName');
         const kind = ctx.params.string('Kind');
         const environment = ctx.params.string('Environment');
+        const locations = ctx.params.string('Locations');
         return emrReadiness(
           cp,
           {
@@ -251,6 +252,7 @@ export function consoleOperations(
             ...(name !== undefined && name !== '' ? { role: name } : {}),
             ...(kind !== undefined && kind !== '' ? { kind: emrKind(kind) } : {}),
             ...(environment !== undefined ? { environment } : {}),
+            ...(locations !== undefined ? { locations } : {}),
           },
           ctx.now,
         );

@@ -1,31 +1,41 @@
 /**
- * The console's EMR readiness report, on the path `rolecall emr check --store` takes: a memory copy of
- * the store (the console never changes it), an environment file imported over the copy when one is given,
- * the store backend that decides every call through the one resolver (the role's policies and boundary,
- * the organization's SCP and RCP levels, the resources' policies and tags), and each denial's proven fix
- * as `emr check` prints it. Either one role checked as one EMR kind (`emr check KIND --role NAME`), or
- * every Studio, Serverless application and Notebooks role the store holds (`emr check --store`).
+ * The console's EMR readiness report: `checkSetup`, the one entry `rolecall emr check` runs, over the
+ * server's store (only read; an environment goes into a memory copy), so every call is decided by the
+ * one resolver (the role's policies and boundary, the organization's SCP and RCP levels, the resources'
+ * policies and tags) and each denial's proven fix reads as `emr check` prints it. Either one role checked
+ * as one EMR kind (`emr check KIND --role NAME --store`), or every Studio, Serverless application and
+ * Notebooks role of the caller's account (`emr check --store --account`).
  */
-import { checkReadiness, type CallResult, type EmrTarget } from '../../analyze/emr-readiness.js';
+import type { CallResult } from '../../analyze/emr-readiness.js';
 import { RolecallError } from '../../errors.js';
-import { openControlPlane, planApply, readState, type ControlPlane } from '../../iam/index.js';
-import { emrResourcesOf, planImport, type ImportedSetup } from '../../iam/import/index.js';
-import { importEnvironment, parseEnvironmentFile } from '../../iam/import/environment-file.js';
-import { describeFix, discoverTargets, environmentTarget, storeBackend } from '../../iam/import/readiness.js';
-import type { EmrEnvironment, EmrKind } from '../../knowledge/emr/index.js';
+import { parseEnvironmentFile } from '../../iam/import/environment-file.js';
+import {
+  blockerText,
+  checkSetup,
+  parseLocation,
+  type CheckedCall,
+  type GivenLocation,
+  type ReadinessStore,
+} from '../../iam/import/readiness.js';
+import type { EmrKind } from '../../knowledge/emr/index.js';
 
 export const EMR_KINDS: readonly EmrKind[] = ['studio', 'notebooks', 'serverless'];
 
 export interface ReadinessQuery {
-  /** The caller's account: a role is looked up there, as `--account` does for the CLI. */
+  /** The caller's account: the role is looked up there, and only its EMR resources are checked. */
   account: string;
   region: string;
-  /** One role (with `kind`); without it, every EMR resource of the store. */
+  /** One role (with `kind`); without it, every EMR resource of the account. */
   role?: string;
   /** Required with `role`; filters the whole-setup report otherwise. */
   kind?: EmrKind;
-  /** An environment file's text (YAML or JSON) for the role's network, S3 locations, keys and secrets. */
+  /** An environment file's text (YAML or JSON, as for `--env`): the role's network, locations, keys, secrets. */
   environment?: string;
+  /**
+   * S3 locations of job runs and notebooks, one a line, as `--location` takes them (`s3://bucket/prefix`
+   * or `ROLE=s3://…`), `read ` before one for `--read-location`.
+   */
+  locations?: string;
 }
 
 export interface ReadinessCall {
@@ -42,7 +52,7 @@ export interface ReadinessCall {
   fixes?: NonNullable<CallResult['fixes']>;
   proven?: boolean;
   blocker?: NonNullable<CallResult['blocker']>;
-  /** Why an SCP, RCP or explicit deny blocks the call, and whose fix it is. */
+  /** What blocks the call from outside the role's policies, and whose fix it is. */
   blockedBy?: string;
   source: string;
 }
@@ -52,15 +62,9 @@ export interface ReadinessReport {
   targets: { name: string; kind: EmrKind; role: string; ready: boolean; results: ReadinessCall[] }[];
 }
 
-/** The same words as `emr check`'s text output. */
-function blockerText(b: NonNullable<CallResult['blocker']>): string {
-  if (b.type === 'scp' || b.type === 'rcp')
-    return `blocked by the ${b.type.toUpperCase()} ${b.policy} at organization level ${b.level ?? 0}${b.statement ? ` (${b.statement})` : ''}: a fix outside this account, for the organization's administrators`;
-  return `denied by ${b.statement ?? b.policy}: remove or narrow that statement`;
-}
-
-function callJson(r: CallResult, setup: ImportedSetup | undefined): ReadinessCall {
+function callJson(r: CheckedCall): ReadinessCall {
   const c = r.failedCondition;
+  const blockedBy = blockerText(r);
   return {
     operation: r.call.spec.operation,
     principal: r.call.principal,
@@ -79,23 +83,30 @@ function callJson(r: CallResult, setup: ImportedSetup | undefined): ReadinessCal
           },
         }
       : {}),
-    ...(r.fixes !== undefined && r.decision !== 'Allow'
-      ? { fixes: r.fixes, fix: r.fixes.flatMap((f) => describeFix(f, setup)) }
-      : {}),
+    ...(r.fixes !== undefined && r.decision !== 'Allow' ? { fixes: r.fixes, fix: r.fix } : {}),
     ...(r.proven !== undefined ? { proven: r.proven } : {}),
-    ...(r.blocker !== undefined ? { blocker: r.blocker, blockedBy: blockerText(r.blocker) } : {}),
+    ...(r.blocker !== undefined ? { blocker: r.blocker } : {}),
+    ...(blockedBy !== undefined ? { blockedBy } : {}),
     source: r.call.spec.source,
   };
 }
 
-/** The environment text as `emr check --env` reads a file: every problem with its line:column. */
-function readEnvironment(text: string): { env: EmrEnvironment; setup: (k: EmrKind) => ImportedSetup } {
-  const { env, root } = parseEnvironmentFile(text, 'environment');
-  return { env, setup: (k) => importEnvironment(env, root, k) };
+function readLocations(text: string): GivenLocation[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l, i) => {
+      const read = /^read\s+/i.exec(l);
+      const where = `line ${i + 1}`;
+      return read
+        ? parseLocation(l.slice(read[0].length), 'read', where)
+        : parseLocation(l, 'read-write', where);
+    });
 }
 
 export async function emrReadiness(
-  cp: ControlPlane,
+  cp: ReadinessStore,
   q: ReadinessQuery,
   now: number,
 ): Promise<ReadinessReport> {
@@ -105,68 +116,28 @@ export async function emrReadiness(
       'give the EMR kind of the role (studio, notebooks or serverless)',
     );
   const env =
-    q.environment !== undefined && q.environment.trim() !== '' ? readEnvironment(q.environment) : undefined;
+    q.environment !== undefined && q.environment.trim() !== ''
+      ? parseEnvironmentFile(q.environment, 'environment')
+      : undefined;
   if (env !== undefined && q.role === undefined)
-    throw new RolecallError('ValidationError', 'an environment goes with a role');
-  const copy = await openControlPlane('memory', { now: () => now });
-  try {
-    await (await planApply(copy, await readState(cp))).apply();
-    let envSetup: ImportedSetup | undefined;
-    if (env !== undefined && q.kind !== undefined && q.role !== undefined) {
-      env.env.roleName = q.role;
-      envSetup = env.setup(q.kind);
-      await (await planImport(copy, envSetup)).apply();
-    }
-    const backend = await storeBackend(copy, now);
-    try {
-      const targets: EmrTarget[] = [];
-      if (q.role !== undefined && q.kind !== undefined) {
-        const e: EmrEnvironment = env?.env ?? { account: q.account, region: q.region, roleName: q.role };
-        targets.push(environmentTarget(e, q.kind, backend.setup));
-      } else {
-        const found = emrResourcesOf(backend.setup.resources, {
-          file: 'store',
-          line: 1,
-          column: 1,
-          path: '$',
-        });
-        for (const a of new Set(backend.setup.resources.map((r) => r.account)))
-          targets.push(
-            ...discoverTargets(
-              {
-                account: a,
-                region: q.region,
-                studios: found.studios.filter((x) => x.arn.includes(`:${a}:`)),
-                applications: found.applications.filter((x) => x.arn.includes(`:${a}:`)),
-              },
-              backend.setup,
-            ).filter((t) => q.kind === undefined || t.kind === q.kind),
-          );
-        if (targets.length === 0)
-          throw new RolecallError(
-            'InvalidInput',
-            `the store has no EMR ${q.kind ?? ''} resource to check: no Studio, Serverless application or Notebooks role`.replace(
-              '  ',
-              ' ',
-            ),
-          );
-      }
-      const out: ReadinessReport['targets'] = [];
-      for (const t of targets) {
-        const results = await checkReadiness(t, backend);
-        out.push({
-          name: t.name,
-          kind: t.kind,
-          role: t.role,
-          ready: results.every((r) => r.decision === 'Allow'),
-          results: results.map((r) => callJson(r, envSetup)),
-        });
-      }
-      return { ready: out.every((t) => t.ready), targets: out };
-    } finally {
-      await backend.dispose();
-    }
-  } finally {
-    await copy.close();
-  }
+    throw new RolecallError('ValidationError', 'an environment describes what a role touches: give the role');
+  const report = await checkSetup(cp, {
+    account: q.account,
+    region: q.region,
+    ...(q.kind !== undefined ? { kind: q.kind } : {}),
+    ...(q.role !== undefined ? { role: q.role } : {}),
+    ...(env !== undefined ? { environment: env.env, environmentRoot: env.root } : {}),
+    locations: readLocations(q.locations ?? ''),
+    now,
+  });
+  return {
+    ready: report.ready,
+    targets: report.targets.map((t) => ({
+      name: t.target.name,
+      kind: t.target.kind,
+      role: t.target.role,
+      ready: t.ready,
+      results: t.results.map(callJson),
+    })),
+  };
 }

@@ -7,7 +7,6 @@
  */
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { CallResult, EmrLocation } from '../../analyze/emr-readiness.js';
 import { toSarif, type Finding } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
 import { openControlPlane, planApply, readState } from '../../iam/index.js';
@@ -21,7 +20,7 @@ import {
   type SourceNode,
 } from '../../iam/import/index.js';
 import { importEnvironment, parseEnvironmentFile } from '../../iam/import/environment-file.js';
-import { checkSetup, type GivenLocation } from '../../iam/import/readiness.js';
+import { blockerText, checkSetup, parseLocation } from '../../iam/import/readiness.js';
 import { EMR_SERVICES, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { packageVersion } from '../package-version.js';
@@ -64,28 +63,6 @@ function parseJsonOrYaml(file: string): unknown {
       { file },
     );
   }
-}
-
-/** `[ROLE=]s3://bucket[/prefix]` of --location / --read-location (ROLE: only that role's targets). */
-function parseLocation(v: string, access: EmrLocation['access'], option: string): GivenLocation {
-  const m = /^(?:([\w+=,.@/-]+)=)?s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(v);
-  if (!m)
-    throw new RolecallError(
-      'UsageError',
-      `${option} \`${v}\` must be an S3 location: s3://bucket, s3://bucket/prefix, or ROLE=s3://bucket/prefix for one role`,
-    );
-  const prefix = (m[3] ?? '').replace(/\/+$/, '');
-  return { ...(m[1] ? { role: m[1] } : {}), bucket: m[2] as string, ...(prefix ? { prefix } : {}), access };
-}
-
-function blockerText(r: CallResult): string | undefined {
-  const b = r.blocker;
-  if (!b) return undefined;
-  if (b.type === 'boundary')
-    return `blocked by the permissions boundary ${b.policy}${b.statement ? ` (${b.statement})` : ''}: change the boundary (an AWS managed one cannot be edited: set another) or remove it`;
-  if (b.type === 'scp' || b.type === 'rcp')
-    return `blocked by the ${b.type.toUpperCase()} ${b.policy} at organization level ${b.level ?? 0}${b.statement ? ` (${b.statement})` : ''}: a fix outside this account, for the organization's administrators`;
-  return `denied by ${b.statement ?? b.policy}: remove or narrow that statement`;
 }
 
 function xml(s: string): string {

@@ -598,6 +598,29 @@ function declaredAs(setup: ImportedSetup | undefined, arn: string): string {
   return name && name !== arn ? `${name} (${arn})` : arn;
 }
 
+/** An S3 location given on the command line (or the console): s3://bucket[/prefix], or ROLE=s3://… for one role. */
+export function parseLocation(v: string, access: EmrLocation['access'], option: string): GivenLocation {
+  const m = /^(?:([\w+=,.@/-]+)=)?s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(v);
+  if (!m)
+    throw new RolecallError(
+      'UsageError',
+      `${option} \`${v}\` must be an S3 location: s3://bucket, s3://bucket/prefix, or ROLE=s3://bucket/prefix for one role`,
+    );
+  const prefix = (m[3] ?? '').replace(/\/+$/, '');
+  return { ...(m[1] ? { role: m[1] } : {}), bucket: m[2] as string, ...(prefix ? { prefix } : {}), access };
+}
+
+/** What blocks a call from outside the role's own policies, and whose fix it is. */
+export function blockerText(r: CallResult): string | undefined {
+  const b = r.blocker;
+  if (!b) return undefined;
+  if (b.type === 'boundary')
+    return `blocked by the permissions boundary ${b.policy}${b.statement ? ` (${b.statement})` : ''}: change the boundary (an AWS managed one cannot be edited: set another) or remove it`;
+  if (b.type === 'scp' || b.type === 'rcp')
+    return `blocked by the ${b.type.toUpperCase()} ${b.policy} at organization level ${b.level ?? 0}${b.statement ? ` (${b.statement})` : ''}: a fix outside this account, for the organization's administrators`;
+  return `denied by ${b.statement ?? b.policy}: remove or narrow that statement`;
+}
+
 /** A fix in the user's own terms: a CloudFormation Tags entry, a Terraform tags entry, or an AWS CLI command. */
 export function describeFix(f: EmrFix, setup: ImportedSetup | undefined): string[] {
   const policyName = (p: PolicyRef) => policyLabel(p, setup);
