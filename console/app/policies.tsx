@@ -1,6 +1,5 @@
 /** Managed policies: the list (customer managed, AWS managed), one policy with its versions, and a diff of two. */
 import { useEffect, useState } from 'preact/hooks';
-import { DIFF_ELEMENTS, type StatementDiff } from '../../src/analyze/policy-diff.ts';
 import { call, callAll, decodeDocument, text, type Json } from './api.ts';
 import {
   ErrorBox,
@@ -55,28 +54,31 @@ export function PolicyList() {
   );
 }
 
-const STATUS_TEXT = { added: 'added', removed: 'removed', changed: 'changed' } as const;
+/** A statement's changes, as the server's DiffPolicyVersions returns them (`rolecall policy diff`). */
+interface StatementDiff {
+  status: 'added' | 'removed' | 'changed';
+  sid?: string;
+  from?: string;
+  to?: string;
+  changes: { change: 'added' | 'removed'; element: string; value: string }[];
+}
 
 /** One statement's changes: per element, the values removed and the values added. */
 function StatementChanges({ d }: { d: StatementDiff }) {
   const name = d.sid !== undefined ? `Statement ${d.sid}` : `Statement at ${d.to ?? d.from ?? ''}`;
-  const rows = DIFF_ELEMENTS.flatMap((el) => [
-    ...(d.removed[el] ?? []).map((v) => ({ op: '-', el, v })),
-    ...(d.added[el] ?? []).map((v) => ({ op: '+', el, v })),
-  ]);
   return (
     <article class={`statement-diff ${d.status}`} data-sid={d.sid ?? ''} data-status={d.status}>
       <h3>
-        {name} <span class={`badge ${d.status}`}>{STATUS_TEXT[d.status]}</span>{' '}
+        {name} <span class={`badge ${d.status}`}>{d.status}</span>{' '}
         <small>{d.status === 'removed' ? d.from : d.to}</small>
       </h3>
       <HeadTable label={`Changes of ${name}`} class="diff" head={['Change', 'Element', 'Value']}>
-        {rows.map((r, i) => (
-          <tr key={i} class={r.op === '+' ? 'added' : 'removed'} data-element={r.el}>
-            <td>{r.op === '+' ? 'added' : 'removed'}</td>
-            <td>{r.el}</td>
+        {d.changes.map((c, i) => (
+          <tr key={i} class={c.change} data-element={c.element}>
+            <td>{c.change}</td>
+            <td>{c.element}</td>
             <td>
-              <code>{r.v}</code>
+              <code>{c.value}</code>
             </td>
           </tr>
         ))}
@@ -110,7 +112,7 @@ function VersionDiff({ arn, versions }: { arn: string; versions: string[] }) {
   }, [arn, from, to]);
   const options = versions.map((v) => [v, v] as const);
   const count = (side: 'added' | 'removed') =>
-    diff?.statements.reduce((n, d) => n + Object.values(d[side]).flat().length, 0) ?? 0;
+    diff?.statements.reduce((n, d) => n + d.changes.filter((c) => c.change === side).length, 0) ?? 0;
   return (
     <section aria-labelledby="diff-h">
       <h2 id="diff-h">Compare versions</h2>

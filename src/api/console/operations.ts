@@ -6,7 +6,7 @@
  * engine allows it. Results are JSON.
  * Actions: https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  */
-import { diffPolicies, formatPolicyDiff } from '../../analyze/policy-diff.js';
+import { DIFF_ELEMENTS, diffPolicies, formatPolicyDiff } from '../../analyze/policy-diff.js';
 import { accessAnalyzerPack, emrPack, validatePolicyText, type Finding } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
 import type { AuthzRequest } from '../../eval/types.js';
@@ -277,7 +277,23 @@ export function consoleOperations(
           return parsed.document;
         });
         const statements = diffPolicies(docs[0]!, docs[1]!);
-        return { arn, from: ids[0], to: ids[1], statements, text: formatPolicyDiff(statements) };
+        return {
+          arn,
+          from: ids[0],
+          to: ids[1],
+          // Each statement's changes in the order `policy diff` prints them: per element, removed then added.
+          statements: statements.map((d) => ({
+            status: d.status,
+            ...(d.sid !== undefined ? { sid: d.sid } : {}),
+            ...(d.from !== undefined ? { from: d.from } : {}),
+            ...(d.to !== undefined ? { to: d.to } : {}),
+            changes: DIFF_ELEMENTS.flatMap((element) => [
+              ...(d.removed[element] ?? []).map((value) => ({ change: 'removed', element, value })),
+              ...(d.added[element] ?? []).map((value) => ({ change: 'added', element, value })),
+            ]),
+          })),
+          text: formatPolicyDiff(statements),
+        };
       },
     ),
     // AWS's public list of a service's actions (the service authorization data), nothing from the store:
