@@ -48,7 +48,7 @@ export interface EmrTarget {
    * Inputs the setup does not give (the S3 locations of job runs or notebooks, the Studio's network): every
    * call that needs one is reported as undecidable with this reason, never left out of the check.
    */
-  missing?: { locations?: string; network?: string };
+  missing?: { locations?: string; network?: string; role?: string };
 }
 
 export interface EmrCall {
@@ -760,6 +760,7 @@ export async function checkReadiness(
   for (const call of emrCalls(t)) {
     const depends = [t.role, call.subject, typeof call.principal === 'string' ? call.principal : undefined];
     const why =
+      t.missing?.role ??
       call.undecidable ??
       depends.map((d) => (d ? o.unknown?.get(d) : undefined)).find((x) => x !== undefined);
     if (why) {
@@ -797,14 +798,39 @@ export async function checkReadiness(
       ...(fixes.length ? { fixes } : {}),
       ...(blocker ? { blocker } : {}),
     };
-    if (fixes.length > 0) {
-      const key = JSON.stringify(fixes);
+    const prove = async (candidate: EmrFix[]) => {
+      const key = JSON.stringify(candidate);
       let fork = forks.get(key);
       if (!fork) {
-        fork = backend.fork(applyFixes(backend.setup, fixes));
+        fork = backend.fork(applyFixes(backend.setup, candidate));
         forks.set(key, fork);
       }
-      r.proven = (await (await fork).decide(request)).decision === 'Allow';
+      return (await (await fork).decide(request)).decision === 'Allow';
+    };
+    if (fixes.length > 0) {
+      r.proven = await prove(fixes);
+      // A permission the role's policies lack is often one its customer managed boundary lacks too: the
+      // smallest fix then adds it to both, proven together.
+      const boundary = backend.setup.roles.find(
+        (x) => arnOfRole(x.account, x.path, x.name) === t.role,
+      )?.permissionsBoundary;
+      const only = fixes[0];
+      if (
+        !r.proven &&
+        fixes.length === 1 &&
+        only?.kind === 'add-permission' &&
+        boundary &&
+        backend.setup.policies.some((p) => `arn:aws:iam::${p.account}:policy${p.path}${p.name}` === boundary)
+      ) {
+        const both: EmrFix[] = [
+          only,
+          { kind: 'boundary-statement', boundary, action: only.action, resource: only.resource },
+        ];
+        if (await prove(both)) {
+          r.fixes = both;
+          r.proven = true;
+        }
+      }
     }
     out.push(r);
   }

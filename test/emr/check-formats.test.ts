@@ -246,6 +246,19 @@ test('CloudFormation: unnamed resources are named from the stack name and logica
   ]);
   assert.equal(denied[0]?.proven, true);
   assert.equal(denied[0]?.place?.line, lineOf(broken, '  JobBoundary:'));
+  // Both the role's policy and its boundary lack it: the fix adds it to both, proven together.
+  const neither = broken.replace('                  - glue:CreateTable\n', '');
+  assert.notEqual(neither, broken);
+  fs.writeFileSync(file, neither);
+  const both = bad(JSON.parse(runCli(args.map((a) => (a === template ? file : a))).stdout) as Out);
+  assert.deepEqual(
+    both.map((d) => [d.action, d.proven]),
+    [['glue:CreateTable', true]],
+  );
+  assert.deepEqual(both[0]?.fix, [
+    `allow \`glue:CreateTable\` on \`arn:aws:glue:us-east-1:111122223333:catalog\` in a policy of JobRuntimeRole (arn:aws:iam::111122223333:role/${role})`,
+    `add to the permissions boundary JobBoundary (${boundary}): allow \`glue:CreateTable\` on \`arn:aws:glue:us-east-1:111122223333:catalog\``,
+  ]);
   // Without --stack-name the stack is `stack`; the names are stable from one run to the next.
   const plain = runCli(['emr', 'check', '--template', template, ...account, '--json']);
   assert.match(plain.stdout, new RegExp(`role/${physicalName('stack', 'JobRuntimeRole', 64)}"`));
@@ -337,6 +350,26 @@ test('Terraform modules: child_modules, module-prefixed addresses and references
   const entry = brokenText.indexOf(`"address": ${JSON.stringify(untagged)},\n      "module_address"`);
   assert.ok(entry > 0);
   assert.equal(denied[0]?.place?.line, brokenText.slice(0, entry).split('\n').length - 1);
+
+  // A Studio whose service role the plan cannot say: reported, every call undecidable, never left out.
+  const roleless = JSON.parse(text) as {
+    configuration: {
+      root_module: { resources: { address: string; expressions: Record<string, unknown> }[] };
+    };
+  };
+  const studioConfig = roleless.configuration.root_module.resources.find(
+    (r) => r.address === 'aws_emr_studio.main',
+  );
+  assert.ok(studioConfig);
+  delete studioConfig.expressions.service_role;
+  const unknownRole = check(write('studio-modules-roleless.plan.json', JSON.stringify(roleless, null, 2)));
+  assert.equal(unknownRole.status, 2, unknownRole.stdout + unknownRole.stderr);
+  const undecided = (JSON.parse(unknownRole.stdout) as Out).targets[0]?.results ?? [];
+  assert.ok(undecided.length > 0);
+  for (const r of undecided) {
+    assert.equal(r.decision, 'Unknown');
+    assert.match(r.reason, /^cannot decide: the service role of Studio analytics is not known/);
+  }
 
   // The same plan read from planned_values alone (child_modules, recursively).
   const noChanges = JSON.parse(text) as Record<string, unknown>;

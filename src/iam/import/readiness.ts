@@ -192,7 +192,11 @@ export function discoverTargets(
     .filter((r) => r.arn.includes(':secretsmanager:') && r.account === setup.account)
     .map((r) => r.arn);
   for (const s of setup.studios) {
-    if (!s.serviceRole) continue;
+    // A Studio whose role the setup does not name (known only after apply) is checked all the same: every
+    // call is undecidable, so the Studio is never left out of the report.
+    const missingRole = s.serviceRole
+      ? undefined
+      : `the service role of Studio ${s.name} is not known (not in the setup, or known only after apply)`;
     const loc = s.s3Location ? splitS3(s.s3Location) : undefined;
     const key = loc ? keyOf(state, loc.bucket) : undefined;
     const t = {
@@ -200,7 +204,7 @@ export function discoverTargets(
       name: `Studio ${s.name}`,
       account: setup.account,
       region: setup.region,
-      role: s.serviceRole,
+      role: s.serviceRole ?? `arn:aws:iam::${setup.account}:role/(not known)`,
       sourceArn: s.arn,
       ...(s.vpc ? { vpc: s.vpc } : {}),
       subnets: s.subnets,
@@ -213,8 +217,8 @@ export function discoverTargets(
       submitters: [],
       glue: false,
     };
-    const missing = missingOf('studio', t);
-    out.push({ ...t, ...(missing ? { missing } : {}) });
+    const missing = { ...missingOf('studio', t), ...(missingRole ? { role: missingRole } : {}) };
+    out.push({ ...t, ...(Object.keys(missing).length > 0 ? { missing } : {}) });
   }
   for (const a of setup.applications)
     for (const role of a.runtimeRoles) {
