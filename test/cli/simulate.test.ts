@@ -13,17 +13,13 @@ function file(name: string, content: unknown): string {
   return f;
 }
 
-const allowTagged = file('allow.json', {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Effect: 'Allow',
-      Action: 's3:GetObject',
-      Resource: 'arn:aws:s3:::b/*',
-      Condition: { StringEquals: { 'aws:PrincipalTag/team': 'data' } },
-    },
-  ],
-});
+const tagged = {
+  Effect: 'Allow',
+  Action: 's3:GetObject',
+  Resource: 'arn:aws:s3:::b/*',
+  Condition: { StringEquals: { 'aws:PrincipalTag/team': 'data' } },
+};
+const allowTagged = file('allow.json', { Version: '2012-10-17', Statement: [tagged] });
 const adHoc = [
   'simulate',
   '--policy',
@@ -155,8 +151,70 @@ describe('rolecall simulate --policy (ad hoc)', () => {
     const deny = runCli([...adHoc, '--explain']);
     assert.equal(deny.status, 2);
     assert.match(deny.stdout, /^ImplicitDeny: no identity-based or resource-based policy allows the request/);
-    assert.match(deny.stdout, /StringEquals aws:PrincipalTag\/team \["data"\]: saw absent -> false/);
+    assert.match(
+      deny.stdout,
+      /StringEquals aws:PrincipalTag\/team: wanted "data", saw nothing \(the key is absent\)/,
+    );
     assert.match(deny.stdout, /missing context keys: aws:PrincipalTag\/team/);
+  });
+
+  it('explains what decided by default, everything with --explain-all, each place as file:line:column', () => {
+    const two = file('two.json', {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Tagged', ...tagged },
+        {
+          Sid: 'Ec2',
+          Effect: 'Allow',
+          Action: 'ec2:*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } },
+        },
+      ],
+    });
+    const args = adHoc.map((a) => (a === allowTagged ? two : a));
+    const plain = runCli([...args, '--context', 'aws:PrincipalTag/team=data']);
+    assert.equal(plain.stdout, `Allow: allowed\napplies: identity statement Tagged (Allow) at ${two}:4:5\n`);
+    const allowed = runCli([...args, '--context', 'aws:PrincipalTag/team=data', '--explain']);
+    assert.equal(
+      allowed.stdout,
+      `Allow: allowed\ndecided by step identity-and-resource-policies: identity-based policy allows\n` +
+        `applies: identity statement Tagged (Allow) at ${two}:4:5\n`,
+      'an Allow names neither the statement whose action did not match nor its context keys',
+    );
+    const denied = runCli([...args, '--context', 'aws:PrincipalTag/team=web', '--explain']);
+    assert.equal(
+      denied.stdout,
+      'ImplicitDeny: no identity-based or resource-based policy allows the request\n' +
+        'decided by step identity-and-resource-policies: nothing allows the request\n' +
+        `condition not met: identity statement Tagged (Allow) at ${two}:4:5\n` +
+        `  StringEquals aws:PrincipalTag/team: wanted "data", saw "web" -> false at ${two}:11:11\n`,
+    );
+    const all = runCli([...args, '--context', 'aws:PrincipalTag/team=web', '--explain-all']);
+    assert.match(all.stdout, /^step explicit-deny: no Deny statement applies$/m);
+    assert.match(
+      all.stdout,
+      new RegExp(`^no match: identity statement Ec2 \\(Allow\\) at ${two}:15:5$`, 'm'),
+    );
+    assert.match(all.stdout, /^ {2}Action: no match$/m);
+    assert.match(all.stdout, /^ {2}StringEquals aws:RequestedRegion: wanted "us-east-1", saw nothing/m);
+  });
+
+  it('--json is the compact decision; with --explain, the whole evaluation', () => {
+    const compact = runCli([...adHoc, '--context', 'aws:PrincipalTag/team=data', '--json']);
+    assert.equal(compact.status, 0);
+    assert.deepEqual(JSON.parse(compact.stdout), {
+      decision: 'Allow',
+      reason: 'Allowed',
+      message: 'allowed',
+      statements: [{ policy: `identity ${allowTagged}`, effect: 'Allow', at: `${allowTagged}:4:5` }],
+    });
+    const full = JSON.parse(runCli([...adHoc, '--json', '--explain']).stdout) as {
+      decision: string;
+      explanation: { policies: { statements: { conditions: { seen?: string[] }[] }[] }[] };
+    };
+    assert.equal(full.decision, 'ImplicitDeny');
+    assert.equal(full.explanation.policies[0]?.statements[0]?.conditions[0]?.seen, undefined);
   });
 
   it('exits 3 for an invalid policy and prints every problem with file:line:column', () => {

@@ -18,7 +18,8 @@ import { actionsMatching } from '../../knowledge/service-data.js';
 import { parsePolicy } from '../../policy/index.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { collect, readTextFile } from './control-plane-options.js';
-import { renderExplanation, renderIssue } from './simulate.js';
+import { renderIssue } from './simulate.js';
+import { renderExplanation } from './explanation-text.js';
 
 /** Access Analyzer's policy type names, accepted beside rolecall's kinds. */
 const AWS_POLICY_TYPES = {
@@ -71,10 +72,11 @@ function printResult(
       ctx.out(`  context ${k}: ${absent ? '(absent)' : JSON.stringify(v)}\n`);
     }
     ctx.out(`${labels.allowed}: ${w.allowedBy.decision}\n`);
-    if (w.allowedBy.explanation) ctx.out(indent(renderExplanation(w.allowedBy.explanation, true)));
+    if (w.allowedBy.explanation) ctx.out(indent(renderExplanation(w.allowedBy.explanation, 'decided')));
     if (w.notAllowedBy && labels.other) {
       ctx.out(`${labels.other}: ${w.notAllowedBy.decision} (${DECISION_REASONS[w.notAllowedBy.reason]})\n`);
-      if (w.notAllowedBy.explanation) ctx.out(indent(renderExplanation(w.notAllowedBy.explanation, true)));
+      if (w.notAllowedBy.explanation)
+        ctx.out(indent(renderExplanation(w.notAllowedBy.explanation, 'decided')));
     }
   }
   for (const a of r.approximations) ctx.out(`approximated: ${a}\n`);

@@ -12,13 +12,13 @@ import {
   type AuthzResult,
   type CompiledPolicy,
   type ContextValue,
-  type Explanation,
   type PolicySet,
 } from '../../eval/types.js';
 import { parsePolicy } from '../../policy/parse.js';
 import type { PolicyIssue, PolicyKind } from '../../policy/types.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { readTextFile } from './read-text-file.js';
+import { appliedStatements, renderExplanation, type ExplainDetail } from './explanation-text.js';
 
 interface SimulateOptions {
   policy?: string[];
@@ -32,6 +32,7 @@ interface SimulateOptions {
   resourceAccount?: string;
   context?: string[];
   explain?: boolean;
+  explainAll?: boolean;
   json?: boolean;
   store?: string;
   now?: string;
@@ -61,7 +62,11 @@ export function register(program: Command, ctx: CommandContext): void {
       'request context entry (repeatable; a key given twice is multivalued)',
       collect,
     )
-    .option('--explain', 'explain the decision (for files: each failing case)')
+    .option(
+      '--explain',
+      'explain the decision: the step that decided, the statements that applied and the conditions that failed (for files: each failing case)',
+    )
+    .option('--explain-all', 'explain with every step, statement and condition evaluated')
     .option('--json', 'machine-readable output')
     .option('--store <location>', 'store to decide with when no --policy is given')
     .option('--now <time>', 'evaluation time, ISO 8601 (default: now)')
@@ -91,7 +96,7 @@ async function runFiles(
   const results: { name: string; decision: string; expect: string; pass: boolean }[] = [];
   for (const file of files) {
     for (const s of loadScenarioFile(file)) {
-      const r = runScenario(s, { explain: opts.explain === true, now });
+      const r = runScenario(s, { explain: explainDetail(opts) !== 'applied', now });
       results.push({ name: r.name, decision: r.decision, expect: r.expect, pass: r.pass });
       // With --json, stdout keeps the documented shape; the policy problems still reach the user.
       const say = opts.json ? ctx.err : ctx.out;
@@ -102,7 +107,8 @@ async function runFiles(
         );
       }
       if (opts.json) continue;
-      if (!r.pass && opts.explain && r.explanation) ctx.out(indent(renderExplanation(r.explanation), 6));
+      if (!r.pass && explainDetail(opts) !== 'applied' && r.explanation)
+        ctx.out(indent(renderExplanation(r.explanation, explainDetail(opts)), 6));
     }
   }
   const passed = results.filter((r) => r.pass).length;
@@ -195,48 +201,41 @@ async function runAdHoc(opts: SimulateOptions, ctx: CommandContext, now: number)
       async (cp) => (await cp.decide(request, { now, explain: true })).result,
     );
   }
-  if (opts.json) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
-  else {
+  const detail = explainDetail(opts);
+  const where = { files: new Set(policyFiles(opts)) };
+  if (opts.json) {
+    // Without --explain, the decision and the statements that made it; with it, the whole evaluation.
+    const compact = {
+      decision: result.decision,
+      reason: result.reason,
+      message: reasonText(result),
+      statements: result.explanation ? appliedStatements(result.explanation, where) : [],
+    };
+    ctx.out(`${JSON.stringify(detail === 'applied' ? compact : result, null, 2)}\n`);
+  } else {
     ctx.out(`${result.decision}: ${reasonText(result)}\n`);
-    if (result.explanation) ctx.out(renderExplanation(result.explanation, opts.explain !== true));
+    if (result.explanation) ctx.out(renderExplanation(result.explanation, detail, where));
   }
   return result.decision === 'Allow' ? exitCodes.ok : exitCodes.deny;
 }
 
-function reasonText(r: AuthzResult): string {
-  return DECISION_REASONS[r.reason];
+function explainDetail(opts: SimulateOptions): ExplainDetail {
+  return opts.explainAll ? 'all' : opts.explain ? 'decided' : 'applied';
 }
 
-/** The explanation as text: the steps, then each statement (only the deciding ones unless `full`). */
-export function renderExplanation(e: Explanation, brief = false): string {
-  const lines: string[] = [];
-  for (const s of e.steps) lines.push(`step ${s.step}: ${s.outcome}`);
-  for (const p of e.policies) {
-    const label = `${p.slot}${p.level !== undefined ? ` level ${p.level}` : ''}${p.name ? ` ${p.name}` : ''}`;
-    for (const st of p.statements) {
-      if (brief && !st.applies) continue;
-      const id = st.sid ? `${st.sid}` : `#${st.index}`;
-      lines.push(
-        `${st.applies ? 'applies' : 'no match'}: ${label} statement ${id} (${st.effect}) at ${st.pos.line}:${st.pos.column}`,
-      );
-      if (brief) continue;
-      lines.push(
-        `  ${st.action.element}: ${st.action.matched ? `matched${st.action.matchedBy ? ` by \`${st.action.matchedBy}\`` : ''}` : 'no match'}`,
-      );
-      if (st.resource)
-        lines.push(`  ${st.resource.element}: ${st.resource.matched ? 'matched' : 'no match'}`);
-      if (st.principal)
-        lines.push(`  ${st.principal.element}: ${st.principal.matched ? 'matched' : 'no match'}`);
-      for (const c of st.conditions) {
-        const seen = c.seen === undefined ? 'absent' : JSON.stringify(c.seen);
-        lines.push(
-          `  ${c.operator} ${c.key} ${JSON.stringify(c.values)}: saw ${seen} -> ${c.matched ? 'true' : 'false'}`,
-        );
-      }
-    }
-  }
-  if (e.missingContextKeys.length > 0) lines.push(`missing context keys: ${e.missingContextKeys.join(', ')}`);
-  return lines.length ? `${lines.join('\n')}\n` : '';
+/** The policy files of an ad hoc request: an explanation places their statements as file:line:column. */
+function policyFiles(opts: SimulateOptions): string[] {
+  return [
+    ...(opts.policy ?? []),
+    ...(opts.resourcePolicy ? [opts.resourcePolicy] : []),
+    ...(opts.boundary ? [opts.boundary] : []),
+    ...(opts.session ?? []),
+    ...(opts.scp ?? []),
+  ];
+}
+
+function reasonText(r: AuthzResult): string {
+  return DECISION_REASONS[r.reason];
 }
 
 function indent(text: string, n: number): string {
