@@ -7,10 +7,12 @@
  */
 import { KMS_CROSS_ACCOUNT_ACTIONS } from '../knowledge/kms-cross-account.js';
 import {
+  actionFactsFor,
   appliesBeyondAction,
   candidatesFor,
   explainStatement,
   internalsOf,
+  resourceFactsFor,
   type CompiledStatement,
 } from './compile.js';
 import { Grant } from './principal.js';
@@ -48,8 +50,10 @@ function scan(
   if (rec) {
     let flags = 0;
     let grant = 0;
-    const statements = p.statements.map((st) => {
-      const { grant: g, explanation } = explainStatement(st, req, rec.missing);
+    const facts = actionFactsFor(p, req);
+    const resources = resourceFactsFor(p, req);
+    const statements = p.statements.map((st, i) => {
+      const { grant: g, explanation } = explainStatement(st, req, rec.missing, facts[i]!, resources[i]);
       if (g !== Grant.None) {
         if (st.deny) flags |= DENY;
         else {

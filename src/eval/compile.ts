@@ -15,7 +15,13 @@ import {
   type GrantLevel,
 } from './principal.js';
 import type { PreparedRequest } from './request.js';
-import type { CompileOptions, CompiledPolicy, MatchExplanation, StatementExplanation } from './types.js';
+import type {
+  CompileOptions,
+  CompiledPolicy,
+  ConditionExplanation,
+  MatchExplanation,
+  StatementExplanation,
+} from './types.js';
 import { parseTemplate, resolveTemplate } from './variables.js';
 
 export interface CompiledStatement {
@@ -50,7 +56,23 @@ export interface PolicyInternals {
    * indexes on first sight and kept, so a decision never matches actions again. Bounded.
    */
   candidates: Map<string, readonly CompiledStatement[]>;
+  /** Per action seen (lower-case): how each statement's Action/NotAction matches it, for explanations. Bounded. */
+  actionFacts: Map<string, readonly ActionFact[]>;
+  /**
+   * Per resource seen: how each statement's Resource/NotResource matches it, for explanations; undefined
+   * for a statement without the element or with policy variables in it (those depend on the context).
+   * Bounded.
+   */
+  resourceFacts: Map<string, readonly (ActionFact | undefined)[]>;
 }
+
+/** How a statement's Action or NotAction element matches one action: the explanation's `action` facts. */
+export interface ActionFact {
+  matched: boolean;
+  /** The entry that matched the action: for Action the one that grants it, for NotAction the one that excludes it. */
+  matchedBy?: string;
+}
+const UNMATCHED: ActionFact = Object.freeze({ matched: false });
 
 const CANDIDATE_CACHE_SIZE = 2048;
 
@@ -65,6 +87,60 @@ export function candidatesFor(p: PolicyInternals, req: PreparedRequest): readonl
   if (p.candidates.size >= CANDIDATE_CACHE_SIZE) p.candidates.clear();
   p.candidates.set(req.actionLower, out);
   return out;
+}
+
+/** Each statement's action facts for the request's action, found once per action and kept. */
+export function actionFactsFor(p: PolicyInternals, req: PreparedRequest): readonly ActionFact[] {
+  const hit = p.actionFacts.get(req.actionLower);
+  if (hit !== undefined) return hit;
+  const out = p.statements.map((st): ActionFact => {
+    const matched = st.matchesAction(req);
+    let matchedBy: string | undefined;
+    for (const a of st.actions) {
+      if (a.test(req.actionLower)) {
+        matchedBy = a.pattern;
+        break;
+      }
+    }
+    if (!matched && matchedBy === undefined) return UNMATCHED;
+    return Object.freeze(matchedBy !== undefined ? { matched, matchedBy } : { matched });
+  });
+  if (p.actionFacts.size >= CANDIDATE_CACHE_SIZE) p.actionFacts.clear();
+  p.actionFacts.set(req.actionLower, out);
+  return out;
+}
+
+/** Each statement's resource facts for the request's resource (see PolicyInternals.resourceFacts). */
+export function resourceFactsFor(
+  p: PolicyInternals,
+  req: PreparedRequest,
+): readonly (ActionFact | undefined)[] {
+  const hit = p.resourceFacts.get(req.resource);
+  if (hit !== undefined) return hit;
+  const out = p.statements.map((st): ActionFact | undefined => {
+    const s = st.source;
+    if (!(s.resource || s.notResource) || st.resources.some((r) => r.keys.length > 0)) return undefined;
+    return resourceFactOf(st, req);
+  });
+  if (p.resourceFacts.size >= CANDIDATE_CACHE_SIZE) p.resourceFacts.clear();
+  p.resourceFacts.set(req.resource, out);
+  return out;
+}
+
+/**
+ * In one pass: the first entry that matches is the one shown, and Resource matches when one does,
+ * NotResource when none does.
+ */
+function resourceFactOf(st: CompiledStatement, req: PreparedRequest): ActionFact {
+  let by: ResourceEntry | undefined;
+  for (const r of st.resources) {
+    if (r.test(req)) {
+      by = r;
+      break;
+    }
+  }
+  const matched = st.source.resource ? by !== undefined : by === undefined;
+  return by !== undefined ? { matched, matchedBy: by.pattern } : { matched };
 }
 
 function actionEntries(patterns: Located[]): ActionEntry[] {
@@ -84,6 +160,8 @@ function actionMatcher(entries: ActionEntry[]): Matcher {
 interface ResourceEntry {
   pattern: string;
   keys: string[];
+  /** The same keys lower-cased, as the request looks them up. */
+  keysLower: string[];
   test: (req: PreparedRequest) => boolean;
 }
 
@@ -94,13 +172,19 @@ function resourceEntries(patterns: Located[], variables: boolean): ResourceEntry
     const t = variables ? parseTemplate(pattern) : undefined;
     if (!t) {
       const m = compileArnPartsGlob(pattern);
-      return { pattern: p.value, keys: [], test: (req) => m(req.resource, req.resourceColons) };
+      return {
+        pattern: p.value,
+        keys: [],
+        keysLower: [],
+        test: (req) => m(req.resource, req.resourceColons),
+      };
     }
     // A variable with no value matches no resource (so it excludes none under NotResource).
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
     return {
       pattern: p.value,
       keys: t.keys,
+      keysLower: t.keys.map((k) => k.toLowerCase()),
       test: (req) => {
         const resolved = resolveTemplate(t, req, true);
         return resolved !== undefined && matchArnPattern(resolved, req.resource, req.resourceColons);
@@ -197,7 +281,15 @@ export function compilePolicy(doc: PolicyDocument, opts: CompileOptions = {}): C
       else add(byAction, a.value.toLowerCase(), st);
     }
   }
-  const internals: PolicyInternals = { statements, byAction, byService, anyService, candidates: new Map() };
+  const internals: PolicyInternals = {
+    statements,
+    byAction,
+    byService,
+    anyService,
+    candidates: new Map(),
+    actionFacts: new Map(),
+    resourceFacts: new Map(),
+  };
   return { name: opts.name, kind: opts.kind, _compiled: internals };
 }
 
@@ -215,45 +307,52 @@ export function appliesBeyondAction(st: CompiledStatement, req: PreparedRequest)
   return g;
 }
 
-/** The same evaluation, recording what matched and what did not. */
+/** Where the keys of statements about other actions go: they are not missing for this request. */
+const UNASKED = new Set<string>();
+
+/** The same evaluation, recording what matched and what did not. `fact`, `resourceFact`: from actionFactsFor and resourceFactsFor. */
 export function explainStatement(
   st: CompiledStatement,
   req: PreparedRequest,
   missing: Set<string>,
+  fact: ActionFact,
+  resourceFact: ActionFact | undefined,
 ): { grant: GrantLevel; explanation: StatementExplanation } {
   const s = st.source;
-  const action: MatchExplanation = {
-    element: s.action ? 'Action' : 'NotAction',
-    matched: st.matchesAction(req),
-  };
-  // The entry that matched the action: for Action the one that grants it, for NotAction the one that
-  // excludes it.
-  for (const a of st.actions) {
-    if (a.test(req.actionLower)) {
-      action.matchedBy = a.pattern;
-      break;
-    }
-  }
+  const action: MatchExplanation = { element: s.action ? 'Action' : 'NotAction', matched: fact.matched };
+  if (fact.matchedBy !== undefined) action.matchedBy = fact.matchedBy;
   // A statement whose action does not match cannot apply whatever the context holds: the keys it reads
   // are not missing for this request. Missing context values are the keys the simulated evaluation of the
   // action requires and no input gave (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html,
   // MissingContextValues); a key read only by statements about other actions is not required for it.
-  const asked = action.matched ? missing : new Set<string>();
+  let asked = missing;
+  if (!action.matched) {
+    UNASKED.clear();
+    asked = UNASKED;
+  }
+  const conditions: ConditionExplanation[] = [];
+  let allConditions = true;
+  for (const c of st.conditions) {
+    const ce = c.explain(req, asked);
+    if (!ce.matched) allConditions = false;
+    conditions.push(ce);
+  }
   const e: StatementExplanation = {
     index: s.index,
     effect: s.effect,
     applies: false,
     action,
-    conditions: st.conditions.map((c) => c.explain(req, asked)),
+    conditions,
     pos: s.pos,
   };
   if (s.sid) e.sid = s.sid.value;
   if (s.resource || s.notResource) {
-    e.resource = { element: s.resource ? 'Resource' : 'NotResource', matched: st.matchesResource(req) };
     for (const r of st.resources)
-      for (const k of r.keys) if (req.get(k.toLowerCase()) === undefined) asked.add(k);
-    const r = st.resources.find((x) => x.test(req));
-    if (r) e.resource.matchedBy = r.pattern;
+      for (let i = 0; i < r.keys.length; i++)
+        if (req.get(r.keysLower[i]!) === undefined) asked.add(r.keys[i]!);
+    const rf = resourceFact ?? resourceFactOf(st, req);
+    e.resource = { element: s.resource ? 'Resource' : 'NotResource', matched: rf.matched };
+    if (rf.matchedBy !== undefined) e.resource.matchedBy = rf.matchedBy;
   }
   const g = st.grant(req);
   if (s.principal || s.notPrincipal) {
@@ -261,11 +360,7 @@ export function explainStatement(
     const by = s.principal ? principalEntryFor(s.principal, req.principal, req) : undefined;
     if (by !== undefined) e.principal.matchedBy = by;
   }
-  const applies =
-    action.matched &&
-    (e.resource?.matched ?? true) &&
-    g !== Grant.None &&
-    e.conditions.every((c) => c.matched);
+  const applies = action.matched && (e.resource?.matched ?? true) && g !== Grant.None && allConditions;
   e.applies = applies;
   return { grant: applies ? g : Grant.None, explanation: e };
 }
