@@ -83,8 +83,8 @@ export function allowedActionPatterns(policies: readonly CompiledPolicy[]): {
     for (const st of internalsOf(p).statements) {
       const s = st.source;
       if (s.effect !== 'Allow') continue;
-      if (s.action) actions.push(...s.action.map((a) => a.value));
-      else if (s.notAction) notAction.push(`NotAction ${s.notAction.map((a) => a.value).join(', ')}`);
+      if (s.action) actions.push(...s.action);
+      else if (s.notAction) notAction.push(`NotAction ${s.notAction.join(', ')}`);
     }
   return { actions, notAction };
 }

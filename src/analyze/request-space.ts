@@ -135,8 +135,8 @@ function actionDimension(policies: readonly CompiledPolicy[], opts: SpaceOptions
   for (const p of policies)
     for (const st of internalsOf(p).statements)
       for (const a of st.source.action ?? st.source.notAction ?? []) {
-        patterns.add(a.value.toLowerCase());
-        if (!/[*?]/.test(a.value)) literal.add(a.value.toLowerCase());
+        patterns.add(a.toLowerCase());
+        if (!/[*?]/.test(a)) literal.add(a.toLowerCase());
       }
   const matchers = [...patterns].map((p) => compileGlob(p));
   const only = opts.onlyActions?.map((a) => compileGlob(a.toLowerCase()));
@@ -445,10 +445,10 @@ export function requestSpace(policies: readonly CompiledPolicy[], opts: SpaceOpt
     for (const st of internalsOf(p).statements) {
       for (const r of st.source.resource ?? st.source.notResource ?? []) {
         // A variable's value may be any text: it stands for `*` when cells are found.
-        if (r.value.includes('${')) resourceVariables = true;
-        resourcePatterns.push(arnPattern(r.value.replace(VARIABLE, '*')));
-        resourceTexts.push(r.value.replace(VARIABLE, '*'));
-        for (const k of variableKeys(r.value)) use(k.toLowerCase(), k);
+        if (r.includes('${')) resourceVariables = true;
+        resourcePatterns.push(arnPattern(r.replace(VARIABLE, '*')));
+        resourceTexts.push(r.replace(VARIABLE, '*'));
+        for (const k of variableKeys(r)) use(k.toLowerCase(), k);
       }
       for (const c of st.conditions) {
         const u = use(c.clause.keyLower, c.clause.key);

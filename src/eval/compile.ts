@@ -4,8 +4,16 @@
  * number of decisions.
  */
 import { completeArnPattern } from '../policy/arn.js';
-import { compileArnPartsGlob, compileGlob, matchArnPattern, type Matcher } from '../policy/wildcard.js';
-import type { Located, PolicyDocument, Statement } from '../policy/types.js';
+import { compileArnPartsGlob, globMatch, matchArnPattern } from '../policy/wildcard.js';
+import type {
+  ConditionClause,
+  Effect,
+  Located,
+  PolicyDocument,
+  PrincipalBlock,
+  SourcePos,
+  Statement,
+} from '../policy/types.js';
 import { compileCondition, type CompiledCondition } from './conditions.js';
 import {
   compileNotPrincipal,
@@ -14,7 +22,7 @@ import {
   principalEntryFor,
   type GrantLevel,
 } from './principal.js';
-import type { PreparedRequest } from './request.js';
+import { equalsLower, type PreparedRequest } from './request.js';
 import type {
   CompileOptions,
   CompiledPolicy,
@@ -24,8 +32,27 @@ import type {
 } from './types.js';
 import { parseTemplate, resolveTemplate } from './variables.js';
 
+/**
+ * A statement as the compiled form keeps it: its elements' values as text, the place of the statement (and,
+ * in each condition, the condition's), which is what explanations show. The parser's document keeps a
+ * position and JSON path per value, for validation and lint; a compiled policy does not hold them.
+ */
+export interface CompiledSource {
+  /** Position in the Statement array (0 when the document has a single statement object). */
+  index: number;
+  sid?: string;
+  effect: Effect;
+  action?: readonly string[];
+  notAction?: readonly string[];
+  resource?: readonly string[];
+  notResource?: readonly string[];
+  principal?: PrincipalBlock;
+  notPrincipal?: PrincipalBlock;
+  pos: SourcePos;
+}
+
 export interface CompiledStatement {
-  source: Statement;
+  source: CompiledSource;
   deny: boolean;
   matchesAction(req: PreparedRequest): boolean;
   matchesResource(req: PreparedRequest): boolean;
@@ -34,23 +61,15 @@ export interface CompiledStatement {
   conditions: CompiledCondition[];
   /** The Resource or NotResource entries one by one, for explanations. */
   resources: ResourceEntry[];
-  /** The Action or NotAction entries one by one, compiled, for explanations (`matchedBy`). */
-  actions: ActionEntry[];
-}
-
-interface ActionEntry {
-  pattern: string;
-  test: Matcher;
+  /**
+   * The Action or NotAction entries in order, as matched: a pattern with wildcards lower-cased, an action
+   * name as written (compared without regard to case).
+   */
+  actions: readonly string[];
 }
 
 export interface PolicyInternals {
   statements: CompiledStatement[];
-  /** Statements by each action they name without wildcards (lower-case): their Action is known to match. */
-  byAction: Map<string, CompiledStatement[]>;
-  /** Statements with an action pattern (wildcards) in a named service, by lower-case service prefix. */
-  byService: Map<string, CompiledStatement[]>;
-  /** Statements that may match any service (NotAction, `*`, wildcards in the service part). */
-  anyService: CompiledStatement[];
   /**
    * Per action seen (lower-case): the statements whose Action/NotAction matches it, found through the
    * indexes on first sight and kept, so a decision never matches actions again. Bounded.
@@ -80,10 +99,8 @@ const CANDIDATE_CACHE_SIZE = 2048;
 export function candidatesFor(p: PolicyInternals, req: PreparedRequest): readonly CompiledStatement[] {
   const hit = p.candidates.get(req.actionLower);
   if (hit !== undefined) return hit;
-  const out: CompiledStatement[] = [...(p.byAction.get(req.actionLower) ?? [])];
-  for (const st of [...(p.byService.get(req.service) ?? []), ...p.anyService])
-    if (!out.includes(st) && st.matchesAction(req)) out.push(st);
-  out.sort((a, b) => a.source.index - b.source.index);
+  // Found once per action by testing every statement (in document order), then kept.
+  const out = p.statements.filter((st) => st.matchesAction(req));
   if (p.candidates.size >= CANDIDATE_CACHE_SIZE) p.candidates.clear();
   p.candidates.set(req.actionLower, out);
   return out;
@@ -96,9 +113,10 @@ export function actionFactsFor(p: PolicyInternals, req: PreparedRequest): readon
   const out = p.statements.map((st): ActionFact => {
     const matched = st.matchesAction(req);
     let matchedBy: string | undefined;
-    for (const a of st.actions) {
-      if (a.test(req.actionLower)) {
-        matchedBy = a.pattern;
+    const source = st.source.action ?? st.source.notAction ?? [];
+    for (let i = 0; i < st.actions.length; i++) {
+      if (matchesActionPattern(st.actions[i]!, req.actionLower)) {
+        matchedBy = source[i]!;
         break;
       }
     }
@@ -143,46 +161,49 @@ function resourceFactOf(st: CompiledStatement, req: PreparedRequest): ActionFact
   return by !== undefined ? { matched, matchedBy: by.pattern } : { matched };
 }
 
-function actionEntries(patterns: Located[]): ActionEntry[] {
-  return patterns.map((p) => ({ pattern: p.value, test: compileGlob(p.value.toLowerCase()) }));
+/** An entry of CompiledStatement.actions against an action (lower-case). */
+function matchesActionPattern(pattern: string, action: string): boolean {
+  return pattern.includes('*') || pattern.includes('?')
+    ? globMatch(pattern, action)
+    : equalsLower(pattern, action);
 }
 
-function actionMatcher(entries: ActionEntry[]): Matcher {
-  const ms = entries.map((e) => e.test);
-  if (ms.length === 1) return ms[0]!;
-  return (a) => {
-    for (let i = 0; i < ms.length; i++) if (ms[i]!(a)) return true;
-    return false;
-  };
+function anyAction(patterns: readonly string[], action: string): boolean {
+  for (let i = 0; i < patterns.length; i++) if (matchesActionPattern(patterns[i]!, action)) return true;
+  return false;
 }
 
 /** One Resource / NotResource entry: its text, the variables it reads, and its test. */
 interface ResourceEntry {
   pattern: string;
-  keys: string[];
+  keys: readonly string[];
   /** The same keys lower-cased, as the request looks them up. */
-  keysLower: string[];
+  keysLower: readonly string[];
   test: (req: PreparedRequest) => boolean;
 }
 
+const NO_KEYS: readonly string[] = Object.freeze([]);
+const ANY_RESOURCE = (): boolean => true;
+
 /** Resource patterns, with policy variables where the version allows. */
-function resourceEntries(patterns: Located[], variables: boolean): ResourceEntry[] {
-  return patterns.map((p): ResourceEntry => {
-    const pattern = completeArnPattern(p.value);
+function resourceEntries(patterns: readonly string[], variables: boolean): ResourceEntry[] {
+  return patterns.map((text): ResourceEntry => {
+    const pattern = completeArnPattern(text);
     const t = variables ? parseTemplate(pattern) : undefined;
     if (!t) {
       const m = compileArnPartsGlob(pattern);
+      if (pattern === '*') return { pattern: text, keys: NO_KEYS, keysLower: NO_KEYS, test: ANY_RESOURCE };
       return {
-        pattern: p.value,
-        keys: [],
-        keysLower: [],
+        pattern: text,
+        keys: NO_KEYS,
+        keysLower: NO_KEYS,
         test: (req) => m(req.resource, req.resourceColons),
       };
     }
     // A variable with no value matches no resource (so it excludes none under NotResource).
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
     return {
-      pattern: p.value,
+      pattern: text,
       keys: t.keys,
       keysLower: t.keys.map((k) => k.toLowerCase()),
       test: (req) => {
@@ -202,16 +223,16 @@ function anyEntry(entries: ResourceEntry[]): (req: PreparedRequest) => boolean {
   };
 }
 
-function compileStatement(s: Statement, variables: boolean): CompiledStatement {
+function compileStatement(
+  { source: s, conditions }: { source: CompiledSource; conditions: ConditionClause[] },
+  variables: boolean,
+): CompiledStatement {
   let matchesAction: (req: PreparedRequest) => boolean;
-  const actions = actionEntries(s.action ?? s.notAction ?? []);
-  if (s.action) {
-    const m = actionMatcher(actions);
-    matchesAction = (req) => m(req.actionLower);
-  } else if (s.notAction) {
-    const m = actionMatcher(actions);
-    matchesAction = (req) => !m(req.actionLower);
-  } else matchesAction = () => false;
+  const listed = s.action ?? s.notAction ?? [];
+  const actions = listed.map((a) => (/[*?]/.test(a) ? a.toLowerCase() : a));
+  if (s.action) matchesAction = (req) => anyAction(actions, req.actionLower);
+  else if (s.notAction) matchesAction = (req) => !anyAction(actions, req.actionLower);
+  else matchesAction = () => false;
 
   let matchesResource: (req: PreparedRequest) => boolean;
   const resources = resourceEntries(s.resource ?? s.notResource ?? [], variables);
@@ -241,51 +262,37 @@ function compileStatement(s: Statement, variables: boolean): CompiledStatement {
     matchesAction,
     matchesResource,
     grant,
-    conditions: s.conditions.map((c) => compileCondition(c, variables)),
+    conditions: conditions.map((c) => compileCondition(c, variables)),
     resources,
     actions,
   };
 }
 
-/** The service prefix an action pattern names exactly, or undefined when it could match several. */
-function exactService(pattern: string): string | undefined {
-  const colon = pattern.indexOf(':');
-  if (colon <= 0) return undefined;
-  const svc = pattern.slice(0, colon);
-  return /[*?]/.test(svc) ? undefined : svc.toLowerCase();
+/** The statement's CompiledSource; condition values carry their condition's place instead of their own. */
+function slim(s: Statement): { source: CompiledSource; conditions: ConditionClause[] } {
+  const text = (xs: readonly Located[]) => xs.map((x) => x.value);
+  const source: CompiledSource = { index: s.index, effect: s.effect, pos: s.pos };
+  if (s.sid) source.sid = s.sid.value;
+  if (s.action) source.action = text(s.action);
+  if (s.notAction) source.notAction = text(s.notAction);
+  if (s.resource) source.resource = text(s.resource);
+  if (s.notResource) source.notResource = text(s.notResource);
+  if (s.principal) source.principal = s.principal;
+  if (s.notPrincipal) source.notPrincipal = s.notPrincipal;
+  const conditions = s.conditions.map((c) => ({
+    ...c,
+    values: c.values.map((v) => ({ value: v.value, pos: c.pos })),
+  }));
+  return { source, conditions };
 }
 
 export function compilePolicy(doc: PolicyDocument, opts: CompileOptions = {}): CompiledPolicy {
   // Policy variables are substituted only under Version 2012-10-17.
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
   const variables = doc.version === '2012-10-17';
-  const statements = doc.statements.map((s) => compileStatement(s, variables));
-  const byAction = new Map<string, CompiledStatement[]>();
-  const byService = new Map<string, CompiledStatement[]>();
-  const anyService: CompiledStatement[] = [];
-  const add = (index: Map<string, CompiledStatement[]>, key: string, st: CompiledStatement) => {
-    const list = index.get(key);
-    if (!list) index.set(key, [st]);
-    else if (list[list.length - 1] !== st) list.push(st);
-  };
-  for (const st of statements) {
-    const actions = st.source.action;
-    if (!actions || actions.some((a) => exactService(a.value) === undefined)) {
-      anyService.push(st);
-      continue;
-    }
-    // A statement may sit in both indexes (one exact action, one pattern): visiting it twice for one
-    // request only repeats the same answer.
-    for (const a of actions) {
-      if (/[*?]/.test(a.value)) add(byService, exactService(a.value)!, st);
-      else add(byAction, a.value.toLowerCase(), st);
-    }
-  }
+  const statements = doc.statements.map((s) => compileStatement(slim(s), variables));
   const internals: PolicyInternals = {
     statements,
-    byAction,
-    byService,
-    anyService,
     candidates: new Map(),
     actionFacts: new Map(),
     resourceFacts: new Map(),
@@ -345,7 +352,7 @@ export function explainStatement(
     conditions,
     pos: s.pos,
   };
-  if (s.sid) e.sid = s.sid.value;
+  if (s.sid !== undefined) e.sid = s.sid;
   if (s.resource || s.notResource) {
     for (const r of st.resources)
       for (let i = 0; i < r.keys.length; i++)

@@ -141,42 +141,54 @@ export function arnColons(value: string, into: number[] = []): readonly number[]
 /** The same match, given the value and its `arnColons` (undefined when not ARN-shaped). */
 export type PartsMatcher = (value: string, colons: readonly number[] | undefined) => boolean;
 
-/** Matches the characters of `value` from `start` to `end` (one ARN part) without copying them. */
-type PartTest = (value: string, start: number, end: number) => boolean;
+/** How one ARN part of a pattern is tested. */
+const EXACT = 0;
+const PREFIX = 1;
+const GLOB = 2;
 
-function compilePart(part: string): PartTest {
-  if (part === '*') return () => true;
+function partKind(part: string): number {
   const star = part.indexOf('*');
-  if (part.includes('?') || /[\uE000\uE001]/.test(part) || (star >= 0 && star !== part.length - 1)) {
-    return (v, s, e) => globMatchRange(part, 0, part.length, v, s, e);
-  }
-  if (star < 0) return (v, s, e) => e - s === part.length && v.startsWith(part, s);
-  const prefix = part.slice(0, -1);
-  return (v, s, e) => e - s >= prefix.length && v.startsWith(prefix, s);
+  if (part.includes('?') || /[\uE000\uE001]/.test(part) || (star >= 0 && star !== part.length - 1))
+    return GLOB;
+  return star < 0 ? EXACT : PREFIX;
 }
 
 /** Parts in the order that rejects soonest: service, resource, account, region, partition, prefix. */
 const PART_ORDER = [2, 5, 4, 3, 1, 0] as const;
 
+const ANY_ARN: PartsMatcher = () => true;
+
 export function compileArnPartsGlob(pattern: string): PartsMatcher {
-  if (pattern === '*') return () => true;
+  if (pattern === '*') return ANY_ARN;
   const parts = splitArnParts(pattern);
   if (!parts) {
     const whole = compileGlob(pattern);
     return (value) => whole(value);
   }
-  // A part that is only `*` matches anything: it is not checked at all.
-  const checked = PART_ORDER.filter((i) => parts[i] !== '*');
-  const index = checked.map((i) => i);
-  const tests = checked.map((i) => compilePart(parts[i]!));
-  const n = tests.length;
+  // One flat plan per pattern, three entries per checked part: its index, its text (without the final
+  // `*` of a prefix) and how it is tested. A part that is only `*` matches anything and is not checked.
+  const plan: (number | string)[] = [];
+  for (const i of PART_ORDER) {
+    const part = parts[i]!;
+    if (part === '*') continue;
+    const kind = partKind(part);
+    plan.push(i, kind === PREFIX ? part.slice(0, -1) : part, kind);
+  }
   return (v, c) => {
     if (c === undefined) return false;
-    for (let k = 0; k < n; k++) {
-      const i = index[k]!;
+    for (let k = 0; k < plan.length; k += 3) {
+      const i = plan[k] as number;
+      const text = plan[k + 1] as string;
+      const kind = plan[k + 2] as number;
       const start = i === 0 ? 0 : c[i - 1]! + 1;
       const end = i === 5 ? v.length : c[i]!;
-      if (!tests[k]!(v, start, end)) return false;
+      const ok =
+        kind === EXACT
+          ? end - start === text.length && v.startsWith(text, start)
+          : kind === PREFIX
+            ? end - start >= text.length && v.startsWith(text, start)
+            : globMatchRange(text, 0, text.length, v, start, end);
+      if (!ok) return false;
     }
     return true;
   };
