@@ -34,7 +34,7 @@ const engine: PolicyEngine = {
   },
   authorize: (request, policySet, env) => authorize(request, policySet, env),
   conditionKeys: (policy) =>
-    internalsOf(policy).statements.flatMap((st) => st.source.conditions.map((c) => c.key)),
+    internalsOf(policy).statements.flatMap((st) => st.conditions.map((c) => c.clause.key)),
 };
 
 /** The parser and engine of src/policy and src/eval. */
