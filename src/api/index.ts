@@ -8,7 +8,7 @@
  * ```
  */
 import fs from 'node:fs';
-import { createControlPlane, loadPolicyEngine, Resolver } from '../iam/index.js';
+import { createControlPlane, loadPolicyEngine, repairPrincipalReferences, Resolver } from '../iam/index.js';
 import type { ApiControlPlane } from './backend.js';
 import { openStore, storeLocation } from '../store/index.js';
 import { anyAccessKey, bootstrapAdministrator, defaultCredentialsFile, usageText } from './bootstrap.js';
@@ -64,6 +64,7 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
   await checkCanListen(options.host ?? '127.0.0.1', options.port ?? 4599);
   const engine = await loadPolicyEngine();
   const store = await openStore(location);
+  await repairPrincipalReferences(store);
   const now = options.clock ? { now: options.clock } : {};
   const base = createControlPlane(store, { checkPolicy: engine.checkPolicy, ...now });
   // The backend's Freshness checks the store revision (at most once a second), not every decision.

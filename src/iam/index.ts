@@ -23,6 +23,7 @@ export {
 } from './managed-policies.js';
 export { CredentialService } from './credentials.js';
 export { SessionService } from './sessions.js';
+export { repairPrincipalReferences } from './principal-references.js';
 export {
   roleArn,
   userArn,

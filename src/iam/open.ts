@@ -5,6 +5,7 @@ import { createControlPlane, type ControlPlane } from './control-plane.js';
 import { loadPolicyEngine, type PolicyEngine } from './engine.js';
 import type { IamQuotas } from './quotas.js';
 import { decideRequest } from './decide.js';
+import { repairPrincipalReferences } from './principal-references.js';
 import { Resolver, type PrepareOptions, type PreparedRequest } from './resolver.js';
 
 export interface OpenedControlPlane extends ControlPlane {
@@ -29,6 +30,7 @@ export async function openControlPlane(
 ): Promise<OpenedControlPlane> {
   const engine = await loadPolicyEngine();
   const store = await openStore(storeLocation(location));
+  await repairPrincipalReferences(store);
   const cp = createControlPlane(store, {
     checkPolicy: engine.checkPolicy,
     ...(options.quotas ? { quotas: options.quotas } : {}),
