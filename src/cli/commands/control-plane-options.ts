@@ -9,6 +9,7 @@ import { accountId } from './input-values.js';
 import type { OpenedControlPlane, Tag } from '../../iam/index.js';
 import { storeLocation } from '../../store/open.js';
 import type { CommandContext } from '../context.js';
+import { formatTable, outputWidth } from '../table.js';
 import { readTextFile } from './read-text-file.js';
 
 export { readTextFile };
@@ -106,22 +107,7 @@ export function print(
     ctx.out(JSON.stringify(value, null, 2) + '\n');
     return;
   }
-  ctx.out(formatTable(table.columns, table.rows));
-}
-
-export function formatTable(columns: string[], rows: (string | number | undefined)[][]): string {
-  const cells = [columns, ...rows.map((r) => r.map((c) => (c === undefined ? '-' : String(c))))];
-  const widths = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return (
-    cells
-      .map((r) =>
-        r
-          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
+  ctx.out(formatTable(table.columns, table.rows, outputWidth()));
 }
 
 export function formatTags(tags: readonly Tag[]): string {
