@@ -20,6 +20,8 @@ export type Table =
   | 'instance-profile'
   | 'account-alias'
   | 'deletion-task'
+  /** Web console sign-ins: the hash of each session token, never the token. */
+  | 'console-session'
   /** The store's own bookkeeping (the secret-key check). */
   | 'store-meta';
 
@@ -38,6 +40,7 @@ export const TABLES: readonly Table[] = [
   'instance-profile',
   'account-alias',
   'deletion-task',
+  'console-session',
   'store-meta',
 ];
 

@@ -1,14 +1,18 @@
 /**
  * The console's HTTP contract without a browser: sign-in, the session cookie's attributes, CSRF and
  * cross-site refusal, expiry, a deactivated key ending its sessions, and console calls authorized by the
- * engine like signed ones.
+ * engine like signed ones; sessions kept in the store, known to every server on it.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { buildConsole } from '../../console/build.js';
+import { openApi, type OpenApi } from '../../src/api/index.js';
 import { consoleCall, consolePost, consoleSignIn, type ConsoleSession } from '../console/client.js';
-import { startTestServer, type Credentials, type TestServer } from './harness.js';
+import { readCredentialsFile, startTestServer, type Credentials, type TestServer } from './harness.js';
 
 type Session = ConsoleSession;
 
@@ -170,5 +174,84 @@ describe('console sessions', () => {
       { cookie: s.cookie, 'x-csrf-token': s.csrf },
     );
     assert.equal(after.status, 403);
+  });
+});
+
+describe('console sessions live in the store', () => {
+  let dir: string;
+  let first: OpenApi;
+  let admin: Credentials;
+  before(async () => {
+    await buildConsole();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-console-'));
+    first = await serve();
+    admin = readCredentialsFile(path.join(dir, 'credentials'));
+  });
+  after(async () => {
+    await first.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `rolecall serve` on the suite's SQLite file (the first start writes the administrator key). */
+  function serve(): Promise<OpenApi> {
+    return openApi({
+      store: path.join(dir, 'rolecall.db'),
+      credentialsFile: path.join(dir, 'credentials'),
+      port: 0,
+      host: '127.0.0.1',
+    });
+  }
+  const identity = (url: string, s: ConsoleSession, csrf = s.csrf) =>
+    consoleCall(url, { ...s, csrf }, 'sts', 'GetCallerIdentity');
+
+  test('a second server on the same file knows them, a restart keeps them, sign-out ends them on both', async () => {
+    const second = await serve();
+    try {
+      const s = await consoleSignIn(first.url, admin);
+      const there = await identity(second.url, s);
+      assert.equal(there.status, 200);
+      assert.match(JSON.stringify(await there.json()), /user\/rolecall-admin/);
+      const session = await fetch(`${second.url}/console/api/session`, { headers: { cookie: s.cookie } });
+      assert.equal(((await session.json()) as { csrfToken: string }).csrfToken, s.csrf);
+
+      // The CSRF token is bound to its session: another session's token is refused.
+      const other = await consoleSignIn(second.url, admin);
+      assert.equal((await identity(second.url, s, other.csrf)).status, 403);
+      assert.equal((await identity(first.url, other)).status, 200);
+
+      // Only a hash of each token is stored, with the key id and the expiry; neither token is.
+      const records = await first.cp.store.withTransaction((tx) => tx.list('console-session'), {
+        readOnly: true,
+      });
+      assert.equal(records.length, 2);
+      const stored = JSON.stringify(records);
+      for (const x of [s, other]) {
+        const token = x.cookie.slice(x.cookie.indexOf('=') + 1);
+        assert.ok(!stored.includes(token) && !stored.includes(x.csrf));
+      }
+      for (const r of records) {
+        assert.match(r.key, /^[0-9a-f]{64}$/);
+        assert.deepEqual(Object.keys(r.value as object).sort(), ['accessKeyId', 'expiresAt']);
+      }
+
+      // Signing out on one server ends the session on the other.
+      const out = await consolePost(
+        second.url,
+        'sign-out',
+        {},
+        { cookie: other.cookie, 'x-csrf-token': other.csrf },
+      );
+      assert.equal(out.status, 200);
+      assert.equal((await identity(first.url, other)).status, 403);
+      assert.equal((await identity(second.url, s)).status, 200);
+    } finally {
+      await second.close();
+    }
+
+    // A restart (the first server gone, a new one on the file) keeps the session that was not ended.
+    const s = await consoleSignIn(first.url, admin);
+    await first.close();
+    first = await serve();
+    assert.equal((await identity(first.url, s)).status, 200);
   });
 });

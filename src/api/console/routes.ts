@@ -176,7 +176,7 @@ export function registerConsole(
   options: ConsoleOptions,
 ): void {
   const ttl = options.sessionTtlMs ?? SESSION_TTL_MS;
-  const sessions = new ConsoleSessions(backend, clock, ttl);
+  const sessions = new ConsoleSessions(backend, options.controlPlane.store, clock, ttl);
   const assetsDir = options.assetsDir ?? defaultAssetsDir();
   let assets: Map<string, Asset> | undefined;
   const assetsNow = () => (assets ??= loadAssets(assetsDir));
@@ -326,7 +326,7 @@ export function registerConsole(
   app.post(`${CONSOLE_PATH}/api/sign-out`, async (req, reply) => {
     try {
       const { session } = await signedIn(req, true);
-      sessions.signOut(session.id);
+      await sessions.signOut(session.id);
       return secure(reply)
         .header('cache-control', 'no-store')
         .header('set-cookie', sessionCookie('', 0))
