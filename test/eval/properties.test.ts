@@ -358,30 +358,21 @@ describe('the reference evaluator', () => {
 });
 
 describe('engine properties', () => {
-  it('agrees with the naive reference evaluator on generated policy sets and requests', () => {
-    fc.assert(
-      fc.property(input, ({ p, req, now }) => {
-        assert.equal(
-          engine(p, req, now).decision,
-          referenceDecision(p, req, now),
-          JSON.stringify({ p, req, now }),
-        );
-      }),
-      { numRuns: 4000 },
-    );
-  });
-
-  it('reaches every decision on the generated inputs (the generators are not vacuous)', () => {
+  // The same runs count the decisions, so that the agreement is not vacuous: the generators reach each
+  // decision often (at least 1 in 40 runs).
+  it('agrees with the naive reference evaluator on generated policy sets and requests, reaching every decision', () => {
+    const runs = 4000;
     const seen = new Map<string, number>();
     fc.assert(
       fc.property(input, ({ p, req, now }) => {
         const d = engine(p, req, now).decision;
+        assert.equal(d, referenceDecision(p, req, now), JSON.stringify({ p, req, now }));
         seen.set(d, (seen.get(d) ?? 0) + 1);
       }),
-      { numRuns: 2000 },
+      { numRuns: runs },
     );
     for (const d of ['Allow', 'ExplicitDeny', 'ImplicitDeny'])
-      assert.ok((seen.get(d) ?? 0) >= 50, `${d}: ${seen.get(d) ?? 0} of 2000`);
+      assert.ok((seen.get(d) ?? 0) >= runs / 40, `${d}: ${seen.get(d) ?? 0} of ${runs}`);
   });
 
   it('decides the same with and without an explanation', () => {
