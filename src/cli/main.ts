@@ -8,6 +8,7 @@ import type * as Commander from 'commander';
 import { isRolecallError } from '../errors.js';
 import { exitCodes, type CommandContext } from './context.js';
 import { packageVersion } from './package-version.js';
+import { showProgress } from './progress.js';
 
 // commander is CommonJS: `require` skips the ES-module wrapper Node would build around it on import
 // (a lexer pass over its files), which every run would pay before parsing a flag.
@@ -127,7 +128,10 @@ function hintHelp(cmd: Command, name: string): void {
   for (const sub of cmd.commands) hintHelp(sub, `${name} ${sub.name()}`);
 }
 
-export async function main(argv: string[], io: Partial<CommandContext> = {}): Promise<number> {
+/** What a caller of `main` may give: where to write, and whether `err` is a terminal (for progress). */
+export type MainIo = Partial<Omit<CommandContext, 'exitCode'>> & { errIsTTY?: boolean };
+
+export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   // When the reader goes away (`rolecall ... | head -1`), the rest of the output is dropped quietly and
   // the command still ends with its own exit code (a deny stays 2).
   let readerGone = false;
@@ -157,6 +161,8 @@ export async function main(argv: string[], io: Partial<CommandContext> = {}): Pr
     });
   await registerGroups(program, ctx, argv);
   hintHelp(program, 'rolecall');
+  const errIsTTY = io.errIsTTY ?? (io.err === undefined && process.stderr.isTTY);
+  const endProgress = errIsTTY ? showProgress(ctx.err) : undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
@@ -171,6 +177,8 @@ export async function main(argv: string[], io: Partial<CommandContext> = {}): Pr
     ctx.err(`rolecall: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     if (process.env.ROLECALL_DEBUG) ctx.err(`${e instanceof Error ? e.stack : ''}\n`);
     return exitCodes.error;
+  } finally {
+    endProgress?.();
   }
 }
 

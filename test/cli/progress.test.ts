@@ -1,0 +1,50 @@
+/**
+ * Slow loads show progress on stderr when stderr is a terminal, and nothing when it is not: loading AWS
+ * managed policies (a 77 MB data file) says so while it lasts and erases the line when done.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { main } from '../../src/cli/main.js';
+import { runCliProcess } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const SHOW = ['policy', 'show', 'arn:aws:iam::aws:policy/ReadOnlyAccess', '--store', 'memory'];
+
+describe('progress of slow loads', () => {
+  it('on a terminal: a line while AWS managed policies load, erased when done', async () => {
+    let out = '';
+    let err = '';
+    const status = await main(SHOW, { out: (s) => (out += s), err: (s) => (err += s), errIsTTY: true });
+    assert.equal(status, 0, err);
+    assert.match(out, /"Version": "2012-10-17"/);
+    assert.equal(err, 'rolecall: loading AWS managed policies...\r\x1b[K');
+  });
+
+  // util-linux `script` runs the command on a pseudo-terminal: the CLI sees a real TTY on stderr.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it(
+    'in a real pseudo-terminal, the CLI detects the terminal itself',
+    { skip: hasScript ? false : 'util-linux `script` is not installed: no pseudo-terminal to run in' },
+    () => {
+      const cli = [
+        process.execPath,
+        '--import',
+        import.meta.resolve('tsx'),
+        path.join(repoRoot, 'src/cli/main.ts'),
+      ];
+      const command = [...cli, ...SHOW].map((a) => `'${a}'`).join(' ');
+      const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stdout);
+      assert.ok(r.stdout.includes('rolecall: loading AWS managed policies...\r\x1b[K'), r.stdout);
+    },
+  );
+
+  it('when stderr is not a terminal: nothing', () => {
+    const r = runCliProcess(SHOW);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /"Version": "2012-10-17"/);
+    assert.equal(r.stderr, '');
+  });
+});
