@@ -32,6 +32,8 @@ const WIRE: Record<ErrorCode, { status: number; code?: string }> = {
   AccessDenied: { status: 403 },
   InvalidClientTokenId: { status: 403 },
   SignatureDoesNotMatch: { status: 403 },
+  // Both 400 on the Common Errors pages above: a signature that does not follow SigV4's form, and an input
+  // that fails a constraint of the operation (a missing member, a length, a pattern, an enum).
   IncompleteSignature: { status: 400 },
   MissingAuthenticationToken: { status: 403 },
   RequestExpired: { status: 400 },

@@ -591,6 +591,8 @@ function versionKey(v: { versionId: string }): string {
   return v.versionId.replace(/\d+/, (d) => d.padStart(8, '0'));
 }
 
+/** A value outside an enum of the IAM model: the common ValidationError (HTTP 400). */
+// https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
 function enumError(member: string, value: string, allowed: string[]): RolecallError {
   return new RolecallError(
     'ValidationError',

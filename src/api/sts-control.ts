@@ -13,6 +13,11 @@ import type { Tag } from '../iam/types.js';
 import { parseArn } from '../policy/arn.js';
 import type { IamControl } from './control.js';
 
+/**
+ * STS's input errors are the common ValidationError (HTTP 400): the input does not satisfy a constraint
+ * of the operation (durations, session tags, ARNs).
+ * https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
+ */
 function validation(message: string): RolecallError {
   return new RolecallError('ValidationError', message);
 }

@@ -11,6 +11,8 @@ import type { QueryParams } from './form.js';
 import type { CallAuthorization, Operation } from './operation.js';
 import { readTags, requestTagContext } from './wire-shapes.js';
 
+/** A member outside the STS model's length or pattern: the common ValidationError (HTTP 400). */
+// https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
 function validation(detail: string): RolecallError {
   return new RolecallError('ValidationError', `1 validation error detected: ${detail}`);
 }
