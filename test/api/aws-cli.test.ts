@@ -242,6 +242,32 @@ describe('aws CLI', { skip }, () => {
     const conflict = await aws(['iam', 'delete-role', '--role-name', 'cli-ec2']);
     assert.ok(SERVICE_ERROR_EXIT.includes(conflict.code), `exit ${conflict.code}`);
     assert.match(conflict.stderr, /\(DeleteConflict\) when calling the DeleteRole operation/);
+    const listed = json<{ InstanceProfiles: { InstanceProfileName: string }[] }>(
+      await aws(['iam', 'list-instance-profiles']),
+    );
+    assert.deepEqual(
+      listed.InstanceProfiles.map((p) => p.InstanceProfileName),
+      ['cli-ec2'],
+    );
+    const forRole = json<{ InstanceProfiles: { Roles: { RoleName: string }[] }[] }>(
+      await aws(['iam', 'list-instance-profiles-for-role', '--role-name', 'cli-ec2']),
+    );
+    assert.deepEqual(
+      forRole.InstanceProfiles.map((p) => p.Roles.map((r) => r.RoleName)),
+      [['cli-ec2']],
+    );
+    const removed = await aws([
+      'iam',
+      'remove-role-from-instance-profile',
+      '--instance-profile-name',
+      'cli-ec2',
+      '--role-name',
+      'cli-ec2',
+    ]);
+    assert.equal(removed.code, 0, removed.stderr);
+    const deleted = await aws(['iam', 'delete-instance-profile', '--instance-profile-name', 'cli-ec2']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.deepEqual(await server.api.cp.iam.instanceProfiles.listInstanceProfiles(me.Account), []);
 
     const slr = json<{ Role: { RoleName: string; Path: string } }>(
       await aws([
@@ -254,6 +280,19 @@ describe('aws CLI', { skip }, () => {
     assert.deepEqual(
       [slr.Role.RoleName, slr.Role.Path],
       ['AWSServiceRoleForEMRCleanup', '/aws-service-role/elasticmapreduce.amazonaws.com/'],
+    );
+    // Its AWS managed policy is attached to it, and to nothing else.
+    const entities = json<{ PolicyRoles: { RoleName: string }[]; PolicyUsers: unknown[] }>(
+      await aws([
+        'iam',
+        'list-entities-for-policy',
+        '--policy-arn',
+        'arn:aws:iam::aws:policy/aws-service-role/AmazonEMRCleanupPolicy',
+      ]),
+    );
+    assert.deepEqual(
+      [entities.PolicyRoles.map((r) => r.RoleName), entities.PolicyUsers],
+      [['AWSServiceRoleForEMRCleanup'], []],
     );
     const deletion = json<{ DeletionTaskId: string }>(
       await aws(['iam', 'delete-service-linked-role', '--role-name', 'AWSServiceRoleForEMRCleanup']),
@@ -269,8 +308,47 @@ describe('aws CLI', { skip }, () => {
     assert.equal(status.Status, 'SUCCEEDED');
 
     const summary = json<{ SummaryMap: Record<string, number> }>(await aws(['iam', 'get-account-summary']));
-    assert.equal(summary.SummaryMap.InstanceProfiles, 1);
+    assert.equal(summary.SummaryMap.InstanceProfiles, 0);
     assert.equal(summary.SummaryMap.RolesQuota, 1000);
+  });
+
+  test('account aliases, and sts get-federation-token with a call as the federated user', async () => {
+    const account = server.api.cp.iam.accounts;
+    const admin = await server.api.cp.iam.findCredential(server.admin.accessKeyId);
+    const me = admin?.kind === 'user' ? admin.user.account : '';
+    const created = await aws(['iam', 'create-account-alias', '--account-alias', 'cli-alias']);
+    assert.equal(created.code, 0, created.stderr);
+    const aliases = json<{ AccountAliases: string[] }>(await aws(['iam', 'list-account-aliases']));
+    assert.deepEqual(aliases.AccountAliases, ['cli-alias']);
+    const deleted = await aws(['iam', 'delete-account-alias', '--account-alias', 'cli-alias']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.deepEqual(await account.listAccountAliases(me), []);
+
+    const fed = json<{
+      Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
+      FederatedUser: { Arn: string };
+    }>(
+      await aws([
+        'sts',
+        'get-federation-token',
+        '--name',
+        'cli-fed',
+        '--policy',
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' }],
+        }),
+      ]),
+    );
+    assert.match(fed.FederatedUser.Arn, /^arn:aws:sts::\d{12}:federated-user\/cli-fed$/);
+    const who = json<{ Arn: string }>(
+      await aws(['sts', 'get-caller-identity'], {
+        accessKeyId: fed.Credentials.AccessKeyId,
+        secretAccessKey: fed.Credentials.SecretAccessKey,
+        sessionToken: fed.Credentials.SessionToken,
+      }),
+    );
+    assert.equal(who.Arn, fed.FederatedUser.Arn);
   });
 
   test('simulate-custom-policy', async () => {
