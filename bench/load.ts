@@ -3,9 +3,9 @@
  * request and batches) and signed IAM/STS query calls, each driven by autocannon for a bounded time.
  * The server runs in its own process (started the way a user starts it) so that the load generator does
  * not share its event loop. The peer: a bare fastify server in its own process answering a decision-shaped
- * JSON to the same POST (no signature, no decision). Each round measures rolecall and the peer back to
- * back with the same connections, so both see the same machine; the ratios are per round, and their median
- * is printed. Besides requests/s, the CPU time each server process spent per request (user + system, from
+ * JSON to the same POST (no signature, no decision). Each round measures rolecall and the peer with the
+ * same connections in alternating one-second slices, so both see the same machine however its load
+ * changes; the ratios are per round, and their median is printed. Besides requests/s, the CPU time each server process spent per request (user + system, from
  * /proc) is printed: on a shared machine it is the steadier of the two figures.
  *
  * Every response is checked: the decision of each answer (and of each member of a batch) against the one
@@ -171,6 +171,12 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
 interface Measure {
   scenario: string;
   requestsPerSec: number;
@@ -178,6 +184,17 @@ interface Measure {
   /** Server CPU microseconds per decision (per request when one decision per request). */
   cpuUsPerDecision: number | undefined;
   p50: number;
+  p99: number;
+  failures: number;
+}
+
+/** What one autocannon run measured, to be added up with others. */
+interface Sample {
+  requests: number;
+  seconds: number;
+  /** CPU seconds of the server process; undefined without /proc. */
+  cpu: number | undefined;
+  p50: number[];
   p99: number;
   failures: number;
 }
@@ -194,7 +211,7 @@ interface Load {
   verify: (body: string) => boolean;
 }
 
-async function measure(load: Load, duration = seconds): Promise<Measure> {
+async function sample(load: Load, duration: number): Promise<Sample> {
   const before = cpuSeconds(load.server.child.pid);
   const result = await autocannon({
     url: load.server.url + load.pathName,
@@ -206,27 +223,58 @@ async function measure(load: Load, duration = seconds): Promise<Measure> {
     verifyBody: load.verify,
   });
   const after = cpuSeconds(load.server.child.pid);
-  const requests = result.requests.total;
-  const decisions = requests * load.decisionsPerRequest;
   return {
-    scenario: `${load.scenario}, ${load.connections} conn.`,
-    requestsPerSec: Math.round(requests / result.duration),
-    decisionsPerSec: Math.round(decisions / result.duration),
-    cpuUsPerDecision:
-      before !== undefined && after !== undefined && decisions > 0
-        ? ((after - before) * 1e6) / decisions
-        : undefined,
-    p50: result.latency.p50,
+    requests: result.requests.total,
+    seconds: result.duration,
+    cpu: before !== undefined && after !== undefined ? after - before : undefined,
+    p50: [result.latency.p50],
     p99: result.latency.p99,
     failures: result.errors + result.timeouts + result.non2xx + result.mismatches,
   };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
+function add(a: Sample, b: Sample): Sample {
+  return {
+    requests: a.requests + b.requests,
+    seconds: a.seconds + b.seconds,
+    cpu: a.cpu !== undefined && b.cpu !== undefined ? a.cpu + b.cpu : undefined,
+    p50: [...a.p50, ...b.p50],
+    p99: Math.max(a.p99, b.p99),
+    failures: a.failures + b.failures,
+  };
+}
+
+function summary(load: Load, s: Sample): Measure {
+  const decisions = s.requests * load.decisionsPerRequest;
+  return {
+    scenario: `${load.scenario}, ${load.connections} conn.`,
+    requestsPerSec: Math.round(s.requests / s.seconds),
+    decisionsPerSec: Math.round(decisions / s.seconds),
+    cpuUsPerDecision: s.cpu !== undefined && decisions > 0 ? (s.cpu * 1e6) / decisions : undefined,
+    p50: median(s.p50),
+    p99: s.p99,
+    failures: s.failures,
+  };
+}
+
+async function measure(load: Load, duration = seconds): Promise<Measure> {
+  return summary(load, await sample(load, duration));
+}
+
+/**
+ * Two loads in alternating one-second slices, `seconds` of each: both see the same machine, however its
+ * load changes while they run.
+ */
+async function interleaved(a: Load, b: Load): Promise<[Measure, Measure]> {
+  let sa = await sample(a, 1);
+  let sb = await sample(b, 1);
+  for (let i = 1; i < seconds; i++) {
+    sa = add(sa, await sample(a, 1));
+    sb = add(sb, await sample(b, 1));
+  }
+  return [summary(a, sa), summary(b, sb)];
+}
+
 const fmt = (x: number | undefined, digits = 1) => (x === undefined ? 'n/a' : x.toFixed(digits));
 
 /** The decision the bench expects for an action, from the role's policy (POLICY below). */
@@ -406,8 +454,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       if (only === undefined || only === 'one') {
         for (const c of [8, 32]) {
-          const ours = await measure(oneDecision(c, server, 'decision API, 1 decision/request'));
-          const peer = await measure(oneDecision(c, echo, 'bare fastify JSON echo (peer)'));
+          const [ours, peer] = await interleaved(
+            oneDecision(c, server, 'decision API, 1 decision/request'),
+            oneDecision(c, echo, 'bare fastify JSON echo (peer)'),
+          );
           rows.push(ours, peer);
           const r = ratios.get(c) ?? { rps: [], cpu: [] };
           r.rps.push(ours.requestsPerSec / peer.requestsPerSec);
