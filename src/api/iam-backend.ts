@@ -25,6 +25,7 @@ function requestContext(env: CallEnvironment): Record<string, ContextValue> {
 }
 
 const NO_OPTIONS: PrepareOptions = Object.freeze({});
+const ALLOWED: AuthzResult = Object.freeze({ decision: 'Allow', reason: 'Allowed' });
 
 /**
  * `freshness` drops the backend's and the resolver's caches on writes (this process's and, through the
@@ -154,7 +155,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     async authorizeCall(caller, call, env, explain) {
       const cacheable = !explain && (call.context === undefined || Object.keys(call.context).length === 0);
       const key = `${caller.accessKeyId}\0${call.action}\0${call.resource}\0${env.sourceIp}\0${env.region}\0${call.identityOnly === true}`;
-      if (cacheable && allowed.get(key, env.now)) return { decision: 'Allow', reason: 'Allowed' };
+      if (cacheable && allowed.get(key, env.now)) return ALLOWED;
       const result = await decide(
         {
           principal: caller.arn,

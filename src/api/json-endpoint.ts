@@ -26,6 +26,7 @@ export class JsonMembers {
 }
 
 const NO_PARAMS = new QueryParams(new Map());
+const NO_QUERY: Record<string, string> = Object.freeze({});
 
 export function invalidInput(message: string, path: string): RolecallError {
   return new RolecallError('ValidationError', message, { path });
@@ -46,7 +47,7 @@ export async function handleJson(
   const requestId = req.id;
   try {
     const q = req.url.indexOf('?');
-    const query: Record<string, string> = {};
+    const query: Record<string, string> = q >= 0 ? {} : NO_QUERY;
     if (q >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) query[k] ??= v;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const { caller, claim } = await authenticate(

@@ -99,7 +99,7 @@ function readAuthorizationHeader(req: IncomingSignedRequest, auth: string): Sign
     if (end < 0) end = auth.length;
     const eq = auth.indexOf('=', at);
     if (eq >= 0 && eq < end) {
-      const name = auth.slice(at, eq).trim();
+      const name = fieldName(auth, at, eq);
       if (name === 'Credential') credential = auth.slice(eq + 1, end).trim();
       else if (name === 'SignedHeaders') signedHeaders = auth.slice(eq + 1, end).trim();
       else if (name === 'Signature') signature = auth.slice(eq + 1, end).trim();
@@ -137,6 +137,18 @@ function readAuthorizationHeader(req: IncomingSignedRequest, auth: string): Sign
   };
   if (token !== undefined) claim.securityToken = token;
   return claim;
+}
+
+const FIELDS = ['Credential', 'SignedHeaders', 'Signature'] as const;
+
+/**
+ * The trimmed name of the field `auth[at..eq)`: one of FIELDS read in place when it is written as SDKs
+ * write it (after at most one space), otherwise sliced and trimmed.
+ */
+function fieldName(auth: string, at: number, eq: number): string {
+  const from = auth.charCodeAt(at) === 0x20 ? at + 1 : at;
+  for (const f of FIELDS) if (eq - from === f.length && auth.startsWith(f, from)) return f;
+  return auth.slice(at, eq).trim();
 }
 
 function readPresigned(req: IncomingSignedRequest): SignatureClaim {
@@ -298,27 +310,34 @@ const signingKeys = new Map<string, SigningKey[]>();
  * 64-byte block (https://www.rfc-editor.org/rfc/rfc2104): two one-shot hashes cost a third of what
  * `createHmac` does per call (it sets up a keyed context every time). The padded blocks are made once
  * per signing key and the message is written after them in place: the verification is synchronous, so
- * no two calls share the buffers at once.
+ * no two calls share the buffers at once. The MAC returned is overwritten by the next call.
  */
 export function oneShotMac(key: Buffer): ((message: string) => Buffer) | undefined {
   if (typeof crypto.hash !== 'function' || key.length > 64) return undefined;
   let inner = Buffer.alloc(64 + 512);
   const outer = Buffer.alloc(64 + 32);
+  const mac = Buffer.alloc(32);
   for (let i = 0; i < 64; i++) {
     const k = i < key.length ? key[i]! : 0;
     inner[i] = k ^ 0x36;
     outer[i] = k ^ 0x5c;
   }
+  // The view hashed, kept while messages have the same length (a client's scope rarely changes).
+  let view = inner.subarray(0, 64);
   return (message) => {
     // UTF-8 takes at most three bytes per UTF-16 unit
     if (inner.length < 64 + 3 * message.length) {
       const larger = Buffer.alloc(64 + 3 * message.length);
       inner.copy(larger, 0, 0, 64);
       inner = larger;
+      view = inner.subarray(0, 64);
     }
     const n = inner.write(message, 64, 'utf8');
-    crypto.hash('sha256', inner.subarray(0, 64 + n), 'buffer').copy(outer, 64);
-    return crypto.hash('sha256', outer, 'buffer');
+    if (view.length !== 64 + n || view.buffer !== inner.buffer) view = inner.subarray(0, 64 + n);
+    // digests as latin1 strings (one byte per character) copied into place: no buffer per call
+    outer.write(crypto.hash('sha256', view, 'binary'), 64, 'latin1');
+    mac.write(crypto.hash('sha256', outer, 'binary'), 0, 'latin1');
+    return mac;
   };
 }
 
