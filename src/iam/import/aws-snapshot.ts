@@ -11,7 +11,7 @@ import { RolecallError } from '../../errors.js';
 import { ROOT_PATH, accountTarget, type OrgState, type RoleState, type UserState } from '../state.js';
 import { trusts } from './cloudformation.js';
 import { emrResourceState } from './emr-resources.js';
-import { emptySetup, placeKey, tagList, type ImportedSetup } from './setup.js';
+import { emptySetup, invalidFile, placeKey, tagList, type ImportedSetup } from './setup.js';
 import { get, parseSource, plain, type SourceNode, type SourcePlace } from './source.js';
 
 export interface SnapshotFile {
@@ -88,15 +88,7 @@ export function importAwsSnapshot(
       place: { file: folder, line: 1, column: 1, path: '$' },
     });
   if (problems.length > 0 || !auth || account === undefined)
-    throw new RolecallError(
-      'InvalidFile',
-      `snapshot \`${folder}\` has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-      { file: folder },
-      problems.map((p) => ({
-        message: p.message,
-        place: { file: p.place.file, line: p.place.line, column: p.place.column },
-      })),
-    );
+    throw invalidFile(folder, problems, `snapshot \`${folder}\``);
   region ??= 'us-east-1';
   const setup = emptySetup(
     'aws-snapshot',

@@ -8,11 +8,12 @@
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
  */
-import { RolecallError, type ErrorPlace } from '../../errors.js';
+import type { ErrorPlace } from '../../errors.js';
 import { emrResourceState } from './emr-resources.js';
 import {
   documentText,
   emptySetup,
+  invalidFile,
   placeKey,
   tagList,
   type ImportedPolicy,
@@ -616,18 +617,30 @@ export function importCloudFormation(text: string, file: string, o: CloudFormati
   const created = [...t.created_resources()];
   const idOf = (r: { logicalId: string; node: SourceNode }) =>
     t.identity(r.logicalId, r.node.place) as { ref: string; atts: Record<string, string> };
+  /** What both passes over the resources read of each: its properties, place, identity. */
+  const resourceContext = (r: (typeof created)[number]) => {
+    const props = r.properties;
+    const place = r.node.place;
+    return {
+      props,
+      P: (k: string) => (props ? t.evalProp(props, k) : undefined),
+      place,
+      label: `${r.type} ${r.logicalId}`,
+      id: idOf(r),
+      /** Where the user's template declares the entity behind `key`, and its logical ID. */
+      remember: (key: string) => {
+        setup.places.set(key, place);
+        setup.names.set(key, r.logicalId);
+      },
+    };
+  };
 
   for (const r of created) {
-    const props = r.properties;
-    const P = (k: string) => (props ? t.evalProp(props, k) : undefined);
-    const place = r.node.place;
-    const label = `${r.type} ${r.logicalId}`;
-    const id = idOf(r);
+    const { props, P, place, label, id, remember } = resourceContext(r);
     switch (r.type) {
       case 'AWS::IAM::Role': {
         const key = placeKey.role(account, id.ref);
-        setup.places.set(key, place);
-        setup.names.set(key, r.logicalId);
+        remember(key);
         const trustNode = get(props, 'AssumeRolePolicyDocument');
         const trust = P('AssumeRolePolicyDocument');
         if (trust === undefined) t.problem(place, `\`${r.logicalId}\` has no \`AssumeRolePolicyDocument\``);
@@ -702,8 +715,7 @@ export function importCloudFormation(text: string, file: string, o: CloudFormati
           r.type === 'AWS::EC2::VPC' ? 'vpc' : r.type === 'AWS::EC2::Subnet' ? 'subnet' : 'security-group';
         const arn = `arn:aws:ec2:${o.region}:${account}:${kind}/${id.ref}`;
         const key = placeKey.resource(arn);
-        setup.places.set(key, place);
-        setup.names.set(key, r.logicalId);
+        remember(key);
         const tags = P('Tags');
         unknownIn(key, `the tags of ${r.logicalId}`, tags, get(props, 'Tags')?.place ?? place);
         const vpc = P('VpcId');
@@ -718,8 +730,7 @@ export function importCloudFormation(text: string, file: string, o: CloudFormati
       case 'AWS::S3::Bucket': {
         const arn = id.atts.Arn as string;
         const key = placeKey.resource(arn);
-        setup.places.set(key, place);
-        setup.names.set(key, r.logicalId);
+        remember(key);
         const attributes: Record<string, string> = {};
         const enc = P('BucketEncryption') as
           | {
@@ -743,8 +754,7 @@ export function importCloudFormation(text: string, file: string, o: CloudFormati
       case 'AWS::KMS::Key': {
         const arn = id.atts.Arn as string;
         const key = placeKey.resource(arn);
-        setup.places.set(key, place);
-        setup.names.set(key, r.logicalId);
+        remember(key);
         const node = get(props, 'KeyPolicy');
         const doc = P('KeyPolicy');
         unknownIn(key, `the key policy of ${r.logicalId}`, doc, node?.place ?? place);
@@ -773,8 +783,7 @@ export function importCloudFormation(text: string, file: string, o: CloudFormati
       case 'AWS::SecretsManager::Secret': {
         const arn = id.ref;
         const key = placeKey.resource(arn);
-        setup.places.set(key, place);
-        setup.names.set(key, r.logicalId);
+        remember(key);
         setup.state.resources.push({ arn, account, tags: tagList(clean(P('Tags'))), attributes: {} });
         break;
       }
@@ -819,11 +828,7 @@ export function importCloudFormation(text: string, file: string, o: CloudFormati
   }
   // Second pass: what attaches to what was declared above.
   for (const r of created) {
-    const props = r.properties;
-    const P = (k: string) => (props ? t.evalProp(props, k) : undefined);
-    const place = r.node.place;
-    const label = `${r.type} ${r.logicalId}`;
-    const id = idOf(r);
+    const { props, P, place, label, id, remember } = resourceContext(r);
     const roleByName = (name: string) => setup.state.roles.find((x) => x.name === name);
     switch (r.type) {
       // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-policy.html
@@ -863,8 +868,7 @@ export function importCloudFormation(text: string, file: string, o: CloudFormati
         const doc = P('PolicyDocument');
         const arn = id.ref;
         const key = placeKey.policy(arn);
-        setup.places.set(key, place);
-        setup.names.set(key, r.logicalId);
+        remember(key);
         unknownIn(key, `the policy ${r.logicalId}`, doc, node?.place ?? place);
         const path = typeof P('Path') === 'string' ? (P('Path') as string) : '/';
         const description = P('Description');
@@ -957,15 +961,7 @@ export function importCloudFormation(text: string, file: string, o: CloudFormati
   for (const u of t.unknownSeen)
     if (!setup.unknowns.some((x) => x.place === u.place))
       setup.unknowns.push({ owner: '', what: 'a value', reason: u.reason, place: u.place });
-  if (t.problems.length > 0) {
-    const details = t.problems.map((p) => ({ message: p.message, place: toErrorPlace(p.place) }));
-    throw new RolecallError(
-      'InvalidFile',
-      `\`${file}\` has ${details.length} problem${details.length === 1 ? '' : 's'}`,
-      { file },
-      details,
-    );
-  }
+  if (t.problems.length > 0) throw invalidFile(file, t.problems);
   return setup;
 }
 

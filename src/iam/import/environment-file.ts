@@ -5,11 +5,10 @@
  * or the command line gives its policies), the network, buckets with their owner and policy, keys, secrets,
  * submitters, and an organization holding the SCPs and RCPs.
  */
-import { RolecallError } from '../../errors.js';
 import { EMR_SERVICES, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
 import type { OrgState } from '../state.js';
 import { accountTarget, ROOT_PATH } from '../state.js';
-import { emptySetup, placeKey, tagList, type ImportedSetup } from './setup.js';
+import { defaultKeyPolicy, emptySetup, invalidFile, placeKey, tagList, type ImportedSetup } from './setup.js';
 import { get, parseSource, plain, type SourceNode, type SourcePlace } from './source.js';
 
 type Shape =
@@ -171,36 +170,13 @@ export function parseEnvironmentFile(text: string, file: string): { env: EmrEnvi
       if (owner?.kind === 'scalar' && !ACCOUNT.test(String(owner.value)))
         problems.push({ message: 'must be a 12-digit account id (quote it)', place: owner.place });
     }
-  if (problems.length > 0)
-    throw new RolecallError(
-      'InvalidFile',
-      `\`${file}\` has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-      { file },
-      problems.map((p) => ({
-        message: p.message,
-        place: { file: p.place.file, line: p.place.line, column: p.place.column, path: p.place.path },
-      })),
-    );
+  if (problems.length > 0) throw invalidFile(file, problems);
   return { env: plain(root) as EmrEnvironment, root };
 }
 
 const text = (d: unknown) => (typeof d === 'string' ? d : JSON.stringify(d, null, 2));
-const defaultKeyPolicy = (account: string) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:aws:iam::${account}:root` },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-    ],
-  });
 /** The organization's management account when the file gives SCPs or RCPs (SCPs never restrict it). */
 const MANAGEMENT = '000000000000';
-
 /** The locations of an environment, older spellings included. */
 export function environmentLocations(env: EmrEnvironment): NonNullable<EmrEnvironment['locations']> {
   const out = [...(env.locations ?? [])];

@@ -5,6 +5,7 @@
  * and the values the file cannot know (a Terraform value known only after apply), which a check must report
  * as undecidable rather than guess.
  */
+import { RolecallError } from '../../errors.js';
 import type { PolicyKind } from '../../policy/types.js';
 import type { DeclaredState } from '../state.js';
 import type { Tag } from '../types.js';
@@ -127,4 +128,41 @@ export function tagList(v: unknown): Tag[] {
 /** Text of a policy document given as an object or as JSON text. */
 export function documentText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+}
+
+/** Every problem of a file at once, each with its place: one InvalidFile error. */
+export function invalidFile(
+  file: string,
+  problems: readonly { message: string; place: SourcePlace }[],
+  what = `\`${file}\``,
+): RolecallError {
+  return new RolecallError(
+    'InvalidFile',
+    `${what} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+    { file },
+    problems.map((p) => ({
+      message: p.message,
+      place: { file: p.place.file, line: p.place.line, column: p.place.column, path: p.place.path },
+    })),
+  );
+}
+
+/**
+ * The key policy KMS gives a key created without one: the account's IAM policies decide.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+ */
+export function defaultKeyPolicy(account: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  });
 }

@@ -6,10 +6,9 @@
  * reported, never guessed; an unknown identifier (a new subnet's id) is named after its address.
  * https://developer.hashicorp.com/terraform/internals/json-format
  */
-import { RolecallError } from '../../errors.js';
 import { trusts } from './cloudformation.js';
 import { emrResourceState } from './emr-resources.js';
-import { emptySetup, placeKey, tagList, type ImportedSetup } from './setup.js';
+import { defaultKeyPolicy, emptySetup, invalidFile, placeKey, tagList, type ImportedSetup } from './setup.js';
 import { get, parseSource, plain, str, type SourceNode, type SourcePlace } from './source.js';
 
 export interface TerraformPlanOptions {
@@ -80,7 +79,7 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
   region ??= 'us-east-1';
   const { account } = o;
   const setup = emptySetup('terraform-plan', [file], account, region);
-  if (problems.length > 0) throw invalid(file, problems);
+  if (problems.length > 0) throw invalidFile(file, problems);
 
   // Instances: each resource_changes entry, and each resource of planned_values (the root module and its
   // child_modules, recursively) that no change lists, as it will be (no-op).
@@ -666,32 +665,4 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
   for (const s of setup.studios) setup.state.resources.push(emrResourceState(s, account));
   for (const a of setup.applications) setup.state.resources.push(emrResourceState(a, account));
   return setup;
-}
-
-function defaultKeyPolicy(account: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [
-      {
-        Sid: 'Enable IAM User Permissions',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:aws:iam::${account}:root` },
-        Action: 'kms:*',
-        Resource: '*',
-      },
-    ],
-  });
-}
-
-function invalid(file: string, problems: { message: string; place: SourcePlace }[]): RolecallError {
-  return new RolecallError(
-    'InvalidFile',
-    `\`${file}\` has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-    { file },
-    problems.map((p) => ({
-      message: p.message,
-      place: { file: p.place.file, line: p.place.line, column: p.place.column, path: p.place.path },
-    })),
-  );
 }
