@@ -131,6 +131,28 @@ function clockValues(now: number): void {
   lastEpochTime = String(Math.floor(now / 1000));
 }
 
+/**
+ * Lower-cased indexes of frozen contexts: a frozen context (the resolver's cached ones) cannot change, so
+ * its index is built on first use and kept with it; others are scanned on every lookup.
+ */
+const contextIndexes = new WeakMap<object, ReadonlyMap<string, ContextValue | undefined>>();
+function contextIndex(
+  ctx: Readonly<Record<string, ContextValue>>,
+): ReadonlyMap<string, ContextValue | undefined> | null {
+  if (!Object.isFrozen(ctx)) return null;
+  let index = contextIndexes.get(ctx);
+  if (index === undefined) {
+    const m = new Map<string, ContextValue | undefined>();
+    // The first key in order wins, as the scan finds it.
+    for (const k in ctx) {
+      const lower = k.toLowerCase();
+      if (!m.has(lower)) m.set(lower, ctx[k]);
+    }
+    contextIndexes.set(ctx, (index = m));
+  }
+  return index;
+}
+
 export class PreparedRequest {
   action = '';
   actionLower = '';
@@ -147,6 +169,8 @@ export class PreparedRequest {
   private colons: readonly number[] | undefined | null = null;
   private colonsBuffer: number[] = [0, 0, 0, 0, 0];
   private ctx: Readonly<Record<string, ContextValue>> | undefined = undefined;
+  /** The frozen context's keys lower-cased (null: the context is not frozen, keys are scanned). */
+  private ctxIndex: ReadonlyMap<string, ContextValue | undefined> | null | undefined = undefined;
   private now = 0;
 
   constructor(req?: AuthzRequest, env?: AuthzEnv) {
@@ -164,6 +188,7 @@ export class PreparedRequest {
     this.resource = req.resource;
     this.principal = cachedPrincipal(req.principal);
     this.ctx = req.context;
+    this.ctxIndex = undefined;
     this.now = env.now;
     this.explicitResourceAccount = req.resourceAccount;
     this.colons = null;
@@ -220,7 +245,12 @@ export class PreparedRequest {
   get(keyLower: string): ContextValue | undefined {
     const ctx = this.ctx;
     if (ctx !== undefined) {
-      for (const k in ctx) if (equalsLower(k, keyLower)) return ctx[k];
+      let index = this.ctxIndex;
+      if (index === undefined) index = this.ctxIndex = contextIndex(ctx);
+      if (index !== null) {
+        const v = index.get(keyLower);
+        if (v !== undefined || index.has(keyLower)) return v;
+      } else for (const k in ctx) if (equalsLower(k, keyLower)) return ctx[k];
     }
     return this.derived(keyLower);
   }

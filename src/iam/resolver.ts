@@ -403,14 +403,19 @@ export class Resolver {
     }
   }
 
+  /**
+   * A document compiled once per kind and text: the roles that share a policy text (the same inline
+   * policy on many roles, a managed policy) share its compiled statements and what they keep per action;
+   * each use carries its own name for explanations.
+   */
   private policy(text: string, kind: PolicyKind, name: string): CompiledPolicy {
-    const key = `${kind}\u0000${name}\u0000${text}`;
+    const key = `${kind}\u0000${text}`;
     let c = this.compiled.get(key);
     if (!c) {
       c = this.compile(text, { kind, name });
       this.compiled.set(key, c);
     }
-    return c;
+    return c.name === name ? c : { name, kind: c.kind, _compiled: c._compiled };
   }
 
   private async managed(arn: string, kind: PolicyKind): Promise<CompiledPolicy> {
