@@ -53,6 +53,40 @@ function stepStates(
   });
 }
 
+const policyLabel = (p: PolicyExplanation) =>
+  `${p.slot.toUpperCase()} ${p.name ?? '(unnamed)'}${p.level !== undefined ? ` at level ${p.level}` : ''}`;
+
+/**
+ * The policies that made a step decide: the ones with an applying Deny for the explicit-deny step; for
+ * the SCP and RCP steps, every policy of each level where no statement allows; the boundary or session
+ * policies for theirs.
+ */
+function decidingPolicies(result: AuthzResult, step: string): string[] {
+  const all = result.explanation?.policies ?? [];
+  const slot = (
+    {
+      'service-control-policies': 'scp',
+      'resource-control-policies': 'rcp',
+      'permissions-boundary': 'boundary',
+      'session-policy': 'session',
+    } as Record<string, string>
+  )[step];
+  if (step === 'explicit-deny')
+    return all.filter((p) => p.statements.some((s) => s.applies && s.effect === 'Deny')).map(policyLabel);
+  if (slot === undefined) return [];
+  const mine = all.filter((p) => p.slot === slot);
+  if (slot !== 'scp' && slot !== 'rcp') return mine.map(policyLabel);
+  // At a level that allows nothing, the policies with Allow statements (none of them applies); a level
+  // with none (only Deny statements, or no statement for the action) is named whole.
+  const failing = mine.filter(
+    (p) =>
+      !mine.some((q) => q.level === p.level && q.statements.some((x) => x.applies && x.effect === 'Allow')),
+  );
+  const allowing = failing.filter((p) => p.statements.some((x) => x.effect === 'Allow'));
+  const levelsNamed = new Set(allowing.map((p) => p.level));
+  return failing.filter((p) => !levelsNamed.has(p.level) || allowing.includes(p)).map(policyLabel);
+}
+
 const STATE_TEXT: Record<StepState, string> = {
   passed: 'passed',
   decided: 'decided here',
@@ -64,7 +98,7 @@ function FlowDiagram({ result }: { result: AuthzResult }) {
   const steps = stepStates(result);
   const allowed = result.decision === 'Allow';
   const w = 520;
-  const h = 46;
+  const h = 62;
   const gap = 18;
   const height = (steps.length + 1) * (h + gap);
   return (
@@ -92,8 +126,15 @@ function FlowDiagram({ result }: { result: AuthzResult }) {
         </defs>
         {steps.map((s, i) => {
           const y = i * (h + gap);
+          const by = s.state === 'decided' ? decidingPolicies(result, s.id) : [];
           return (
-            <g class={`step ${s.state}`} data-step={s.id} data-state={s.state} key={s.id}>
+            <g
+              class={`step ${s.state}`}
+              data-step={s.id}
+              data-state={s.state}
+              data-policies={by.join(', ')}
+              key={s.id}
+            >
               <rect x="1" y={y + 1} width={w - 2} height={h} rx="6" />
               <text x="12" y={y + 19} class="step-label">
                 {s.label}
@@ -101,6 +142,11 @@ function FlowDiagram({ result }: { result: AuthzResult }) {
               <text x="12" y={y + 37} class="step-outcome">
                 {s.outcome ?? STATE_TEXT[s.state]}
               </text>
+              {by.length > 0 && (
+                <text x="12" y={y + 54} class="step-policies">
+                  by {by.join(', ')}
+                </text>
+              )}
               <line x1={w / 2} y1={y + h + 1} x2={w / 2} y2={y + h + gap - 2} marker-end="url(#arrow)" />
             </g>
           );
@@ -111,7 +157,7 @@ function FlowDiagram({ result }: { result: AuthzResult }) {
           data-state={allowed ? 'decided' : 'passed'}
         >
           <rect x="1" y={steps.length * (h + gap) + 1} width={w - 2} height={h} rx="6" />
-          <text x="12" y={steps.length * (h + gap) + 28} class="step-label">
+          <text x="12" y={steps.length * (h + gap) + 36} class="step-label">
             {result.decision}
           </text>
         </g>
@@ -121,6 +167,9 @@ function FlowDiagram({ result }: { result: AuthzResult }) {
           <li key={s.id} class={s.state} data-state={s.state}>
             {s.label} — {s.outcome ?? STATE_TEXT[s.state]}
             {s.state === 'decided' && <strong> (deciding step)</strong>}
+            {s.state === 'decided' && decidingPolicies(result, s.id).length > 0 && (
+              <span class="by"> by {decidingPolicies(result, s.id).join(', ')}</span>
+            )}
           </li>
         ))}
       </ol>

@@ -23,6 +23,7 @@ import { buildConsole } from '../../console/build.js';
 import { emrTemplate } from '../../src/knowledge/emr/index.js';
 import { startTestServer, type Credentials, type TestServer } from '../api/harness.js';
 import { launchBrowser, screenshot, unnamedControls } from './browser.js';
+import { organizationWithScps } from './fixtures.js';
 
 const ACCOUNT = '123456789012';
 const TAG = 'for-use-with-amazon-emr-managed-policies';
@@ -132,18 +133,24 @@ describe('web console in Chromium', { skip }, () => {
     iam.destroy();
 
     const cp = server.api.cp;
-    const org = await cp.org.create(ACCOUNT);
-    const ou = await cp.org.createOrgUnit(org.rootId, 'Workloads');
-    await cp.org.moveAccount(ACCOUNT, ou.id);
-    const scp = await cp.org.createPolicy({
-      type: 'scp',
-      name: 'DenyLeaveOrganization',
-      document: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' }],
-      }),
+    // The account is a member of an organization: its OU's SCPs allow everything but Glacier (an
+    // allow-list, FullAWSAccess detached) and deny leaving the organization.
+    await organizationWithScps(cp, {
+      management: '999999999999',
+      member: ACCOUNT,
+      ou: 'Workloads',
+      scps: [
+        {
+          name: 'DenyLeaveOrganization',
+          statement: [{ Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' }],
+        },
+        {
+          name: 'AllowAllButGlacier',
+          statement: [{ Sid: 'NotGlacier', Effect: 'Allow', NotAction: 'glacier:*', Resource: '*' }],
+        },
+      ],
+      replaceFullAccess: true,
     });
-    await cp.org.attachPolicy(scp.id, ou.id);
     await cp.resources.put({
       arn: 'arn:aws:s3:::studio-backups',
       account: ACCOUNT,
@@ -468,6 +475,41 @@ describe('web console in Chromium', { skip }, () => {
     assert.equal(await page.locator('svg g.step.final').getAttribute('data-state'), 'decided');
     await screenshot(page, 'explain-allowed');
     assert.deepEqual(await unnamedControls(page), []);
+  });
+
+  test('explains a request an SCP denies: the SCP step decides and names the policy', async () => {
+    const page = await open(server.admin);
+    await go(page, 'Explain a decision', 'Explain a decision');
+    await page
+      .getByLabel('Principal (ARN or service name)')
+      .fill(`arn:aws:iam::${ACCOUNT}:user/rolecall-admin`);
+    await page.getByLabel('Action', { exact: true }).fill('glacier:ListVaults');
+    await page.getByLabel('Resource', { exact: true }).fill('*');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await page.locator('[data-decision="ImplicitDeny"]').waitFor();
+    const decided = page.locator('svg.flow-diagram g.step[data-state="decided"]');
+    assert.equal(await decided.count(), 1);
+    assert.equal(await decided.getAttribute('data-step'), 'service-control-policies');
+    assert.equal(await decided.getAttribute('data-policies'), 'SCP AllowAllButGlacier at level 1');
+    await decided
+      .locator('text.step-policies', { hasText: 'by SCP AllowAllButGlacier at level 1' })
+      .waitFor();
+    // The steps before it passed (the explicit-deny check), those after it were not reached.
+    assert.equal(
+      await page.locator('svg g.step[data-step="explicit-deny"]').getAttribute('data-state'),
+      'passed',
+    );
+    assert.equal(
+      await page.locator('svg g.step[data-step="identity-and-resource-policies"]').getAttribute('data-state'),
+      'not-reached',
+    );
+    await page
+      .getByRole('list', { name: 'Evaluation steps' })
+      .locator('li[data-state="decided"]', { hasText: 'by SCP AllowAllButGlacier at level 1' })
+      .waitFor();
+    // The SCP's statement is listed, and does not apply (NotAction excludes the action).
+    await page.locator('article.statement.not-applies[data-sid="NotGlacier"]').waitFor();
+    await screenshot(page, 'explain-scp');
   });
 
   test('opens an EMR readiness report: the denied call, the failing condition and the fix', async () => {
