@@ -31,6 +31,7 @@ export class QueryParams {
   static parse(...sources: string[]): QueryParams {
     const map = new Map<string, string>();
     for (const source of sources) {
+      if (source === '') continue;
       for (const [k, v] of new URLSearchParams(source)) if (!map.has(k)) map.set(k, v);
     }
     return new QueryParams(map);
