@@ -404,7 +404,7 @@ async function main(): Promise<void> {
           headers: await authorize(b.body),
           body: b.body,
           decisionsPerRequest: size,
-          connections: size > 100 ? 2 : 8,
+          connections: size > 100 ? 4 : 8,
           verify: batchVerifier(b.expected),
         },
       });
