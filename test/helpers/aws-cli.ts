@@ -46,18 +46,18 @@ export function findAwsCli(pathVar = process.env.PATH ?? ''): string | undefined
     } catch {
       continue;
     }
-    return behindShim(file) ?? file;
+    const head = readHead(file);
+    const pyenv = /exec "([^"]+)" exec "\$program"/.exec(head)?.[1];
+    // A pyenv shim that resolves to nothing (the active Python has no aws CLI) fails as no `aws` would.
+    return pyenv === undefined ? file : pyenvWhich(pyenv, head, path.basename(file));
   }
   return undefined;
 }
 
-/** A pyenv shim (`exec "…/pyenv" exec "$program"`) names the executable `pyenv which` resolves it to. */
-function behindShim(file: string): string | undefined {
-  const head = readHead(file);
-  const pyenv = /exec "([^"]+)" exec "\$program"/.exec(head)?.[1];
-  if (pyenv === undefined) return undefined;
+/** What `pyenv which` resolves a pyenv shim (`exec "…/pyenv" exec "$program"`) to. */
+function pyenvWhich(pyenv: string, head: string, program: string): string | undefined {
   const root = /export PYENV_ROOT="([^"]+)"/.exec(head)?.[1];
-  const r = spawnSync(pyenv, ['which', path.basename(file)], {
+  const r = spawnSync(pyenv, ['which', program], {
     encoding: 'utf8',
     env: { ...process.env, ...(root !== undefined ? { PYENV_ROOT: root } : {}) },
   });
