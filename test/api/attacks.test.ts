@@ -21,7 +21,6 @@ import {
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
-  IAMClient,
   ListUsersCommand,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
@@ -30,15 +29,16 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateUserCommand,
 } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
+import { coreMissing, type TestServer } from './harness.js';
 import {
-  AssumeRoleCommand,
-  GetCallerIdentityCommand,
-  GetSessionTokenCommand,
-  STSClient,
-  type Credentials as StsCredentials,
-} from '@aws-sdk/client-sts';
-import { TABLES } from '../../src/store/index.js';
-import { coreMissing, startTestServer, type Credentials, type TestServer } from './harness.js';
+  creds,
+  failure,
+  policy,
+  sdkClients,
+  serverAndAccount,
+  unchanged as unchangedStore,
+} from './sdk-clients.js';
 
 const skip = await coreMissing();
 
@@ -46,47 +46,10 @@ let server: TestServer;
 let account: string;
 const region = 'us-east-1';
 
-const iam = (creds: Credentials) =>
-  new IAMClient({ endpoint: server.url, region, credentials: creds, maxAttempts: 1 });
-const sts = (creds: Credentials) =>
-  new STSClient({ endpoint: server.url, region, credentials: creds, maxAttempts: 1 });
-
-const creds = (c: StsCredentials | undefined): Credentials => ({
-  accessKeyId: c?.AccessKeyId ?? '',
-  secretAccessKey: c?.SecretAccessKey ?? '',
-  sessionToken: c?.SessionToken ?? '',
-});
-
-const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+const { iam, sts } = sdkClients(() => server, region);
 const ALLOW_ALL = policy({ Effect: 'Allow', Action: '*', Resource: '*' });
 const trustAccount = () => policy({ Effect: 'Allow', Principal: { AWS: account }, Action: 'sts:AssumeRole' });
-
-/** Every record of every table, to compare before and after an attacker's calls. */
-async function snapshot(): Promise<string> {
-  return JSON.stringify(
-    await server.api.cp.store.withTransaction(
-      async (tx) => Promise.all(TABLES.map(async (t) => [t, await tx.list(t)])),
-      { readOnly: true },
-    ),
-  );
-}
-
-/** Runs the attacker's calls and asserts the store is exactly as before. */
-async function unchanged(fn: () => Promise<void>): Promise<void> {
-  const before = await snapshot();
-  await fn();
-  assert.equal(await snapshot(), before, 'the store changed');
-}
-
-/** The error name an SDK call failed with. */
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { name: string }).name;
-  }
-  assert.fail('expected the call to fail');
-}
+const unchanged = (fn: () => Promise<void>) => unchangedStore(server, fn);
 
 async function role(name: string, inline = ALLOW_ALL, trust = trustAccount()): Promise<string> {
   const admin = iam(server.admin);
@@ -97,8 +60,7 @@ async function role(name: string, inline = ALLOW_ALL, trust = trustAccount()): P
 
 before(async () => {
   if (skip) return;
-  server = await startTestServer();
-  account = (await sts(server.admin).send(new GetCallerIdentityCommand({}))).Account ?? '';
+  ({ server, account } = await serverAndAccount());
 });
 after(async () => {
   if (!skip) await server.close();

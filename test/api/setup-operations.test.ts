@@ -57,8 +57,8 @@ import {
   GetCallerIdentityCommand,
   STSClient,
 } from '@aws-sdk/client-sts';
-import { TABLES } from '../../src/store/index.js';
 import { coreMissing, startTestServer, type Credentials, type TestServer } from './harness.js';
+import { unchanged as unchangedStore } from './sdk-clients.js';
 
 const skip = await coreMissing();
 
@@ -109,19 +109,7 @@ async function account(): Promise<string> {
   return (await sts(server.admin).send(new GetCallerIdentityCommand({}))).Account ?? '';
 }
 
-/** Runs the calls and asserts that no record of any table changed. */
-async function unchanged(fn: () => Promise<void>): Promise<void> {
-  const read = async () =>
-    JSON.stringify(
-      await server.api.cp.store.withTransaction(
-        async (tx) => Promise.all(TABLES.map(async (t) => [t, await tx.list(t)])),
-        { readOnly: true },
-      ),
-    );
-  const before = await read();
-  await fn();
-  assert.equal(await read(), before, 'the store changed');
-}
+const unchanged = (fn: () => Promise<void>) => unchangedStore(server, fn);
 
 before(async () => {
   if (!skip) server = await startTestServer();

@@ -12,21 +12,15 @@ import {
   CreateAccessKeyCommand,
   CreateRoleCommand,
   CreateUserCommand,
-  IAMClient,
   ListUsersCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import {
-  AssumeRoleCommand,
-  GetCallerIdentityCommand,
-  GetFederationTokenCommand,
-  STSClient,
-  type Credentials as StsCredentials,
-} from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@smithy/core/checksum';
-import { coreMissing, startTestServer, type Credentials, type TestServer } from './harness.js';
+import { coreMissing, type Credentials, type TestServer } from './harness.js';
+import { creds, failure, policy, sdkClients, serverAndAccount } from './sdk-clients.js';
 
 const skip = await coreMissing();
 
@@ -34,25 +28,7 @@ let server: TestServer;
 let account: string;
 const region = 'us-east-1';
 
-const iam = (creds: Credentials) =>
-  new IAMClient({ endpoint: server.url, region, credentials: creds, maxAttempts: 1 });
-const sts = (creds: Credentials) =>
-  new STSClient({ endpoint: server.url, region, credentials: creds, maxAttempts: 1 });
-const creds = (c: StsCredentials | undefined): Credentials => ({
-  accessKeyId: c?.AccessKeyId ?? '',
-  secretAccessKey: c?.SecretAccessKey ?? '',
-  sessionToken: c?.SessionToken ?? '',
-});
-const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
-
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { name: string }).name;
-  }
-  assert.fail('expected the call to fail');
-}
+const { iam, sts } = sdkClients(() => server, region);
 
 /** POST /v1/authorize signed by `signer`: the decision for `body`. */
 async function decide(signer: Credentials, body: object): Promise<{ decision?: string; error?: unknown }> {
@@ -86,8 +62,7 @@ async function userWith(name: string, inline: string): Promise<Credentials> {
 
 before(async () => {
   if (skip) return;
-  server = await startTestServer();
-  account = (await sts(server.admin).send(new GetCallerIdentityCommand({}))).Account ?? '';
+  ({ server, account } = await serverAndAccount());
 });
 after(async () => {
   if (!skip) await server.close();
