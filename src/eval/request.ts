@@ -27,7 +27,11 @@ export interface PrincipalInfo {
   path?: string;
 }
 
-const CACHE_SIZE = 10_000;
+/**
+ * Entries per cache before it starts over. Above the resolver's principal bound (20,000): a store of
+ * 10,000 roles decided in turn must not clear the parsed principals on every round.
+ */
+const CACHE_SIZE = 50_000;
 
 /** Parsed principals are kept: the same few principals make most requests. */
 const principalCache = new Map<string, PrincipalInfo>();
