@@ -5,7 +5,9 @@
  */
 import { RolecallError } from '../errors.js';
 import type { StoreTx } from '../store/index.js';
+import { touchAccount } from './accounts.js';
 import { entityKey, type IamContext, type Repo } from './context.js';
+import { checkName, checkPath, checkTags, type NamedEntity } from './names.js';
 import { limitExceeded, type IamQuotas } from './quotas.js';
 import {
   repos,
@@ -144,6 +146,39 @@ export async function checkEntityCount(
   if ((await tx.list(table, `${account}/`)).length >= ctx.quotas[quota]) {
     throw limitExceeded(quota, ctx.quotas[quota]);
   }
+}
+
+/**
+ * What every Create* of a named entity checks before it opens a transaction: AWS's name, path and tag
+ * rules. Returns the path and tags with their defaults.
+ */
+export function checkNewEntity(
+  kind: NamedEntity,
+  input: { name: string; path?: string; tags?: Tag[] },
+): { path: string; tags: Tag[] } {
+  checkName(kind, input.name);
+  const path = input.path ?? '/';
+  checkPath(path);
+  const tags = input.tags ?? [];
+  checkTags(tags);
+  return { path, tags };
+}
+
+/**
+ * The key a new entity of `account` is stored under, after registering the account if it is new; the name
+ * taken by another entity of the account (regardless of case) is EntityAlreadyExists, worded `taken`.
+ */
+export async function claimName<T>(
+  tx: StoreTx,
+  repo: Repo<T>,
+  account: string,
+  name: string,
+  taken: string,
+): Promise<string> {
+  await touchAccount(tx, account);
+  const key = entityKey(account, name);
+  if (await repo.get(tx, key)) throw new RolecallError('EntityAlreadyExists', taken);
+  return key;
 }
 
 export function checkTagCount(ctx: IamContext, tags: readonly Tag[]): void {

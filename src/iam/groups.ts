@@ -4,10 +4,16 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateGroup.html
  */
 import { RolecallError } from '../errors.js';
-import { touchAccount } from './accounts.js';
 import { groupArn } from './arns.js';
 import { entityKey, IamPart } from './context.js';
-import { checkEntityCount, renameEntity, requireGroup, requireUser } from './entities.js';
+import {
+  checkEntityCount,
+  checkNewEntity,
+  claimName,
+  renameEntity,
+  requireGroup,
+  requireUser,
+} from './entities.js';
 import { uniqueId } from './ids.js';
 import { checkName, checkPath } from './names.js';
 import { limitExceeded } from './quotas.js';
@@ -41,15 +47,15 @@ function groupInfo(g: GroupRecord): GroupInfo {
 
 export class GroupService extends IamPart {
   async createGroup(input: CreateGroupInput): Promise<GroupInfo> {
-    checkName('groupName', input.name);
-    const path = input.path ?? '/';
-    checkPath(path);
+    const { path } = checkNewEntity('groupName', input);
     return this.tx(async (tx) => {
-      await touchAccount(tx, input.account);
-      const key = entityKey(input.account, input.name);
-      if (await repos.group.get(tx, key)) {
-        throw new RolecallError('EntityAlreadyExists', `Group with name ${input.name} already exists.`);
-      }
+      const key = await claimName(
+        tx,
+        repos.group,
+        input.account,
+        input.name,
+        `Group with name ${input.name} already exists.`,
+      );
       await checkEntityCount(this.ctx, tx, 'group', input.account);
       const rec: GroupRecord = {
         account: input.account,

@@ -5,11 +5,10 @@
  */
 import { RolecallError } from '../errors.js';
 import type { StoreTx } from '../store/index.js';
-import { touchAccount } from './accounts.js';
 import { entityKey, IamPart } from './context.js';
-import { checkTagCount, profilesOfRole, requireRole } from './entities.js';
+import { checkNewEntity, checkTagCount, claimName, profilesOfRole, requireRole } from './entities.js';
 import { uniqueId } from './ids.js';
-import { checkName, checkPath, checkTags, mergeTags, removeTags } from './names.js';
+import { checkTags, mergeTags, removeTags } from './names.js';
 import { limitExceeded } from './quotas.js';
 import { repos, type InstanceProfileRecord } from './records.js';
 import { roleInfo } from './roles.js';
@@ -58,17 +57,15 @@ async function profileInfo(tx: StoreTx, p: InstanceProfileRecord): Promise<Insta
 export class InstanceProfileService extends IamPart {
   // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html
   async createInstanceProfile(input: CreateInstanceProfileInput): Promise<InstanceProfileInfo> {
-    checkName('instanceProfileName', input.name);
-    const path = input.path ?? '/';
-    checkPath(path);
-    const tags = input.tags ?? [];
-    checkTags(tags);
+    const { path, tags } = checkNewEntity('instanceProfileName', input);
     return this.tx(async (tx) => {
-      await touchAccount(tx, input.account);
-      const key = entityKey(input.account, input.name);
-      if (await repos.instanceProfile.get(tx, key)) {
-        throw new RolecallError('EntityAlreadyExists', `Instance Profile ${input.name} already exists.`);
-      }
+      const key = await claimName(
+        tx,
+        repos.instanceProfile,
+        input.account,
+        input.name,
+        `Instance Profile ${input.name} already exists.`,
+      );
       const count = (await repos.instanceProfile.list(tx, `${input.account}/`)).length;
       if (count >= this.ctx.quotas.instanceProfilesPerAccount) {
         throw limitExceeded('instanceProfilesPerAccount', this.ctx.quotas.instanceProfilesPerAccount);

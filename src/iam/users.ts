@@ -4,13 +4,19 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html
  */
 import { RolecallError } from '../errors.js';
-import { touchAccount } from './accounts.js';
 import { userArn } from './arns.js';
 import { entityKey, IamPart } from './context.js';
-import { checkEntityCount, checkTagCount, renameEntity, requireUser } from './entities.js';
+import {
+  checkEntityCount,
+  checkNewEntity,
+  checkTagCount,
+  claimName,
+  renameEntity,
+  requireUser,
+} from './entities.js';
 import { uniqueId } from './ids.js';
 import { boundaryArn } from './managed-policies.js';
-import { checkName, checkPath, checkTags } from './names.js';
+import { checkName, checkPath } from './names.js';
 import { replacePrincipalEverywhere } from './principal-references.js';
 import { repos, type UserRecord } from './records.js';
 import type { Tag, UserInfo } from './types.js';
@@ -46,17 +52,15 @@ export function userInfo(u: UserRecord): UserInfo {
 
 export class UserService extends IamPart {
   async createUser(input: CreateUserInput): Promise<UserInfo> {
-    checkName('userName', input.name);
-    const path = input.path ?? '/';
-    checkPath(path);
-    const tags = input.tags ?? [];
-    checkTags(tags);
+    const { path, tags } = checkNewEntity('userName', input);
     return this.tx(async (tx) => {
-      await touchAccount(tx, input.account);
-      const key = entityKey(input.account, input.name);
-      if (await repos.user.get(tx, key)) {
-        throw new RolecallError('EntityAlreadyExists', `User with name ${input.name} already exists.`);
-      }
+      const key = await claimName(
+        tx,
+        repos.user,
+        input.account,
+        input.name,
+        `User with name ${input.name} already exists.`,
+      );
       await checkEntityCount(this.ctx, tx, 'user', input.account);
       checkTagCount(this.ctx, tags);
       const boundary =
