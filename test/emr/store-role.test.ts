@@ -187,3 +187,27 @@ test('a Serverless role without the S3 locations of its job runs is undecidable,
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /NoSuchEntity: role `Nobody` is not in account 444455556666/);
 });
+
+test('--role without a setup reads the default store, as every store command does, and never creates one', () => {
+  const cwd = fs.mkdtempSync(path.join(dir, 'default-store-'));
+  const env = { ROLECALL_STORE: '' };
+  const missing = runCli(['emr', 'check', 'notebooks', '--role', 'EMR_Notebooks_DefaultRole'], { cwd, env });
+  assert.equal(missing.status, 1, missing.stderr);
+  assert.match(
+    missing.stderr,
+    /no store at \.rolecall\/rolecall\.db to find --role EMR_Notebooks_DefaultRole/,
+  );
+  assert.equal(fs.existsSync(path.join(cwd, '.rolecall')), false, 'a read created the store');
+
+  const made = runCli(['emr', 'template', 'notebooks', '--apply', '--account', ACCOUNT], { cwd, env });
+  assert.equal(made.status, 0, made.stderr);
+  const r = runCli(
+    ['emr', 'check', 'notebooks', '--role', 'EMR_Notebooks_DefaultRole', '--account', ACCOUNT, '--json'],
+    { cwd, env },
+  );
+  // The role is found in .rolecall/rolecall.db; without its network the check cannot say ready.
+  assert.equal(r.status, 2, r.stderr);
+  const report = JSON.parse(r.stdout) as { ready: boolean; targets: { target: { role?: string } }[] };
+  assert.equal(report.ready, false);
+  assert.equal(report.targets.length, 1);
+});

@@ -6,6 +6,7 @@
  * decided, 1 any other error.
  */
 import type { Command } from 'commander';
+import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { toSarif, type Finding } from '../../analyze/index.js';
 import { RolecallError } from '../../errors.js';
@@ -22,6 +23,7 @@ import {
 import { importEnvironment, parseEnvironmentFile } from '../../iam/import/environment-file.js';
 import { blockerText, checkSetup, parseLocation } from '../../iam/import/readiness.js';
 import { EMR_SERVICES, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
+import { storeLocation } from '../../store/open.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { packageVersion } from '../package-version.js';
 import { formatPlan } from './apply.js';
@@ -86,7 +88,7 @@ export function register(emr: Command, ctx: CommandContext): void {
     .option('--snapshot <dir>', 'AWS account snapshot folder (scripts/snapshot.sh)')
     .option(
       '--role <name>',
-      'role in the store to check as KIND (its trust, inline and attached policies, boundary, SCPs)',
+      'role in the store to check as KIND (its trust, inline and attached policies, boundary, SCPs); the store is --store, else $ROLECALL_STORE or .rolecall/rolecall.db',
     )
     .option(
       '--location <[role=]s3-url>',
@@ -180,6 +182,18 @@ export function register(emr: Command, ctx: CommandContext): void {
             ...(o.region ? { region: o.region } : {}),
           }),
         );
+      // A role is a role in a store: without another setup it is the default store, as for every store
+      // command ($ROLECALL_STORE or .rolecall/rolecall.db).
+      if (setups.length === 0 && !o.store && o.role) {
+        const location = storeLocation();
+        // Reading a role must not create a store: a missing default store is a usage error.
+        if (!/^(memory$|postgres(ql)?:\/\/)/.test(location) && !fs.existsSync(location))
+          throw new RolecallError(
+            'UsageError',
+            `no store at ${location} to find --role ${o.role} in: give --store, or a setup (--env, --template, --plan, --snapshot)`,
+          );
+        o.store = location;
+      }
       if (setups.length === 0 && !o.store)
         throw new RolecallError(
           'UsageError',
