@@ -193,8 +193,21 @@ export async function planApply(
   planServiceLinkedRoles(cp, current.roles.filter(linked), desired.roles.filter(linked), scope, later, add);
   planIdentities(cp, 'user', current.users, desired.users, scope, steps, later, add);
 
-  if (desired.instanceProfiles !== undefined)
-    planInstanceProfiles(cp, current.instanceProfiles ?? [], desired.instanceProfiles, scope, steps, add);
+  // A role replaced (deleted and created again) leaves the profiles that keep it and joins them again once
+  // it is re-created, also when the state does not speak of instance profiles (they stay as they are).
+  const curRoles = new Map(current.roles.filter((r) => !linked(r)).map((r) => [key(r), r]));
+  const replaced = new Map<string, string>();
+  for (const r of desired.roles.filter((x) => !linked(x))) {
+    const c = curRoles.get(key(r));
+    if (c && (c.path !== r.path || c.name !== r.name)) replaced.set(key(r), r.name);
+  }
+  const curProfiles = current.instanceProfiles ?? [];
+  planInstanceProfiles(cp, curProfiles, desired.instanceProfiles ?? curProfiles, {
+    scope,
+    replaced,
+    steps,
+    add,
+  });
 
   // resources
   const curResources = new Map(current.resources.map((r) => [r.arn, r]));
@@ -454,15 +467,16 @@ function planIdentities(
 /**
  * Instance profiles: created (with their roles) once the roles exist; a role leaves its profile, and a
  * profile the file drops is emptied and deleted, before any role is deleted (a role in a profile cannot be).
+ * A role the apply replaces (`replaced`: its key to its declared name) leaves the profiles that keep it
+ * first and is added back once it is created again.
  */
 function planInstanceProfiles(
   cp: ControlPlane,
   current: InstanceProfileState[],
   desired: InstanceProfileState[],
-  scope: Set<string>,
-  steps: Step[],
-  add: Add,
+  plan: { scope: Set<string>; replaced: Map<string, string>; steps: Step[]; add: Add },
 ): void {
+  const { scope, replaced, steps, add } = plan;
   const ips = cp.iam.instanceProfiles;
   const cur = new Map(current.map((p) => [key(p), p]));
   const lower = (names: string[]) => names.map((n) => n.toLowerCase());
@@ -490,15 +504,21 @@ function planInstanceProfiles(
     }
     const leave = c.roles.filter((r) => !lower(p.roles).includes(r.toLowerCase()));
     const join = p.roles.filter((r) => !lower(c.roles).includes(r.toLowerCase()));
+    const rehold = c.roles.filter(
+      (r) => lower(p.roles).includes(r.toLowerCase()) && replaced.has(key({ account: p.account, name: r })),
+    );
     const details = [
       ...leave.map((r) => `remove role ${r}`),
       ...join.map((r) => `add role ${r}`),
+      ...rehold.map((r) => `remove and add again role ${r} (replaced)`),
       ...(sameTags(c.tags, p.tags) ? [] : ['tags']),
     ];
     if (details.length === 0) continue;
-    for (const r of leave) early.push({ run: () => ips.removeRoleFromInstanceProfile(p.account, p.name, r) });
+    for (const r of [...leave, ...rehold])
+      early.push({ run: () => ips.removeRoleFromInstanceProfile(p.account, p.name, r) });
+    const again = rehold.map((r) => replaced.get(key({ account: p.account, name: r }))!);
     add(steps, { action: 'update', kind: 'instance profile', name, details }, async () => {
-      for (const r of join) await ips.addRoleToInstanceProfile(p.account, p.name, r);
+      for (const r of [...join, ...again]) await ips.addRoleToInstanceProfile(p.account, p.name, r);
       if (!sameTags(c.tags, p.tags)) {
         const drop = c.tags.filter((t) => !p.tags.some((w) => w.key === t.key)).map((t) => t.key);
         if (drop.length) await ips.untagInstanceProfile(p.account, p.name, drop);

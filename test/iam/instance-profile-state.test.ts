@@ -73,6 +73,54 @@ instanceProfiles:
     assert.deepEqual(await cp.iam.listRoles(ACCT), []);
   });
 
+  it('replaces a role a kept profile holds in one apply, and a failed apply leaves both as they were', async () => {
+    const cp = createControlPlane(new MemoryStore(), { checkPolicy });
+    await apply(cp, FILE);
+    const before = await readState(cp);
+    // The role's path changes (AWS cannot move a role: it is deleted and created again) while its
+    // profile is unchanged; a role in a profile cannot be deleted, so the profile lets go of it first.
+    const moved = FILE.replace(
+      '{ name: EMR_EC2_DefaultRole, trustPolicy',
+      '{ name: EMR_EC2_DefaultRole, path: /emr/, trustPolicy',
+    );
+    const failing = moved.replace(
+      `  - { name: Other, trustPolicy: ${T} }`,
+      `  - name: Other\n    trustPolicy: { Version: "2012-10-17", Statement: [{ Effect: Allow, Principal: { AWS: "arn:aws:iam::${ACCT}:user/ghost" }, Action: "sts:AssumeRole" }] }`,
+    );
+    assert.notEqual(failing, moved);
+    // A later step fails (the trust policy names a user that does not exist): nothing is written.
+    await assert.rejects(
+      apply(cp, failing),
+      (e: unknown) => e instanceof RolecallError && /Invalid principal in policy/.test(e.message),
+    );
+    assert.deepEqual(await readState(cp), before);
+
+    const changes = await apply(cp, moved);
+    assert.ok(changes.includes(`create role ${ACCT}:/emr/EMR_EC2_DefaultRole`), changes.join('\n'));
+    assert.ok(changes.includes(`update instance profile ${ACCT}:/EMR_EC2_DefaultRole`), changes.join('\n'));
+    assert.equal((await cp.iam.getRole(ACCT, 'EMR_EC2_DefaultRole')).path, '/emr/');
+    assert.deepEqual(
+      (await cp.iam.instanceProfiles.listInstanceProfilesForRole(ACCT, 'EMR_EC2_DefaultRole')).map(
+        (p) => p.name,
+      ),
+      ['EMR_EC2_DefaultRole'],
+    );
+    assert.deepEqual(await apply(cp, moved), []);
+
+    // The same when the state does not speak of instance profiles (an import): they keep their roles.
+    const state = await readState(cp);
+    delete state.instanceProfiles;
+    state.roles = state.roles.map((r) => (r.name === 'EMR_EC2_DefaultRole' ? { ...r, path: '/' } : r));
+    await (await planApply(cp, state)).apply();
+    assert.equal((await cp.iam.getRole(ACCT, 'EMR_EC2_DefaultRole')).path, '/');
+    assert.deepEqual(
+      (await cp.iam.instanceProfiles.getInstanceProfile(ACCT, 'EMR_EC2_DefaultRole')).roles.map(
+        (r) => r.path,
+      ),
+      ['/'],
+    );
+  });
+
   it('export writes them and applies to an empty store exactly', async () => {
     const a = createControlPlane(new MemoryStore(), { checkPolicy });
     await apply(a, FILE);
