@@ -134,7 +134,7 @@ test('Terraform: a trust policy known only after apply makes the role undecidabl
   );
   assert.match(
     r.stdout,
-    /cannot decide: the trust policy of aws_iam_role\.runtime are known only after apply/,
+    /cannot decide: the trust policy of aws_iam_role\.runtime is known only after apply/,
   );
   assert.doesNotMatch(r.stdout, /^ready/m);
 });
@@ -391,4 +391,113 @@ test('Terraform modules: child_modules, module-prefixed addresses and references
         'arn:aws:ec2:us-east-1:111122223333:subnet/subnet-module-network-0-aws-subnet-private-a',
     ),
   );
+});
+
+test('--location names a bucket by its CloudFormation logical ID or Terraform address; the real name wins; an unknown one is an error with a suggestion', () => {
+  const template = path.join(fixtures, 'cloudformation/serverless.yaml');
+  const cfn = (...loc: string[]) =>
+    runCli([
+      'emr',
+      'check',
+      '--template',
+      template,
+      ...account,
+      '--stack-name',
+      'analytics',
+      ...loc,
+      '--json',
+    ]);
+  const bucket = physicalName('analytics', 'DataBucket', 63, true);
+  const s3Resources = (o: Out) =>
+    o.targets.flatMap((t) => t.results.filter((r) => r.action.startsWith('s3:')).map((r) => r.resource));
+  const byId = cfn('--location', 's3://DataBucket/jobs');
+  assert.equal(byId.status, 0, byId.stdout + byId.stderr);
+  const byName = cfn('--location', `s3://${bucket}/jobs`);
+  assert.equal(byName.status, 0, byName.stdout + byName.stderr);
+  assert.deepEqual(
+    s3Resources(JSON.parse(byId.stdout) as Out),
+    s3Resources(JSON.parse(byName.stdout) as Out),
+  );
+  assert.ok(s3Resources(JSON.parse(byId.stdout) as Out).includes(`arn:aws:s3:::${bucket}`));
+
+  // A typo: one line, with the code, the option as written and the nearest logical ID; nothing decided.
+  const typo = cfn('--read-location', 's3://DataBuckt/jobs');
+  assert.equal(typo.status, 1, typo.stdout + typo.stderr);
+  assert.equal(typo.stdout, '');
+  assert.equal(
+    typo.stderr.trim(),
+    'rolecall: NoSuchEntity: --read-location `s3://DataBuckt/jobs`: `DataBuckt` is not a bucket name, nor the logical ID or address of a bucket of the setup; did you mean `DataBucket`?',
+  );
+
+  // A logical ID spelled like another bucket's real name: the bucket with that name is meant.
+  const text = fs.readFileSync(template, 'utf8');
+  const twoBuckets = text.replace(
+    'Resources:\n',
+    'Resources:\n  archive:\n    Type: AWS::S3::Bucket\n  Named:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: archive\n',
+  );
+  assert.notEqual(twoBuckets, text);
+  const file = path.join(dir, 'serverless-two-buckets.yaml');
+  fs.writeFileSync(file, twoBuckets);
+  const real = runCli([
+    'emr',
+    'check',
+    '--template',
+    file,
+    ...account,
+    '--location',
+    's3://archive/x',
+    '--json',
+  ]);
+  assert.equal(real.status, 2, real.stdout + real.stderr);
+  const resources = s3Resources(JSON.parse(real.stdout) as Out);
+  assert.ok(resources.includes('arn:aws:s3:::archive'), resources.join(' '));
+  assert.ok(!resources.some((r) => r.includes(physicalName('stack', 'archive', 63, true))));
+
+  // Terraform: the address of the bucket.
+  const planFile = path.join(fixtures, 'terraform/serverless.plan.json');
+  const tf = (plan: string, ...loc: string[]) =>
+    runCli(['emr', 'check', '--plan', plan, ...account, ...loc, '--json']);
+  const byAddress = tf(
+    planFile,
+    '--read-location',
+    's3://aws_s3_bucket.data/input',
+    '--location',
+    's3://aws_s3_bucket.data/output',
+  );
+  assert.equal(byAddress.status, 0, byAddress.stdout + byAddress.stderr);
+  assert.ok(
+    s3Resources(JSON.parse(byAddress.stdout) as Out).includes(
+      'arn:aws:s3:::amzn-s3-demo-bucket/output/data/part-0',
+    ),
+  );
+  const wrong = tf(planFile, '--location', 's3://aws_s3_bucket.dat/output');
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /^rolecall: NoSuchEntity: .*; did you mean `aws_s3_bucket\.data`\?\n$/);
+  // A bucket whose name is known only after apply: its calls are undecidable, never guessed.
+  const plan = JSON.parse(fs.readFileSync(planFile, 'utf8')) as {
+    planned_values: { root_module: { resources: { address: string; values: Record<string, unknown> }[] } };
+    resource_changes: {
+      address: string;
+      change: { after: Record<string, unknown>; after_unknown?: Record<string, unknown> };
+    }[];
+  };
+  for (const r of plan.planned_values.root_module.resources)
+    if (r.address === 'aws_s3_bucket.data') delete r.values.bucket;
+  for (const r of plan.resource_changes)
+    if (r.address === 'aws_s3_bucket.data') {
+      delete r.change.after.bucket;
+      r.change.after_unknown = { ...r.change.after_unknown, bucket: true };
+    }
+  const later = path.join(dir, 'serverless-bucket-name-later.plan.json');
+  fs.writeFileSync(later, JSON.stringify(plan, null, 2));
+  const undecided = tf(later, '--location', 's3://aws_s3_bucket.data/output');
+  assert.equal(undecided.status, 2, undecided.stdout + undecided.stderr);
+  const s3 = (JSON.parse(undecided.stdout) as Out).targets.flatMap((t) =>
+    t.results.filter((r) => r.action.startsWith('s3:')),
+  );
+  assert.ok(s3.length > 0);
+  for (const r of s3) {
+    assert.equal(r.decision, 'Unknown');
+    assert.equal(r.reason, 'cannot decide: the name of aws_s3_bucket.data is known only after apply');
+  }
 });

@@ -21,7 +21,7 @@ import {
   type SourceNode,
 } from '../../iam/import/index.js';
 import { importEnvironment, parseEnvironmentFile } from '../../iam/import/environment-file.js';
-import { blockerText, checkSetup, parseLocation } from '../../iam/import/readiness.js';
+import { blockerText, checkSetup, parseLocation, resolveLocations } from '../../iam/import/readiness.js';
 import { EMR_SERVICES, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
 import { storeLocation } from '../../store/open.js';
 import { exitCodes, type CommandContext } from '../context.js';
@@ -92,7 +92,7 @@ export function register(emr: Command, ctx: CommandContext): void {
     )
     .option(
       '--location <[role=]s3-url>',
-      'S3 location the Serverless job runs or notebooks read and write (repeatable; no setup holds them; role= for one role only)',
+      'S3 location the Serverless job runs or notebooks read and write (repeatable; no setup holds them; role= for one role only; the bucket by name, or by its logical ID or Terraform address in the setup)',
       collect,
     )
     .option('--read-location <[role=]s3-url>', 'S3 location they only read (repeatable)', collect)
@@ -210,6 +210,13 @@ export function register(emr: Command, ctx: CommandContext): void {
         ...(o.location ?? []).map((v) => parseLocation(v, 'read-write', '--location')),
         ...(o.readLocation ?? []).map((v) => parseLocation(v, 'read', '--read-location')),
       ];
+      // A bucket written as a logical ID or address the setups do not declare is an error before the store is
+      // touched (the store adds bucket names, never logical IDs); checkSetup resolves them against the store.
+      resolveLocations(
+        locations,
+        setups,
+        setups.flatMap((s) => s.state.resources),
+      );
       // The check runs on a memory copy of the store with the setup added, so it never changes the store;
       // --import writes the setup into the store itself first.
       const cp = await openControlPlane('memory');

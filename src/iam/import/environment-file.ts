@@ -76,7 +76,8 @@ function editDistance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-function suggestion(name: string, known: readonly string[]): string {
+/** `; did you mean \`x\`?` for the nearest of `known` (case, two edits or the first four letters), else the list. */
+export function suggestion(name: string, known: readonly string[]): string {
   const lower = name.toLowerCase();
   const near =
     known.find((k) => k.toLowerCase() === lower) ??

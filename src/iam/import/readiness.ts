@@ -27,7 +27,7 @@ import { planApply } from '../plan.js';
 import type { Resolver } from '../resolver.js';
 import { readState, type DeclaredState } from '../state.js';
 import { emrResourcesOf } from './emr-resources.js';
-import { environmentLocations, importEnvironment } from './environment-file.js';
+import { environmentLocations, importEnvironment, suggestion } from './environment-file.js';
 import { mergeState, planImport } from './index.js';
 import type { SourceNode, SourcePlace } from './source.js';
 import type { EmrEnvironment } from '../../knowledge/emr/index.js';
@@ -166,13 +166,15 @@ function missingOf(
 /** A location the user gives, for every target or (with `role`, a role name or ARN) for one role's. */
 export interface GivenLocation extends EmrLocation {
   role?: string;
+  /** How the user wrote it (`--location \`s3://DataBucket/jobs\``), for errors. */
+  given?: string;
 }
 
 /** The user's locations, each with the setup's SSE-KMS key of its bucket when the location names none. */
 function withKeys(state: DeclaredState, locations: readonly GivenLocation[], roleArn: string): EmrLocation[] {
   return locations
     .filter((l) => l.role === undefined || l.role === roleArn || roleArn.endsWith(`/${l.role}`))
-    .map(({ role: _role, ...l }) => {
+    .map(({ role: _role, given: _given, ...l }) => {
       const key = l.key ?? keyOf(state, l.bucket);
       return { ...l, ...(key ? { key } : {}) };
     });
@@ -379,7 +381,10 @@ export interface SetupCheckOptions {
    */
   environment?: EmrEnvironment;
   environmentRoot?: SourceNode;
-  /** S3 locations of Serverless job runs and notebooks (no setup holds them; see LOCATIONS_NOT_GIVEN). */
+  /**
+   * S3 locations of Serverless job runs and notebooks (no setup holds them; see LOCATIONS_NOT_GIVEN); a
+   * bucket may be written as `setups` declare it (see `resolveLocations`).
+   */
   locations?: GivenLocation[];
   /** Imported setups already loaded into the store: their EMR resources are the targets. */
   setups?: ImportedSetup[];
@@ -411,6 +416,11 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
       store = mem;
     }
     const backend = await storeBackend(store, now);
+    const locations = resolveLocations(
+      o.locations ?? [],
+      [...(o.setups ?? []), ...(envSetup ? [envSetup] : [])],
+      backend.setup.resources,
+    );
     const found: { target: EmrTarget; setup: ImportedSetup | undefined }[] = [];
     if (o.role) {
       if (!o.kind) throw new RolecallError('UsageError', 'give the EMR kind of the role');
@@ -425,12 +435,12 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
           `role \`${env.roleName ?? o.role}\` is not in account ${env.account}`,
         );
       found.push({
-        target: environmentTarget(env, o.kind, backend.setup, o.locations),
+        target: environmentTarget(env, o.kind, backend.setup, locations),
         setup: envSetup,
       });
     } else if (o.setups && o.setups.length > 0) {
       for (const s of o.setups)
-        for (const t of discoverTargets(s, backend.setup, o.locations)) found.push({ target: t, setup: s });
+        for (const t of discoverTargets(s, backend.setup, locations)) found.push({ target: t, setup: s });
     } else {
       const all = emrResourcesOf(backend.setup.resources, { file: 'store', line: 1, column: 1, path: '$' });
       // Each account and region with an EMR resource (from its ARN), and each account with a role.
@@ -452,7 +462,7 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
             applications: all.applications.filter((x) => inPlace(x.arn)),
           },
           backend.setup,
-          o.locations,
+          locations,
         ))
           found.push({ target: t, setup: undefined });
       }
@@ -602,16 +612,76 @@ function declaredAs(setup: ImportedSetup | undefined, arn: string): string {
   return name && name !== arn ? `${name} (${arn})` : arn;
 }
 
-/** An S3 location given on the command line (or the console): s3://bucket[/prefix], or ROLE=s3://… for one role. */
+/**
+ * An S3 location given on the command line (or the console): s3://bucket[/prefix], or ROLE=s3://… for one
+ * role. The bucket may also be written as an imported setup declares it (a CloudFormation logical ID, a
+ * Terraform address): `resolveLocations` turns it into the bucket's name.
+ */
 export function parseLocation(v: string, access: EmrLocation['access'], option: string): GivenLocation {
-  const m = /^(?:([\w+=,.@/-]+)=)?s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(v);
+  const m = /^(?:([\w+=,.@/-]+)=)?s3:\/\/([^/\s]+)(?:\/(.*))?$/.exec(v);
   if (!m)
     throw new RolecallError(
       'UsageError',
-      `${option} \`${v}\` must be an S3 location: s3://bucket, s3://bucket/prefix, or ROLE=s3://bucket/prefix for one role`,
+      `${option} \`${v}\` must be an S3 location: s3://bucket, s3://bucket/prefix, or ROLE=s3://bucket/prefix for one role (the bucket by name, or by its logical ID or Terraform address in the imported setup)`,
     );
   const prefix = (m[3] ?? '').replace(/\/+$/, '');
-  return { ...(m[1] ? { role: m[1] } : {}), bucket: m[2] as string, ...(prefix ? { prefix } : {}), access };
+  return {
+    ...(m[1] ? { role: m[1] } : {}),
+    bucket: m[2] as string,
+    ...(prefix ? { prefix } : {}),
+    access,
+    given: `${option} \`${v}\``,
+  };
+}
+
+/** A bucket name as S3 allows one. https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_ARN = 'arn:aws:s3:::';
+
+/**
+ * The user's locations with each bucket written as a setup declares it (`s3://DataBucket/jobs` for a
+ * CloudFormation logical ID, `s3://aws_s3_bucket.data/jobs` for a Terraform address) turned into the bucket's
+ * name in the store. A bucket the store holds under that very name is that bucket, even when a logical ID
+ * or address is spelled the same (the real name wins). A valid bucket name the setup does not hold stays
+ * as given: a bucket outside the setup (another stack, another account). Anything else is an error naming
+ * the nearest known buckets, never a location that silently matches nothing.
+ */
+export function resolveLocations(
+  locations: readonly GivenLocation[],
+  setups: readonly Pick<ImportedSetup, 'names'>[],
+  resources: readonly { arn: string }[],
+): GivenLocation[] {
+  const buckets = new Set(
+    resources.filter((r) => r.arn.startsWith(S3_ARN)).map((r) => r.arn.slice(S3_ARN.length)),
+  );
+  // Logical ID or address -> bucket names (a bucket whose name is known only after apply included: its
+  // calls are then reported as undecidable).
+  const declared = new Map<string, Set<string>>();
+  for (const s of setups)
+    for (const [key, name] of s.names) {
+      const arn = key.startsWith('resource:') ? key.slice('resource:'.length) : '';
+      if (!arn.startsWith(S3_ARN) || arn.includes('/')) continue;
+      declared.set(name, (declared.get(name) ?? new Set()).add(arn.slice(S3_ARN.length)));
+    }
+  return locations.map((l) => {
+    if (buckets.has(l.bucket)) return l;
+    const named = [...(declared.get(l.bucket) ?? [])];
+    if (named.length === 1) return { ...l, bucket: named[0] as string };
+    const given = l.given ?? `location \`s3://${l.bucket}\``;
+    if (named.length > 1)
+      throw new RolecallError(
+        'UsageError',
+        `${given}: \`${l.bucket}\` names ${named.length} buckets of the imported setups (${named.join(', ')}): give the bucket's name`,
+      );
+    if (BUCKET_NAME.test(l.bucket)) return l;
+    const known = [...new Set([...declared.keys(), ...buckets])];
+    throw new RolecallError(
+      'NoSuchEntity',
+      known.length === 0
+        ? `${given}: \`${l.bucket}\` is not a bucket name, and no imported setup declares a bucket`
+        : `${given}: \`${l.bucket}\` is not a bucket name, nor the logical ID or address of a bucket of the setup${suggestion(l.bucket, known)}`,
+    );
+  });
 }
 
 /** What blocks a call from outside the role's own policies, and whose fix it is. */

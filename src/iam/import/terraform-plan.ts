@@ -349,7 +349,7 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
     setup.unknowns.push({
       owner,
       what: `${what} of ${i.address}`,
-      reason: `${what} of ${i.address} are known only after apply`,
+      reason: `${what} of ${i.address} ${what.endsWith('s') ? 'are' : 'is'} known only after apply`,
       place: placeOf(i, k),
     });
     return true;
