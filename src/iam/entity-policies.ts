@@ -14,7 +14,7 @@ import {
   requireModifiable,
   type IdentityRecord,
 } from './entities.js';
-import { attachablePolicy, boundaryArn } from './managed-policies.js';
+import { attachablePolicy, boundaryArn, checkNotServiceRolePolicy } from './managed-policies.js';
 import { checkName, checkTags, mergeTags, policySize, removeTags } from './names.js';
 import { limitExceeded, type IamQuotas } from './quotas.js';
 import type { RoleRecord, UserRecord } from './records.js';
@@ -43,18 +43,6 @@ async function requireChangeable(tx: StoreTx, ref: IdentityRef): Promise<Identit
   const rec = await requireIdentity(tx, ref);
   requireModifiable(rec, ref.kind);
   return rec;
-}
-
-/**
- * AWS managed policies under `/aws-service-role/` are the permissions of service-linked roles only: IAM
- * answers PolicyNotAttachable for any other role, user or group.
- * https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html (PolicyNotAttachable)
- * https://docs.aws.amazon.com/emr/latest/ManagementGuide/using-service-linked-roles-cleanup.html
- */
-function checkNotServiceRolePolicy(arn: string): void {
-  if (arn.startsWith('arn:aws:iam::aws:policy/aws-service-role/')) {
-    throw new RolecallError('PolicyNotAttachable', 'Cannot attach a Service Role Policy to a Customer Role.');
-  }
 }
 
 export class EntityPolicyService extends IamPart {
@@ -109,7 +97,7 @@ export class EntityPolicyService extends IamPart {
     return await this.tx(async (tx) => {
       const rec = await requireChangeable(tx, ref);
       const canonical = (await attachablePolicy(tx, arn, ref.account)).arn;
-      checkNotServiceRolePolicy(canonical);
+      checkNotServiceRolePolicy(canonical, 'Cannot attach a Service Role Policy to a Customer Role.');
       if (rec.attached.includes(canonical)) return;
       const quota = MANAGED_QUOTA[ref.kind];
       if (rec.attached.length >= this.ctx.quotas[quota]) throw limitExceeded(quota, this.ctx.quotas[quota]);

@@ -115,9 +115,33 @@ export async function attachablePolicy(
   return resolveManagedPolicy(tx, arn);
 }
 
-/** The canonical ARN of a policy to be used as a permissions boundary of an identity of `account`. */
+/**
+ * AWS managed policies under `/aws-service-role/` are the permissions of service-linked roles only: IAM
+ * answers PolicyNotAttachable for any other role, user or group, whether attached or set as a permissions
+ * boundary (a service-linked role itself has no boundary).
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html (PolicyNotAttachable)
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePermissionsBoundary.html (PolicyNotAttachable)
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutUserPermissionsBoundary.html (PolicyNotAttachable)
+ * https://docs.aws.amazon.com/emr/latest/ManagementGuide/using-service-linked-roles-cleanup.html
+ */
+export function checkNotServiceRolePolicy(arn: string, message: string): void {
+  if (arn.startsWith('arn:aws:iam::aws:policy/aws-service-role/')) {
+    throw new RolecallError('PolicyNotAttachable', message);
+  }
+}
+
+/**
+ * The canonical ARN of a policy to be used as a permissions boundary of an identity of `account`. CreateRole
+ * and CreateUser take the same rule as the Put*PermissionsBoundary operations, whose error lists name
+ * PolicyNotAttachable (the create operations' lists do not name an error for it).
+ */
 export async function boundaryArn(tx: StoreTx, arn: string, account: string): Promise<string> {
-  return (await attachablePolicy(tx, arn, account)).arn;
+  const canonical = (await attachablePolicy(tx, arn, account)).arn;
+  checkNotServiceRolePolicy(
+    canonical,
+    'Cannot set a Service Role Policy as the permissions boundary of a customer role or user.',
+  );
+  return canonical;
 }
 
 async function versionsOf(tx: StoreTx, arn: string): Promise<PolicyVersionInfo[]> {

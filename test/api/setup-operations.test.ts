@@ -504,6 +504,26 @@ describe('service-linked roles', { skip }, () => {
         assert.equal(f.status, 400);
         assert.equal(f.message, 'Cannot attach a Service Role Policy to a Customer Role.');
       }
+      // Nor bounds one (PutRolePermissionsBoundary, PutUserPermissionsBoundary: PolicyNotAttachable).
+      for (const call of [
+        client.send(
+          new PutRolePermissionsBoundaryCommand({
+            RoleName: 'customer-role',
+            PermissionsBoundary: servicePolicy,
+          }),
+        ),
+        client.send(
+          new PutUserPermissionsBoundaryCommand({
+            UserName: 'customer-user',
+            PermissionsBoundary: servicePolicy,
+          }),
+        ),
+        client.send(new CreateUserCommand({ UserName: 'bounded-user', PermissionsBoundary: servicePolicy })),
+      ]) {
+        const f = await failure(call);
+        assert.equal(f.name, 'PolicyNotAttachableException');
+        assert.equal(f.status, 400);
+      }
     });
   });
 

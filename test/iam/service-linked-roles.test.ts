@@ -108,4 +108,44 @@ describe('service-linked roles', () => {
       assert.deepEqual(await cp.iam.listAttachedPolicies(ref), []);
     }
   });
+
+  it('a service role policy bounds no ordinary role or user (Put*PermissionsBoundary, Create*)', async () => {
+    const cp = plane();
+    const arn = 'arn:aws:iam::aws:policy/aws-service-role/AmazonEMRCleanupPolicy';
+    const ordinary = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+    await cp.iam.createRole({
+      account: ACCT,
+      name: 'mine',
+      trustPolicy: TRUST,
+      permissionsBoundary: ordinary,
+    });
+    await cp.iam.createUser({ account: ACCT, name: 'u', permissionsBoundary: ordinary });
+    for (const ref of [
+      { kind: 'role' as const, account: ACCT, name: 'mine' },
+      { kind: 'user' as const, account: ACCT, name: 'u' },
+    ]) {
+      assert.equal(await code(cp.iam.setPermissionsBoundary(ref, arn)), 'PolicyNotAttachable');
+    }
+    // The boundaries they had are kept.
+    assert.equal((await cp.iam.getRole(ACCT, 'mine')).permissionsBoundary, ordinary);
+    assert.equal((await cp.iam.getUser(ACCT, 'u')).permissionsBoundary, ordinary);
+    assert.equal(
+      await code(
+        cp.iam.createRole({ account: ACCT, name: 'other', trustPolicy: TRUST, permissionsBoundary: arn }),
+      ),
+      'PolicyNotAttachable',
+    );
+    assert.equal(
+      await code(cp.iam.createUser({ account: ACCT, name: 'v', permissionsBoundary: arn })),
+      'PolicyNotAttachable',
+    );
+    assert.deepEqual(
+      (await cp.iam.listRoles(ACCT)).map((r) => r.name),
+      ['mine'],
+    );
+    assert.deepEqual(
+      (await cp.iam.listUsers(ACCT)).map((u) => u.name),
+      ['u'],
+    );
+  });
 });
