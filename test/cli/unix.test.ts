@@ -152,6 +152,65 @@ describe('rolecall as a process', () => {
     );
   });
 
+  it('one decision from the store loads the store, the control plane and the engine: no scenario runner, server, import or analysis, pg or AWS managed policy data', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-store-loads-'));
+    const store = path.join(dir, 'rolecall.db');
+    const trust = path.join(dir, 'trust.json');
+    const policy = path.join(dir, 'p.json');
+    fs.writeFileSync(
+      trust,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    );
+    fs.writeFileSync(
+      policy,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+      }),
+    );
+    const opts = { cwd: dir };
+    assert.equal(runCli(['role', 'create', 'R', '--store', store, '--trust-policy', trust], opts).status, 0);
+    assert.equal(runCli(['role', 'put-policy', 'R', 's3', policy, '--store', store], opts).status, 0);
+    const r = runCliProcess(
+      [
+        'simulate',
+        '--principal',
+        'arn:aws:iam::123456789012:role/R',
+        '--action',
+        's3:GetObject',
+        '--store',
+        store,
+      ],
+      { cwd: dir, env: { NODE_DEBUG: 'esm,module' } },
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Allow/);
+    const loaded = new Set<string>();
+    for (const m of r.stderr.matchAll(/Storing file:\/\/(\S+) |load "([^"]+)" for module/g))
+      loaded.add(path.relative(repoRoot, m[1] ?? m[2] ?? ''));
+    const src = [...loaded].filter((f) => f.startsWith('src/'));
+    assert.ok(src.includes('src/store/sqlite.ts') && src.includes('src/iam/resolver.ts'), src.join(' '));
+    const unneeded = src.filter((f) =>
+      /^src\/(scenario|api|emr|iam\/(import|plan|state|access-queries)|store\/(postgres|memory)|analyze\/(?!validate\/))/.test(
+        f,
+      ),
+    );
+    assert.deepEqual(unneeded, []);
+    const packages = new Set(
+      [...loaded].flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? []),
+    );
+    assert.deepEqual(
+      [...packages].filter((p) => p !== 'tsx' && p !== 'get-tsconfig' && p !== 'esbuild').sort(),
+      ['better-sqlite3', 'bindings', 'commander', 'file-uri-to-path', 'jsonc-parser'],
+    );
+  });
+
   it('a usage error in a real process: stderr only, exit 1', () => {
     const r = runCliProcess(['--no-such-flag']);
     assert.equal(r.status, 1);

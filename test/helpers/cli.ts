@@ -132,6 +132,8 @@ export function runCliProcess(args: string[], opts: CliOptions = {}): CliResult 
       input: opts.input ?? '',
       encoding: 'utf8',
       timeout: TIMEOUT_MS,
+      // Node's module debug log of a store-backed command runs past spawnSync's default 1 MiB.
+      maxBuffer: 64 * 1024 * 1024,
     },
   );
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
