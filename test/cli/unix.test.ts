@@ -136,20 +136,11 @@ describe('rolecall as a process', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^Allow/);
-    const loaded = new Set<string>();
-    for (const m of r.stderr.matchAll(/Storing file:\/\/(\S+) |load "([^"]+)" for module/g))
-      loaded.add(path.relative(repoRoot, m[1] ?? m[2] ?? ''));
-    const src = [...loaded].filter((f) => f.startsWith('src/'));
+    const { src, packages } = loadedFiles(r.stderr);
     assert.ok(src.includes('src/eval/authorize.ts') && src.includes('src/policy/parse.ts'), src.join(' '));
     const unneeded = src.filter((f) => /^src\/(scenario|store|iam|api|emr|analyze\/(?!validate\/))/.test(f));
     assert.deepEqual(unneeded, []);
-    const packages = new Set(
-      [...loaded].flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? []),
-    );
-    assert.deepEqual(
-      [...packages].filter((p) => p !== 'tsx' && p !== 'get-tsconfig' && p !== 'esbuild').sort(),
-      ['commander', 'jsonc-parser'],
-    );
+    assert.deepEqual(packages, ['commander', 'jsonc-parser']);
   });
 
   it('one decision from the store loads the store, the control plane and the engine: no scenario runner, server, import or analysis, pg or AWS managed policy data', () => {
@@ -191,10 +182,7 @@ describe('rolecall as a process', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^Allow/);
-    const loaded = new Set<string>();
-    for (const m of r.stderr.matchAll(/Storing file:\/\/(\S+) |load "([^"]+)" for module/g))
-      loaded.add(path.relative(repoRoot, m[1] ?? m[2] ?? ''));
-    const src = [...loaded].filter((f) => f.startsWith('src/'));
+    const { src, packages } = loadedFiles(r.stderr);
     assert.ok(src.includes('src/store/sqlite.ts') && src.includes('src/iam/resolver.ts'), src.join(' '));
     const unneeded = src.filter((f) =>
       /^src\/(scenario|api|emr|iam\/(import|plan|state|access-queries)|store\/(postgres|memory)|analyze\/(?!validate\/))/.test(
@@ -202,13 +190,13 @@ describe('rolecall as a process', () => {
       ),
     );
     assert.deepEqual(unneeded, []);
-    const packages = new Set(
-      [...loaded].flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? []),
-    );
-    assert.deepEqual(
-      [...packages].filter((p) => p !== 'tsx' && p !== 'get-tsconfig' && p !== 'esbuild').sort(),
-      ['better-sqlite3', 'bindings', 'commander', 'file-uri-to-path', 'jsonc-parser'],
-    );
+    assert.deepEqual(packages, [
+      'better-sqlite3',
+      'bindings',
+      'commander',
+      'file-uri-to-path',
+      'jsonc-parser',
+    ]);
   });
 
   it('a usage error in a real process: stderr only, exit 1', () => {
@@ -217,3 +205,20 @@ describe('rolecall as a process', () => {
     assert.equal(r.stderr, "rolecall: unknown option '--no-such-flag'\n(see `rolecall --help`)\n");
   });
 });
+
+/**
+ * What a process run with `NODE_DEBUG=esm,module` loaded, from Node's module debug log (ES modules and
+ * CommonJS packages): the repository's src/ files, and the packages other than the TypeScript loader's.
+ */
+function loadedFiles(stderr: string): { src: string[]; packages: string[] } {
+  const loaded = new Set<string>();
+  for (const m of stderr.matchAll(/Storing file:\/\/(\S+) |load "([^"]+)" for module/g))
+    loaded.add(path.relative(repoRoot, m[1] ?? m[2] ?? ''));
+  const packages = new Set(
+    [...loaded].flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? []),
+  );
+  return {
+    src: [...loaded].filter((f) => f.startsWith('src/')),
+    packages: [...packages].filter((p) => p !== 'tsx' && p !== 'get-tsconfig' && p !== 'esbuild').sort(),
+  };
+}
