@@ -98,8 +98,14 @@ const CANDIDATE_CACHE_SIZE = 2048;
 /** The statements of a policy whose Action or NotAction element matches the request's action. */
 export function candidatesFor(p: PolicyInternals, req: PreparedRequest): readonly CompiledStatement[] {
   const hit = p.candidates.get(req.actionLower);
-  if (hit !== undefined) return hit;
-  // Found once per action by testing every statement (in document order), then kept.
+  return hit !== undefined ? hit : findCandidates(p, req);
+}
+
+/**
+ * Found once per action by testing every statement (in document order), then kept. Kept apart from
+ * candidatesFor: a closure over `req` there would make every call, cache hits too, allocate a context.
+ */
+function findCandidates(p: PolicyInternals, req: PreparedRequest): readonly CompiledStatement[] {
   const out = p.statements.filter((st) => st.matchesAction(req));
   if (p.candidates.size >= CANDIDATE_CACHE_SIZE) p.candidates.clear();
   p.candidates.set(req.actionLower, out);

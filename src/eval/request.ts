@@ -47,9 +47,14 @@ function remember<V>(cache: Map<string, V>, key: string, make: (k: string) => V)
   return v;
 }
 
+/** Made once, not per call: a function written inline in cachedPrincipal would be a new closure every decision. */
+function servicePrincipal(service: string): PrincipalInfo {
+  return { kind: 'service', service };
+}
+
 function cachedPrincipal(p: RequestPrincipal): PrincipalInfo {
   if (typeof p === 'string') return remember(principalCache, p, principalInfo);
-  return remember(servicePrincipalCache, p.Service, (service) => ({ kind: 'service', service }));
+  return remember(servicePrincipalCache, p.Service, servicePrincipal);
 }
 
 export function principalInfo(p: RequestPrincipal): PrincipalInfo {
