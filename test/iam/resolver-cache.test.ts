@@ -225,6 +225,32 @@ describe('a cached decision sees every change, in this handle and in another on 
     await both('ImplicitDeny', arn, 'secretsmanager:GetSecretValue', secret);
   });
 
+  it("the caller's context keys replace the stored ones whatever their case, on every cached decision", async () => {
+    const name = fresh('Overridden');
+    const arn = await role(
+      name,
+      policy({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::data/${aws:PrincipalTag/team}/*',
+      }),
+    );
+    await writer.iam.tagIdentity({ kind: 'role', account: ACCT, name }, [{ key: 'team', value: 'red' }]);
+    const decideWith = async (resource: string, context: Record<string, string>) =>
+      (await writer.decide({ principal: arn, action: 's3:GetObject', resource, context }, { now: NOW }))
+        .result.decision;
+    for (const context of [
+      { 'AWS:PRINCIPALTAG/TEAM': 'blue' },
+      { 'aws:SourceIp': '10.0.0.1', 'aws:principaltag/Team': 'blue' },
+    ]) {
+      for (let i = 0; i < 2; i++) {
+        assert.equal(await decideWith('arn:aws:s3:::data/blue/x', context), 'Allow');
+        assert.equal(await decideWith('arn:aws:s3:::data/red/x', context), 'ImplicitDeny');
+      }
+    }
+    assert.equal(await decideWith('arn:aws:s3:::data/red/x', {}), 'Allow');
+  });
+
   it('a resource policy set and changed; a trust policy changed', async () => {
     const bucket = fresh('shared');
     const user = fresh('nopolicies');
