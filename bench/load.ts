@@ -87,14 +87,31 @@ function waitForListening(child: ChildProcess, what: string): Promise<string> {
   });
 }
 
+/** A source file under src/ newer than its compiled form in dist/src/ (or without one), if any. */
+function staleSource(dir = path.join(root, 'src')): string | undefined {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const stale = staleSource(file);
+      if (stale !== undefined) return stale;
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      const js = path.join(root, 'dist', path.relative(root, file)).replace(/\.ts$/, '.js');
+      if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(file).mtimeMs) return file;
+    }
+  }
+  return undefined;
+}
+
+const compiled = path.join(root, 'dist/src/cli/main.js');
+
 async function startServer(dir: string): Promise<Server> {
   // The compiled CLI (`npm run build`) when present, as `npm start` runs it; else from source through tsx.
-  const compiled = path.join(root, 'dist/src/cli/main.js');
-  const entry = fs.existsSync(compiled)
+  const useCompiled = fs.existsSync(compiled);
+  const entry = useCompiled
     ? [path.join(root, 'bin/rolecall.js')]
     : ['--import', 'tsx', path.join(root, 'src/cli/main.ts')];
   console.log(
-    `server: ${fs.existsSync(compiled) ? 'compiled (dist/)' : 'from source via tsx (run `npm run build` first for compiled figures)'}`,
+    `server: ${useCompiled ? 'compiled (dist/)' : 'from source via tsx (run `npm run build` first for compiled figures)'}`,
   );
   const child = spawn(
     process.execPath,
@@ -526,4 +543,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// A dist/ older than the source would measure code that is no longer there: refused.
+const stale = fs.existsSync(compiled) ? staleSource() : undefined;
+if (stale !== undefined) {
+  console.error(`bench:load: dist/ is older than ${path.relative(root, stale)}; run \`npm run build\` first`);
+  process.exitCode = 1;
+} else {
+  await main();
+}
