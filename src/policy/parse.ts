@@ -21,6 +21,7 @@ import {
   type SourcePos,
   type Statement,
 } from './types.js';
+import { editDistance } from './edit-distance.js';
 
 /** AWS's answer to most structural problems; the issue's hint says which one it was. */
 const SYNTAX = 'Syntax errors in policy.';
@@ -582,20 +583,6 @@ function parsePrincipal(p: Parser, node: Node, path: string, name: string): Prin
 
 /** `AIDA…` (user) or `AROA…` (role) unique ids: the prefix and 17 characters. */
 export const UNIQUE_ID = /^A(?:IDA|ROA)[A-Z0-9]{17}$/;
-
-function editDistance(a: string, b: string): number {
-  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
 
 function suggestOperator(op: string): string | undefined {
   let best: string | undefined;

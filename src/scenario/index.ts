@@ -10,6 +10,7 @@ import type { CompiledPolicy, Decision, Explanation, PolicySet } from '../eval/t
 import { parsePolicy } from '../policy/parse.js';
 import type { PolicyIssue, PolicyKind } from '../policy/types.js';
 import type { Scenario, ScenarioPolicies } from './types.js';
+import { editDistance } from '../policy/edit-distance.js';
 
 export type { Scenario, ScenarioPolicies } from './types.js';
 
@@ -29,19 +30,6 @@ function suggest(name: string, known: readonly string[]): string {
   return near === undefined ? '' : `; did you mean \`${near}\`?`;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
 const ASSUME =
   /^sts:(AssumeRole|AssumeRoleWithSAML|AssumeRoleWithWebIdentity|TagSession|SetSourceIdentity|SetContext)$/i;
 

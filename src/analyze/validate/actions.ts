@@ -9,27 +9,14 @@ import { compileGlob, type Located, type Statement } from '../../policy/index.js
 import type { ValidateCode } from './checks.js';
 import type { CheckInput, Report } from './pack.js';
 import { RESOURCE_TYPE_SERVICES } from './resource-types.js';
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = t;
-    }
-  }
-  return d[b.length]!;
-}
+import { editDistance } from '../../policy/edit-distance.js';
 
 /** The nearest action name of the service, for a hint. */
 export function nearestAction(service: string, name: string): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const a of serviceActions(service) ?? []) {
-    const dist = distance(name.toLowerCase(), a.toLowerCase());
+    const dist = editDistance(name.toLowerCase(), a.toLowerCase());
     if (dist < bestD) [best, bestD] = [a, dist];
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;

@@ -23,6 +23,7 @@ import {
 } from '../../analyze/index.js';
 import { RolecallError, type ErrorPlace } from '../../errors.js';
 import { globMatch } from '../../policy/index.js';
+import { editDistance } from '../../policy/edit-distance.js';
 
 export interface IgnoreRule {
   code?: string;
@@ -42,25 +43,11 @@ const TOP = ['failOn', 'ignore', 'severity'] as const;
 const IGNORE_FIELDS = ['code', 'file', 'sid'] as const;
 const THRESHOLDS = [...FINDING_TYPES, 'none'] as const;
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = t;
-    }
-  }
-  return d[b.length]!;
-}
-
 export function suggest(word: string, known: readonly string[]): string {
   let best = '';
   let bestD = Infinity;
   for (const k of known) {
-    const dist = distance(word.toLowerCase(), k.toLowerCase());
+    const dist = editDistance(word.toLowerCase(), k.toLowerCase());
     if (dist < bestD) [best, bestD] = [k, dist];
   }
   const prefixed = known.find((k) => word.length >= 3 && k.toLowerCase().startsWith(word.toLowerCase()));

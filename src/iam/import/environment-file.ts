@@ -10,6 +10,7 @@ import type { OrgState } from '../state.js';
 import { accountTarget, ROOT_PATH } from '../state.js';
 import { defaultKeyPolicy, emptySetup, invalidFile, placeKey, tagList, type ImportedSetup } from './setup.js';
 import { get, parseSource, plain, type SourceNode, type SourcePlace } from './source.js';
+import { editDistance } from '../../policy/edit-distance.js';
 
 type Shape =
   | 'string'
@@ -61,20 +62,6 @@ const FIELDS: Record<string, Shape> = {
   submitter: { object: { arn: 'string', policies: 'policies' } },
   applicationId: 'string',
 };
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length] ?? 0;
-}
 
 /** `; did you mean \`x\`?` for the nearest of `known` (case, two edits or the first four letters), else the list. */
 export function suggestion(name: string, known: readonly string[]): string {
