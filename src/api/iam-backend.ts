@@ -78,56 +78,39 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         },
       };
     }
-    if (cred.kind === 'user-session') {
-      return {
-        accessKeyId,
-        secretAccessKey: cred.session.secretAccessKey,
-        sessionToken: cred.session.sessionToken,
-        expiresAt: cred.session.expiration,
-        active: true,
-        caller: {
-          arn: cred.user.arn,
-          userId: cred.user.id,
-          account: cred.user.account,
-          accessKeyId,
-          temporary: true,
-          fromSessionToken: true,
-        },
-      };
-    }
-    if (cred.kind === 'federated') {
-      return {
-        accessKeyId,
-        secretAccessKey: cred.session.secretAccessKey,
-        sessionToken: cred.session.sessionToken,
-        expiresAt: cred.session.expiration,
-        active: true,
-        caller: {
-          arn: cred.session.arn,
-          userId: cred.session.federatedUserId,
-          account: cred.session.account,
-          accessKeyId,
-          temporary: true,
-          federated: true,
-        },
-      };
-    }
-    const s = cred.session;
-    return {
+    // The three kinds of temporary credentials differ only in who the caller is.
+    const temporary = (
+      session: { secretAccessKey: string; sessionToken: string; expiration: number },
+      caller: Omit<StoredCredential['caller'], 'accessKeyId' | 'temporary'>,
+    ): StoredCredential => ({
       accessKeyId,
-      secretAccessKey: s.secretAccessKey,
-      sessionToken: s.sessionToken,
-      expiresAt: s.expiration,
+      secretAccessKey: session.secretAccessKey,
+      sessionToken: session.sessionToken,
+      expiresAt: session.expiration,
       active: true,
-      caller: {
-        arn: s.assumedRoleArn,
-        userId: s.assumedRoleId,
-        account: s.account,
-        accessKeyId,
-        temporary: true,
-        ...(s.sourceIdentity !== undefined ? { sourceIdentity: s.sourceIdentity } : {}),
-      },
-    };
+      caller: { ...caller, accessKeyId, temporary: true },
+    });
+    if (cred.kind === 'user-session')
+      return temporary(cred.session, {
+        arn: cred.user.arn,
+        userId: cred.user.id,
+        account: cred.user.account,
+        fromSessionToken: true,
+      });
+    if (cred.kind === 'federated')
+      return temporary(cred.session, {
+        arn: cred.session.arn,
+        userId: cred.session.federatedUserId,
+        account: cred.session.account,
+        federated: true,
+      });
+    const s = cred.session;
+    return temporary(s, {
+      arn: s.assumedRoleArn,
+      userId: s.assumedRoleId,
+      account: s.account,
+      ...(s.sourceIdentity !== undefined ? { sourceIdentity: s.sourceIdentity } : {}),
+    });
   };
 
   const controls = new Map<string, IamControl>();
