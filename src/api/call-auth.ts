@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { RolecallError } from '../errors.js';
+import { credentialExpired } from '../iam/index.js';
 import { accessDeniedMessage, decodedDocument, sealMessage } from './authorization-message.js';
 import type { ApiBackend, CallEnvironment } from './backend.js';
 import type { Caller, Operation, OperationContext } from './operation.js';
@@ -41,7 +42,8 @@ export async function authenticate(
     throw invalidToken();
   }
   checkSignature(incoming, claim, cred.secretAccessKey);
-  if (cred.expiresAt !== undefined && cred.expiresAt <= now) {
+  // AWS's wording and code for an expired token (IAM/latest/APIReference/CommonErrors.html, ExpiredToken).
+  if (credentialExpired(cred.expiresAt, now)) {
     throw new RolecallError('ExpiredToken', 'The security token included in the request is expired');
   }
   return { caller: cred.caller, claim };

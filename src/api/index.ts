@@ -68,7 +68,7 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
   const now = options.clock ? { now: options.clock } : {};
   const base = createControlPlane(store, { checkPolicy: engine.checkPolicy, ...now });
   // The backend's Freshness checks the store revision (at most once a second), not every decision.
-  const resolver = new Resolver(base, engine.compile, { ...now, checkRevision: false });
+  const resolver = new Resolver(base, engine.compile, { checkRevision: false });
   const freshness = new Freshness(store);
   const cp: ApiControlPlane & { close(): Promise<void> } = {
     ...base,

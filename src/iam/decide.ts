@@ -1,12 +1,29 @@
 /**
  * Deciding a request against the store, the same way for every front end (the endpoint's authorization of
- * each call, the decision API, `rolecall simulate` from the store): the resolver's policy set and context,
- * then the engine. A credential whose role or user no longer exists is allowed nothing.
+ * each call, the decision API and the console's explainer, `rolecall simulate` from the store, readiness):
+ * the resolver's policy set and context, then the engine. A credential whose role or user no longer exists
+ * is allowed nothing, and so is a temporary credential at or after its expiry (checked against each
+ * decision's `now`, also when the policy set comes from the cache).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
  */
 import type { AuthzEnv, AuthzRequest, AuthzResult } from '../eval/types.js';
 import type { PolicyEngine } from './engine.js';
 import type { PrepareOptions, PreparedRequest, Resolver } from './resolver.js';
+import { credentialExpired } from './sessions.js';
+
+/** No permission at all, whatever any policy says, for the reason given in the explanation. */
+function nothingAllowed(env: AuthzEnv, why: string): AuthzResult {
+  return {
+    decision: 'ImplicitDeny',
+    reason: 'NoAllow',
+    ...(env.explain
+      ? {
+          explanation: { steps: [{ step: 'principal', outcome: why }], policies: [], missingContextKeys: [] },
+        }
+      : {}),
+  };
+}
 
 /** The engine's answer for a prepared request. */
 export function decidePrepared(
@@ -14,20 +31,12 @@ export function decidePrepared(
   prepared: PreparedRequest,
   env: AuthzEnv,
 ): AuthzResult {
-  if (prepared.principal.revoked) {
-    return {
-      decision: 'ImplicitDeny',
-      reason: 'NoAllow',
-      ...(env.explain
-        ? {
-            explanation: {
-              steps: [{ step: 'principal', outcome: 'the credential\u2019s principal no longer exists' }],
-              policies: [],
-              missingContextKeys: [],
-            },
-          }
-        : {}),
-    };
+  const principal = prepared.principal;
+  if (principal.revoked) return nothingAllowed(env, 'the credential\u2019s principal no longer exists');
+  const expiresAt = principal.expiresAt;
+  if (expiresAt !== undefined && credentialExpired(expiresAt, env.now)) {
+    const at = new Date(expiresAt).toISOString();
+    return nothingAllowed(env, `the credential\u2019s session expired at ${at}`);
   }
   return engine.authorize(prepared.request, prepared.policySet, env);
 }

@@ -22,7 +22,7 @@ export {
   type ManagedPolicyDocument,
 } from './managed-policies.js';
 export { CredentialService } from './credentials.js';
-export { SessionService } from './sessions.js';
+export { credentialExpired, SessionService } from './sessions.js';
 export { repairPrincipalReferences } from './principal-references.js';
 export {
   roleArn,

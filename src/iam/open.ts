@@ -36,7 +36,7 @@ export async function openControlPlane(
     ...(options.quotas ? { quotas: options.quotas } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  const resolver = new Resolver(cp, engine.compile, options.now ? { now: options.now } : {});
+  const resolver = new Resolver(cp, engine.compile);
   return {
     ...cp,
     engine,

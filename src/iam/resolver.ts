@@ -60,6 +60,11 @@ export interface ResolvedPrincipal {
   /** The access key id this principal was resolved from, when it was resolved from a credential. */
   credential?: string;
   /**
+   * When the temporary credential it was resolved from expires (epoch milliseconds): decisions at or after
+   * it allow nothing (decide.ts compares it with each decision's `now`, cached or not).
+   */
+  expiresAt?: number;
+  /**
    * The credential's role (or user) was deleted or re-created under its name with another unique id: the
    * credential is allowed nothing, whatever any policy says.
    */
@@ -102,8 +107,6 @@ export interface PrepareOptions {
 }
 
 export interface ResolverOptions {
-  /** Epoch milliseconds, to tell live sessions from expired ones. */
-  now?: () => number;
   /**
    * Compare the store's revision before using the cache, so writes by other processes are seen. On by
    * default; a server that receives PostgreSQL notifications may turn it off.
@@ -556,16 +559,25 @@ export class Resolver {
         return {
           ...(await this.userPrincipal(cred.user, { issued: cred.session.createDate })),
           credential: accessKeyId,
+          expiresAt: cred.session.expiration,
         };
       case 'federated':
-        return { ...(await this.federatedPrincipal(cred.user, cred.session)), credential: accessKeyId };
+        return {
+          ...(await this.federatedPrincipal(cred.user, cred.session)),
+          credential: accessKeyId,
+          expiresAt: cred.session.expiration,
+        };
       case 'session': {
         const s = cred.session;
         const role = await this.cp.iam.getRole(s.account, s.roleName).catch(() => undefined);
         // A session outlives neither its role nor a role re-created under its name (another unique id).
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
         if (role?.id !== s.roleId) return this.revoked(s.assumedRoleArn, s.account, accessKeyId);
-        return { ...(await this.rolePrincipal(role, { record: s })), credential: accessKeyId };
+        return {
+          ...(await this.rolePrincipal(role, { record: s })),
+          credential: accessKeyId,
+          expiresAt: s.expiration,
+        };
       }
     }
   }

@@ -40,6 +40,17 @@ export function sessionInfo(ctx: IamContext, s: SessionRecord): SessionInfo {
   };
 }
 
+/**
+ * Whether temporary credentials that expire at `expiration` (epoch milliseconds; none for long-term keys)
+ * are expired at `now`: they are valid until they expire, and every call with them fails afterwards. The
+ * one rule for every front end (decisions through the resolver, the endpoint's authentication, the
+ * console's sign-in).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
+ */
+export function credentialExpired(expiration: number | undefined, now: number): boolean {
+  return expiration !== undefined && expiration <= now;
+}
+
 /** What a federated user session adds to a user session: its name, ARN, id, policies and tags. */
 export function federatedInfo(
   s: SessionRecord,

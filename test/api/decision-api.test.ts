@@ -124,4 +124,28 @@ describe('decision API batches', { skip }, () => {
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.json), /\$\.requests\[1\]\.action/);
   });
+
+  test('a session credential is decided only while it is live: once expired, nothing, cached or not', async () => {
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html
+    const cp = server.api.cp;
+    const account = arns.Reader!.split(':')[4]!;
+    const now = Date.now();
+    const session = (sessionName: string, expiration: number) =>
+      cp.iam.createSession({ account, roleName: 'Reader', sessionName, expiration });
+    const live = await session('live', now + 60 * 60 * 1000);
+    const expired = await session('expired', now - 1);
+    const ask = (s: { assumedRoleArn: string; accessKeyId: string }) => ({
+      principal: s.assumedRoleArn,
+      credential: s.accessKeyId,
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::logs/a',
+    });
+    const both = { requests: [ask(live), ask(expired)] };
+    // Twice: cold, then with both policy sets cached.
+    assert.deepEqual(decisions((await authorize(both)).json), ['Allow', 'ImplicitDeny']);
+    assert.deepEqual(decisions((await authorize(both)).json), ['Allow', 'ImplicitDeny']);
+    const one = await authorize({ ...ask(expired), explain: true });
+    assert.equal(one.json.decision, 'ImplicitDeny');
+    assert.match(JSON.stringify(one.json.explanation), /session expired at/);
+  });
 });

@@ -9,6 +9,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RolecallError } from '../../errors.js';
+import { credentialExpired } from '../../iam/index.js';
 import type { Store } from '../../store/index.js';
 import type { ApiBackend } from '../backend.js';
 import type { Caller } from '../operation.js';
@@ -82,7 +83,7 @@ export class ConsoleSessions {
         throw invalidSignIn();
       }
     }
-    if (cred.expiresAt !== undefined && cred.expiresAt <= now) {
+    if (credentialExpired(cred.expiresAt, now)) {
       throw new RolecallError('ExpiredToken', 'the security token included in the request is expired');
     }
     const id = randomBytes(32).toString('base64url');
@@ -113,7 +114,7 @@ export class ConsoleSessions {
     if (found === undefined) return undefined;
     const now = this.clock();
     const cred = found.expiresAt > now ? await this.backend.findCredential(found.accessKeyId) : undefined;
-    if (cred === undefined || !cred.active || (cred.expiresAt !== undefined && cred.expiresAt <= now)) {
+    if (cred === undefined || !cred.active || credentialExpired(cred.expiresAt, now)) {
       await this.store.withTransaction((tx) => tx.delete(TABLE, key));
       return undefined;
     }
