@@ -157,3 +157,68 @@ test('emr check --store finds the EMR resources an --import left there', () => {
   );
   assert.equal(o.ready, true);
 });
+
+test('an environment that names a bucket of the store keeps its policy and key; a logical ID or address is the bucket it declares', async () => {
+  // A bucket policy that denies the job runs' reads is AWS's answer whatever the role's policy allows.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+  const cp = await openControlPlane('memory', { now: () => 0 });
+  try {
+    const plan = importTerraformPlan(read('terraform/serverless.plan.json'), 'serverless.plan.json', {
+      account: ACCOUNT,
+    });
+    await (await planImport(cp, plan)).apply();
+    const bucket = await cp.resources.get('arn:aws:s3:::amzn-s3-demo-bucket');
+    await cp.resources.put({
+      ...bucket,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'NoReads',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::amzn-s3-demo-bucket/*',
+          },
+        ],
+      }),
+    });
+    const check = (locationBucket: string) =>
+      checkSetup(cp, {
+        now: 0,
+        kind: 'serverless',
+        role: 'EMRServerlessJobRuntimeRole',
+        setups: [plan],
+        environment: {
+          account: ACCOUNT,
+          region: 'us-east-1',
+          locations: [{ bucket: locationBucket, access: 'read' }],
+        },
+      });
+    for (const name of ['amzn-s3-demo-bucket', 'aws_s3_bucket.data']) {
+      const report = await check(name);
+      const target = report.targets[0];
+      assert.equal(report.ready, false, name);
+      assert.deepEqual(target?.target.locations, [
+        {
+          bucket: 'amzn-s3-demo-bucket',
+          access: 'read',
+          key: `arn:aws:kms:us-east-1:${ACCOUNT}:key/aws-kms-key-data`,
+        },
+      ]);
+      const get = target?.results.find((r) => r.call.action === 's3:GetObject');
+      assert.equal(get?.decision, 'ExplicitDeny', name);
+      assert.ok(
+        target?.results.some((r) => r.call.action === 'kms:Decrypt'),
+        `${name}: the key is checked`,
+      );
+    }
+    // Neither a bucket name nor a bucket the setups declare: an error, not a bucket no one uses.
+    await assert.rejects(check('DataBucket'), (e: unknown) => {
+      assert.match(String((e as Error).message), /locations\[0\]\.bucket.*`DataBucket` is not a bucket name/);
+      return true;
+    });
+  } finally {
+    await cp.close();
+  }
+});

@@ -6,7 +6,7 @@
  * submitters, and an organization holding the SCPs and RCPs.
  */
 import { EMR_SERVICES, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
-import type { OrgState } from '../state.js';
+import type { OrgState, ResourceState } from '../state.js';
 import { accountTarget, ROOT_PATH } from '../state.js';
 import { defaultKeyPolicy, emptySetup, invalidFile, placeKey, tagList, type ImportedSetup } from './setup.js';
 import { get, parseSource, plain, type SourceNode, type SourcePlace } from './source.js';
@@ -188,11 +188,17 @@ export function environmentLocations(env: EmrEnvironment): NonNullable<EmrEnviro
   return out;
 }
 
-/** The environment as a setup: what it declares, in the role's account unless a location says otherwise. */
+/**
+ * The environment as a setup: what it declares, in the role's account unless a location says otherwise.
+ * `held` are the resources of the store the environment is checked against: a bucket or key the store holds
+ * keeps its policy, owner and encryption unless the file gives them (a file that names a bucket only to say
+ * where the service reads must not erase the bucket policy or key policy that would deny it).
+ */
 export function importEnvironment(
   env: EmrEnvironment,
   root: SourceNode | undefined,
   kind: EmrKind,
+  held: readonly ResourceState[] = [],
 ): ImportedSetup {
   const file = root?.place.file ?? 'environment';
   const { account, region } = env;
@@ -290,12 +296,17 @@ export function importEnvironment(
     const place = env.locations && i < env.locations.length ? at(['locations', i]) : at(['s3']);
     if (!setup.state.resources.some((r) => r.arn === arn)) {
       setup.places.set(placeKey.resource(arn), place);
+      const bucket = held.find((r) => r.arn === arn);
+      const policy = l.policy !== undefined ? text(l.policy) : bucket?.policy;
       setup.state.resources.push({
         arn,
-        account: l.owner ?? account,
-        ...(l.policy !== undefined ? { policy: text(l.policy) } : {}),
-        tags: [],
-        attributes: l.key ? { 'sse-algorithm': 'aws:kms', 'kms-key': l.key.arn } : {},
+        account: l.owner ?? bucket?.account ?? account,
+        ...(policy !== undefined ? { policy } : {}),
+        tags: bucket?.tags ?? [],
+        attributes: {
+          ...bucket?.attributes,
+          ...(l.key ? { 'sse-algorithm': 'aws:kms', 'kms-key': l.key.arn } : {}),
+        },
       });
       if (l.policy !== undefined)
         setup.policies.push({
@@ -306,7 +317,8 @@ export function importEnvironment(
           place,
         });
     }
-    if (l.key && !setup.state.resources.some((r) => r.arn === l.key?.arn)) {
+    const heldKey = l.key && l.key.policy === undefined && held.some((r) => r.arn === l.key?.arn);
+    if (l.key && !heldKey && !setup.state.resources.some((r) => r.arn === l.key?.arn)) {
       const keyAccount = l.key.arn.split(':')[4] || account;
       const policy = l.key.policy !== undefined ? text(l.key.policy) : defaultKeyPolicy(keyAccount);
       setup.places.set(placeKey.resource(l.key.arn), place);

@@ -58,7 +58,15 @@ export function mergeState(current: DeclaredState, add: DeclaredState): Declared
   };
 }
 
-/** The plan that adds an imported setup to the store (run it with `plan.apply()`, one transaction). */
+/**
+ * The plan that adds an imported setup to the store (run it with `plan.apply()`, one transaction). The users
+ * and roles its trust and resource policies name by ARN are not checked to exist, as `apply` checks them: a
+ * template, plan or snapshot describes part of an account, and what it names may live outside it. AWS refuses
+ * a policy naming a principal that does not exist when it is deployed (MalformedPolicyDocument "Invalid
+ * principal in policy", https://repost.aws/knowledge-center/iam-trust-policy-error); only AWS knows the
+ * rest of the account. Readiness does not depend on it: its calls are the EMR services' own, with the roles
+ * the setup holds.
+ */
 export async function planImport(cp: ControlPlane, setup: ImportedSetup): Promise<Plan> {
   return planApply(cp, mergeState(await readState(cp), setup.state), { checkPrincipals: false });
 }

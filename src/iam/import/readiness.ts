@@ -18,7 +18,7 @@ import {
 } from '../../analyze/emr-readiness.js';
 import { EMR_SERVICES, EMR_TAG_KEY, EMR_TAG_VALUE, type EmrKind } from '../../knowledge/emr/index.js';
 import { getAwsManagedPolicy } from '../../knowledge/managed-policies.js';
-import { RolecallError } from '../../errors.js';
+import { RolecallError, type ErrorPlace } from '../../errors.js';
 import type { ControlPlane } from '../control-plane.js';
 import { decideRequest } from '../decide.js';
 import type { PolicyEngine } from '../engine.js';
@@ -29,7 +29,7 @@ import { readState, type DeclaredState } from '../state.js';
 import { emrResourcesOf } from './emr-resources.js';
 import { environmentLocations, importEnvironment, suggestion } from './environment-file.js';
 import { mergeState, planImport } from './index.js';
-import type { SourceNode, SourcePlace } from './source.js';
+import { get, type SourceNode, type SourcePlace } from './source.js';
 import type { EmrEnvironment } from '../../knowledge/emr/index.js';
 import { placeKey, type ImportedSetup } from './setup.js';
 
@@ -83,6 +83,11 @@ function keyOf(state: DeclaredState, bucket: string): string | undefined {
   if (!k) return undefined;
   // An alias names a key of the setup only through the key itself; use the key ARN when one is declared.
   return k;
+}
+
+function keyWhenHeld(state: DeclaredState, bucket: string): { key?: string } {
+  const key = keyOf(state, bucket);
+  return key ? { key } : {};
 }
 
 /** Documents of a role: inline and customer managed, as text. */
@@ -190,6 +195,10 @@ export function discoverTargets(
   locations: readonly GivenLocation[] = [],
 ): EmrTarget[] {
   const out: EmrTarget[] = [];
+  // Which secrets a Studio's users link is not in any setup: every secret of the account is checked. An
+  // over-approximation that only asks more (a secret no one links may be reported as needing EMR's tag),
+  // never a "ready" AWS would deny for a secret of the setup; the Studio service role's GetSecretValue is
+  // conditioned on that tag (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-studio-service-role.html).
   const secrets = state.resources
     .filter((r) => r.arn.includes(':secretsmanager:') && r.account === setup.account)
     .map((r) => r.arn);
@@ -247,7 +256,9 @@ export function discoverTargets(
     if (r.account !== setup.account) continue;
     const editors = r.managedPolicies.some((m) => m.endsWith('/AmazonElasticMapReduceEditorsRole'));
     if (r.name !== EMR_SERVICES.notebooks.defaultRoleName && !editors) continue;
-    // The clusters a notebook attaches to are not in the setup: every network of the account is checked.
+    // The clusters a notebook attaches to are not in the setup: every network of the account is checked, an
+    // over-approximation that only asks more (every subnet and security group must pass, not just the
+    // cluster's); with more than one VPC the VPC is reported as not given (undecidable, never ready).
     const ec2 = (type: string) =>
       state.resources
         .filter((x) => x.account === setup.account && x.arn.includes(`:${type}/`))
@@ -310,7 +321,8 @@ export function environmentTarget(
         bucket: l.bucket,
         ...(l.prefix !== undefined ? { prefix: l.prefix } : {}),
         access: l.access ?? ('read-write' as const),
-        ...(l.key ? { key: l.key.arn } : {}),
+        // A bucket of the setup that the file names without its key: the setup's SSE-KMS key.
+        ...(l.key ? { key: l.key.arn } : keyWhenHeld(state, l.bucket)),
       })),
       ...withKeys(state, locations, role),
     ],
@@ -406,13 +418,20 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
   let copy: { close(): Promise<void> } | undefined;
   let envSetup: ImportedSetup | undefined;
   try {
+    let environment: EmrEnvironment | undefined;
     if (o.environment && o.role) {
       if (!o.kind) throw new RolecallError('UsageError', 'give the EMR kind of the role');
-      const env = { ...o.environment, roleName: o.environment.roleName ?? o.role };
-      envSetup = importEnvironment(env, o.environmentRoot, o.kind);
+      const current = await readState(cp);
+      environment = resolveEnvironmentBuckets(
+        { ...o.environment, roleName: o.environment.roleName ?? o.role },
+        o.setups ?? [],
+        current.resources,
+        o.environmentRoot,
+      );
+      envSetup = importEnvironment(environment, o.environmentRoot, o.kind, current.resources);
       const mem = await openControlPlane('memory', { now: () => now });
       copy = mem;
-      await (await planApply(mem, mergeState(await readState(cp), envSetup.state))).apply();
+      await (await planApply(mem, mergeState(current, envSetup.state))).apply();
       store = mem;
     }
     const backend = await storeBackend(store, now);
@@ -426,9 +445,7 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
       if (!o.kind) throw new RolecallError('UsageError', 'give the EMR kind of the role');
       const account = o.environment?.account ?? o.account;
       if (!account) throw new RolecallError('UsageError', 'give the account of the role');
-      const env: EmrEnvironment = o.environment
-        ? { ...o.environment, roleName: o.environment.roleName ?? o.role }
-        : { account, region, roleName: o.role };
+      const env: EmrEnvironment = environment ?? { account, region, roleName: o.role };
       if (!backend.setup.roles.some((r) => r.account === env.account && r.name === env.roleName))
         throw new RolecallError(
           'NoSuchEntity',
@@ -639,18 +656,23 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const S3_ARN = 'arn:aws:s3:::';
 
 /**
- * The user's locations with each bucket written as a setup declares it (`s3://DataBucket/jobs` for a
- * CloudFormation logical ID, `s3://aws_s3_bucket.data/jobs` for a Terraform address) turned into the bucket's
- * name in the store. A bucket the store holds under that very name is that bucket, even when a logical ID
- * or address is spelled the same (the real name wins). A valid bucket name the setup does not hold stays
- * as given: a bucket outside the setup (another stack, another account). Anything else is an error naming
- * the nearest known buckets, never a location that silently matches nothing.
+ * The bucket's name for a bucket written as a setup declares it (`DataBucket` for a CloudFormation logical
+ * ID, `aws_s3_bucket.data` for a Terraform address). A bucket the store holds under that very name is that
+ * bucket, even when a logical ID or address is spelled the same (the real name wins). A valid bucket name the
+ * setup does not hold stays as given: a bucket outside the setup (another stack, another account). Anything
+ * else is an error naming the nearest known buckets, never a location that silently matches nothing:
+ * checking a bucket that is not the one the service uses would miss its policy and its SSE-KMS key.
  */
-export function resolveLocations(
-  locations: readonly GivenLocation[],
+function bucketNames(
   setups: readonly Pick<ImportedSetup, 'names'>[],
   resources: readonly { arn: string }[],
-): GivenLocation[] {
+  /**
+   * A file that describes its buckets itself (the environment file) may name one no setup holds, even with
+   * a name S3 would refuse; only a name that is neither while imported setups declare buckets (a mistyped
+   * logical ID) is an error.
+   */
+  describes = false,
+): (bucket: string, given: string, place?: ErrorPlace) => string {
   const buckets = new Set(
     resources.filter((r) => r.arn.startsWith(S3_ARN)).map((r) => r.arn.slice(S3_ARN.length)),
   );
@@ -663,25 +685,85 @@ export function resolveLocations(
       if (!arn.startsWith(S3_ARN) || arn.includes('/')) continue;
       declared.set(name, (declared.get(name) ?? new Set()).add(arn.slice(S3_ARN.length)));
     }
-  return locations.map((l) => {
-    if (buckets.has(l.bucket)) return l;
-    const named = [...(declared.get(l.bucket) ?? [])];
-    if (named.length === 1) return { ...l, bucket: named[0] as string };
-    const given = l.given ?? `location \`s3://${l.bucket}\``;
+  return (bucket, given, place) => {
+    if (buckets.has(bucket)) return bucket;
+    const named = [...(declared.get(bucket) ?? [])];
+    if (named.length === 1) return named[0] as string;
     if (named.length > 1)
       throw new RolecallError(
         'UsageError',
-        `${given}: \`${l.bucket}\` names ${named.length} buckets of the imported setups (${named.join(', ')}): give the bucket's name`,
+        `${given}: \`${bucket}\` names ${named.length} buckets of the imported setups (${named.join(', ')}): give the bucket's name`,
+        place,
       );
-    if (BUCKET_NAME.test(l.bucket)) return l;
+    if (BUCKET_NAME.test(bucket) || (describes && declared.size === 0)) return bucket;
     const known = [...new Set([...declared.keys(), ...buckets])];
     throw new RolecallError(
       'NoSuchEntity',
       known.length === 0
-        ? `${given}: \`${l.bucket}\` is not a bucket name, and no imported setup declares a bucket`
-        : `${given}: \`${l.bucket}\` is not a bucket name, nor the logical ID or address of a bucket of the setup${suggestion(l.bucket, known)}`,
+        ? `${given}: \`${bucket}\` is not a bucket name, and no imported setup declares a bucket`
+        : `${given}: \`${bucket}\` is not a bucket name, nor the logical ID or address of a bucket of the setup${suggestion(bucket, known)}`,
+      place,
     );
+  };
+}
+
+/** The user's locations with each bucket turned into the bucket's name in the store (see bucketNames). */
+export function resolveLocations(
+  locations: readonly GivenLocation[],
+  setups: readonly Pick<ImportedSetup, 'names'>[],
+  resources: readonly { arn: string }[],
+): GivenLocation[] {
+  const name = bucketNames(setups, resources);
+  return locations.map((l) => {
+    const bucket = name(l.bucket, l.given ?? `location \`s3://${l.bucket}\``);
+    return bucket === l.bucket ? l : { ...l, bucket };
   });
+}
+
+/**
+ * The environment with the buckets of its `locations` (and the older `s3` and `jobBuckets`) turned into
+ * bucket names as `resolveLocations` does, an error placed on the entry of the environment file.
+ */
+function resolveEnvironmentBuckets(
+  env: EmrEnvironment,
+  setups: readonly Pick<ImportedSetup, 'names'>[],
+  resources: readonly { arn: string }[],
+  root: SourceNode | undefined,
+): EmrEnvironment {
+  const name = bucketNames(setups, resources, true);
+  const at = (...path: (string | number)[]): ErrorPlace | undefined => {
+    let n: SourceNode | undefined = root;
+    for (const p of path)
+      n = typeof p === 'number' ? (n?.kind === 'seq' ? n.items[p] : undefined) : get(n, p);
+    return n?.place;
+  };
+  return {
+    ...env,
+    ...(env.locations
+      ? {
+          locations: env.locations.map((l, i) => ({
+            ...l,
+            bucket: name(
+              l.bucket,
+              `the environment's \`locations[${i}].bucket\``,
+              at('locations', i, 'bucket'),
+            ),
+          })),
+        }
+      : {}),
+    ...(env.s3
+      ? {
+          s3: { ...env.s3, bucket: name(env.s3.bucket, "the environment's `s3.bucket`", at('s3', 'bucket')) },
+        }
+      : {}),
+    ...(env.jobBuckets
+      ? {
+          jobBuckets: env.jobBuckets.map((b, i) =>
+            name(b, `the environment's \`jobBuckets[${i}]\``, at('jobBuckets', i)),
+          ),
+        }
+      : {}),
+  };
 }
 
 /** What blocks a call from outside the role's own policies, and whose fix it is. */
