@@ -45,6 +45,47 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - last };
 }
 
+/** Where a policy document of a scenario file is: its text as written, and its place in the file. */
+interface PolicySource {
+  file: string;
+  text: string;
+  line: number;
+  column: number;
+  path: string;
+}
+
+/**
+ * The policy documents parseScenarios read, each to its source: a policy's problems are then placed in the
+ * scenario file (file, line:column, the JSON path from the file's root), not in a re-serialized copy.
+ */
+const policySources = new WeakMap<object, PolicySource>();
+
+/** Records where each policy document of a case's `policies` is written. */
+function recordPolicySources(
+  policies: Record<string, unknown>,
+  node: Node | undefined,
+  path: string,
+  source: { file: string; text: string },
+): void {
+  const record = (doc: unknown, at: (string | number)[], sub: string) => {
+    const n = node && findNodeAtLocation(node, at);
+    if (typeof doc !== 'object' || doc === null || !n) return;
+    policySources.set(doc, {
+      file: source.file,
+      text: source.text.slice(n.offset, n.offset + n.length),
+      ...lineColumn(source.text, n.offset),
+      path: `${path}${sub}`,
+    });
+  };
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  list(policies.identity).forEach((d, i) => record(d, ['identity', i], `.identity[${i}]`));
+  for (const k of ['resource', 'boundary', 'session'] as const) record(policies[k], [k], `.${k}`);
+  for (const k of ['scp', 'rcp'] as const)
+    list(policies[k]).forEach((lvl, l) =>
+      list(lvl).forEach((d, i) => record(d, [k, l, i], `.${k}[${l}][${i}]`)),
+    );
+}
+
 /** Reads a scenario file: `{"cases": [...]}` or a bare array. Throws InvalidScenario with the place. */
 export function loadScenarioFile(file: string): Scenario[] {
   let text: string;
@@ -170,22 +211,45 @@ export function parseScenarios(text: string, file = '<input>'): Scenario[] {
         );
       }
     }
+    recordPolicySources(p, node && findNodeAtLocation(node, ['policies']), `${path}.policies`, {
+      file,
+      text,
+    });
     return { ...s, policies: p } as unknown as Scenario;
   });
 }
 
+/**
+ * A problem in a scenario's policy, with the slot it came from. For a case read from a file, `file`, the
+ * line:column and the JSON path are the scenario file's; otherwise they are the policy document's own.
+ */
+export type ScenarioPolicyIssue = PolicyIssue & { policy: string; file?: string };
+
 export interface BuiltPolicySet {
   set: PolicySet;
-  /** Problems found in the scenario's policies, with the slot they came from. */
-  issues: (PolicyIssue & { policy: string })[];
+  issues: ScenarioPolicyIssue[];
+}
+
+/** An issue found in a policy's own text, placed in the scenario file that holds the text. */
+function inFile(i: PolicyIssue, src: PolicySource): PolicyIssue & { file: string } {
+  return {
+    ...i,
+    file: src.file,
+    line: src.line + i.line - 1,
+    column: i.line === 1 ? src.column + i.column - 1 : i.column,
+    path: `${src.path}${i.path.slice(1)}`,
+  };
 }
 
 /** Parses and compiles every policy of a case with its kind. */
 export function buildPolicySet(policies: ScenarioPolicies, action = ''): BuiltPolicySet {
   const issues: BuiltPolicySet['issues'] = [];
   const compile = (doc: unknown, kind: PolicyKind, name: string): CompiledPolicy | undefined => {
-    const parsed = parsePolicy(doc, { kind });
-    for (const i of parsed.issues) if (i.severity === 'error') issues.push({ ...i, policy: name });
+    // The text as written when the case came from a file: its places are the file's.
+    const src = typeof doc === 'object' && doc !== null ? policySources.get(doc) : undefined;
+    const parsed = parsePolicy(src ? src.text : doc, { kind });
+    for (const i of parsed.issues)
+      if (i.severity === 'error') issues.push({ ...(src ? inFile(i, src) : i), policy: name });
     return parsed.document ? compilePolicy(parsed.document, { kind, name }) : undefined;
   };
   const defined = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
@@ -217,7 +281,7 @@ export interface ScenarioResult {
   expect: Decision;
   pass: boolean;
   explanation?: Explanation;
-  invalidPolicies?: (PolicyIssue & { policy: string })[];
+  invalidPolicies?: ScenarioPolicyIssue[];
 }
 
 /** Decides one case. A case whose policies do not parse is reported with its issues and never passes. */

@@ -83,19 +83,24 @@ describe('rolecall simulate FILE', () => {
     const r = runCli(['simulate', f]);
     assert.equal(r.status, 1);
     assert.match(r.stdout, /^FAIL {2}typo-in-operator {2}ImplicitDeny \(expected Allow\)$/m);
-    assert.match(
-      r.stdout,
-      new RegExp(
-        `${f.replaceAll('.', '\\.')}: case \`typo-in-operator\` .*\\d+:\\d+ \\$\\.Statement\\[0\\]\\.Condition\\.StringEqualz: UnknownConditionOperator`,
+    // Placed in the scenario file: its line:column and the JSON path from the file's root.
+    const lines = readFileSync(f, 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes('"StringEqualz"')) + 1;
+    const column = (lines[line - 1] ?? '').indexOf('"StringEqualz"') + 1;
+    assert.ok(
+      r.stdout.includes(
+        `${f}:${line}:${column}: $.cases[0].policies.identity[0].Statement[0].Condition.StringEqualz: UnknownConditionOperator`,
       ),
+      r.stdout,
     );
+    assert.match(r.stdout, /\(case `typo-in-operator`, identity\[0\]\)$/m);
     assert.match(r.stdout, /0 passed, 1 failed\n$/);
     const json = runCli(['simulate', '--json', f]);
     assert.equal(json.status, 1);
     assert.equal((JSON.parse(json.stdout) as { failed: number }).failed, 1);
     assert.match(
       json.stderr,
-      /case `typo-in-operator` .*UnknownConditionOperator: .*did you mean `StringEquals`/,
+      /UnknownConditionOperator: .*did you mean `StringEquals`.*\(case `typo-in-operator`, identity\[0\]\)/,
     );
   });
 

@@ -111,6 +111,46 @@ describe('scenario files', () => {
     assert.equal(b.invalidPolicies[0]!.policy, 'identity[0]');
   });
 
+  it('places a bad policy in the scenario file: its line:column and the JSON path from the file root', () => {
+    const text = [
+      '{"cases": [',
+      `  ${JSON.stringify(ok)},`,
+      '  {"name": "bad", "expect": "Allow",',
+      `   "request": ${JSON.stringify(ok.request)},`,
+      '   "policies": {',
+      '     "identity": [{"Version": "2012-10-17", "Statement": [',
+      '       {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",',
+      '        "Condition": {"StringLikee": {"aws:SourceIp": "x"}}}]}],',
+      '     "scp": [[{"Version": "2012-10-17", "Statement": [{"Effect": "Alow", "Action": "*", "Resource": "*"}]}]]',
+      '   }}',
+      ']}',
+    ].join('\n');
+    const [, bad] = parseScenarios(text, 'cases.json');
+    const issues = runScenario(bad!).invalidPolicies ?? [];
+    const at = (needle: string) => {
+      const lines = text.split('\n');
+      const line = lines.findIndex((l) => l.includes(needle)) + 1;
+      return { line, column: (lines[line - 1] ?? '').indexOf(needle) + 1 };
+    };
+    assert.deepEqual(
+      issues.map((i) => ({ file: i.file, line: i.line, column: i.column, path: i.path, policy: i.policy })),
+      [
+        {
+          file: 'cases.json',
+          ...at('"StringLikee"'),
+          path: '$.cases[1].policies.identity[0].Statement[0].Condition.StringLikee',
+          policy: 'identity[0]',
+        },
+        {
+          file: 'cases.json',
+          ...at('"Alow"'),
+          path: '$.cases[1].policies.scp[0][0].Statement[0].Effect',
+          policy: 'scp[0][0]',
+        },
+      ],
+    );
+  });
+
   it('reads the resource policy of sts:AssumeRole as the role trust policy', () => {
     const trust = {
       Version: '2012-10-17',

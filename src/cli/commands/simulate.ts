@@ -103,7 +103,7 @@ async function runFiles(
       if (!opts.json) say(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name}  ${r.decision} (expected ${r.expect})\n`);
       for (const i of r.invalidPolicies ?? []) {
         say(
-          `      ${file}: case \`${r.name}\` ${i.policy} ${i.line}:${i.column} ${i.path}: ${i.code}: ${i.message}${i.hint ? ` (${i.hint})` : ''}\n`,
+          `      ${i.file ?? file}:${i.line}:${i.column}: ${i.path}: ${i.code}: ${i.message}${i.hint ? ` (${i.hint})` : ''} (case \`${r.name}\`, ${i.policy})\n`,
         );
       }
       if (opts.json) continue;
