@@ -140,13 +140,19 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     readerGone = true;
   };
   if (io.out === undefined) process.stdout.on('error', onStdoutError);
+  const err = io.err ?? ((s: string) => process.stderr.write(s));
+  const errIsTTY = io.errIsTTY ?? (io.err === undefined && process.stderr.isTTY);
+  // Every write, commander's own errors included, erases a progress line first.
+  const progress = errIsTTY ? showProgress(err) : undefined;
+  const clean = (w: (s: string) => void) => (progress ? progress.clearing(w) : w);
   const ctx: CommandContext = {
-    out:
+    out: clean(
       io.out ??
-      ((s) => {
-        if (!readerGone) process.stdout.write(s);
-      }),
-    err: io.err ?? ((s) => process.stderr.write(s)),
+        ((s) => {
+          if (!readerGone) process.stdout.write(s);
+        }),
+    ),
+    err: clean(err),
     exitCode: exitCodes.ok,
   };
   const program = new Command('rolecall')
@@ -159,11 +165,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       // One line, as every other error: `rolecall: unknown option ...`, then the hint.
       outputError: (s, write) => write(`rolecall: ${s.replace(/^error: /, '')}`),
     });
-  await registerGroups(program, ctx, argv);
-  hintHelp(program, 'rolecall');
-  const errIsTTY = io.errIsTTY ?? (io.err === undefined && process.stderr.isTTY);
-  const endProgress = errIsTTY ? showProgress(ctx.err) : undefined;
   try {
+    await registerGroups(program, ctx, argv);
+    hintHelp(program, 'rolecall');
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (e) {
@@ -178,7 +182,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     if (process.env.ROLECALL_DEBUG) ctx.err(`${e instanceof Error ? e.stack : ''}\n`);
     return exitCodes.error;
   } finally {
-    endProgress?.();
+    progress?.end();
   }
 }
 

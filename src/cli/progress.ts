@@ -1,27 +1,46 @@
 /**
  * Progress of slow loads on stderr, only when stderr is a terminal: `rolecall: loading AWS managed
  * policies...` while it lasts, erased when done. Piped or redirected stderr gets nothing, so logs and
- * scripts see only real messages.
+ * scripts see only real messages. The line has no newline of its own: whatever the command writes while it
+ * is shown (an error, output on the same terminal) erases it first, so nothing ever shares its line.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { LOAD_CHANNEL, type LoadEvent } from '../load-events.js';
 
-/** Shows progress through `write` until the returned function is called. */
-export function showProgress(write: (s: string) => void): () => void {
+/** Back to the start of the line, and clear it. */
+const ERASE = '\r\x1b[K';
+
+export interface Progress {
+  /** `write`, erasing a progress line that is shown before it writes. */
+  clearing(write: (s: string) => void): (s: string) => void;
+  /** Stops showing progress; a line still shown is erased. */
+  end(): void;
+}
+
+/** Shows progress through `write` until `end` is called. */
+export function showProgress(write: (s: string) => void): Progress {
   let shown = false;
+  const erase = () => {
+    if (!shown) return;
+    shown = false;
+    write(ERASE);
+  };
   const onLoad = (message: unknown) => {
     const e = message as LoadEvent;
     if (e.phase === 'start' && !shown) {
       write(`rolecall: loading ${e.what}...`);
       shown = true;
-    } else if (e.phase === 'done' && shown) {
-      write('\r\x1b[K'); // back to the start of the line, and clear it
-      shown = false;
-    }
+    } else if (e.phase === 'done') erase();
   };
   subscribe(LOAD_CHANNEL, onLoad);
-  return () => {
-    unsubscribe(LOAD_CHANNEL, onLoad);
-    if (shown) write('\r\x1b[K');
+  return {
+    clearing: (w) => (s) => {
+      erase();
+      w(s);
+    },
+    end: () => {
+      unsubscribe(LOAD_CHANNEL, onLoad);
+      erase();
+    },
   };
 }

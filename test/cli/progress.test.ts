@@ -5,8 +5,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { channel } from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { main } from '../../src/cli/main.js';
+import { showProgress } from '../../src/cli/progress.js';
+import { LOAD_CHANNEL, type LoadEvent } from '../../src/load-events.js';
 import { runCliProcess } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -40,6 +43,38 @@ describe('progress of slow loads', () => {
       assert.ok(r.stdout.includes('rolecall: loading AWS managed policies...\r\x1b[K'), r.stdout);
     },
   );
+
+  it('an error or output written while the line is shown erases it first: nothing shares its line', () => {
+    const load = channel(LOAD_CHANNEL);
+    const publish = (phase: LoadEvent['phase']) =>
+      load.publish({ what: 'AWS managed policies', phase } satisfies LoadEvent);
+    const terminal: string[] = [];
+    const progress = showProgress((s) => terminal.push(s));
+    const err = progress.clearing((s) => terminal.push(s));
+    const out = progress.clearing((s) => terminal.push(`stdout:${s}`));
+    try {
+      publish('start');
+      err('rolecall: NoSuchEntity: boom\n');
+      publish('done');
+      publish('start');
+      out('{}\n');
+      out('more\n');
+    } finally {
+      progress.end();
+    }
+    assert.deepEqual(terminal, [
+      'rolecall: loading AWS managed policies...',
+      '\r\x1b[K',
+      'rolecall: NoSuchEntity: boom\n',
+      'rolecall: loading AWS managed policies...',
+      '\r\x1b[K',
+      'stdout:{}\n',
+      'stdout:more\n',
+    ]);
+    // Ended: further loads show nothing.
+    publish('start');
+    assert.equal(terminal.length, 7);
+  });
 
   it('when stderr is not a terminal: nothing', () => {
     const r = runCliProcess(SHOW);
