@@ -10,7 +10,9 @@
  * Caching: resolved principals and resources, and per principal each resource's assembled policy set and
  * context, are kept for the store's revision they were read at: dropped on every write committed by this
  * process (commit hook) and whenever the revision shows a write by another process (checked before every
- * decision; SQLite and memory stores answer without a query). A warm decision is then two map lookups.
+ * decision; SQLite and memory stores answer without a query, SQLite without a system call for a
+ * millisecond after it last read while this process commits nothing). A warm decision is then two map
+ * lookups.
  * Every cache is bounded (`ResolverOptions.cacheSize`).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */

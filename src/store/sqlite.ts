@@ -22,6 +22,13 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** Defaults to `secret.key` beside the database file. */
   keyFile?: string;
+  /**
+   * Milliseconds for which `revisionNow` trusts the WAL-index header it last read when no store of this
+   * process has committed to the file since (default REVISION_WINDOW_MS; 0: read it on every call).
+   */
+  revisionWindowMs?: number;
+  /** A monotonic clock in milliseconds, for that window (default `performance.now`). */
+  clock?: () => number;
 }
 
 interface Row {
@@ -47,12 +54,17 @@ export class SqliteStore implements Store {
   };
 
   /**
-   * The revision last read, with the WAL-index header seen just before reading it: while the header is
-   * unchanged no transaction has committed since, so the revision is still the same.
+   * The revision last read, with the WAL-index header seen just before reading it (while the header is
+   * unchanged no transaction has committed since, so the revision is still the same), when the header was
+   * last seen unchanged, and this process's commit count on the file then.
    */
-  private known: { revision: number; header: Buffer } | undefined;
+  private known: { revision: number; header: Buffer; at: number; commits: number } | undefined;
   private shm: number | undefined;
   private readonly header = Buffer.alloc(WAL_INDEX_HEADER);
+  /** Commits to this database file by every store of this process (shared by the stores on one file). */
+  private readonly file: OpenFile;
+  private readonly windowMs: number;
+  private readonly clock: () => number;
 
   constructor(
     readonly location: string,
@@ -73,6 +85,9 @@ export class SqliteStore implements Store {
       throw storeError(e, location);
     }
     this.secrets = storeSecrets(options.keyFile ?? path.join(path.dirname(location), 'secret.key'));
+    this.file = openFile(location);
+    this.windowMs = options.revisionWindowMs ?? REVISION_WINDOW_MS;
+    this.clock = options.clock ?? (() => performance.now());
     this.stmt = {
       get: this.db.prepare('SELECT value FROM records WHERE tbl = ? AND key = ?'),
       put: this.db.prepare(
@@ -150,6 +165,7 @@ export class SqliteStore implements Store {
         result = await this.current.run(tx, () => fn(tx));
         if (wrote) stmt.bump.run();
         this.db.exec('COMMIT');
+        if (wrote) this.file.commits++;
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw storeError(e, this.location);
@@ -159,8 +175,27 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** The revision as of now: the WAL-index header is read whatever the window. */
   revision(): Promise<number> {
-    return Promise.resolve(this.revisionNow());
+    return Promise.resolve(this.read(this.clock()));
+  }
+
+  /**
+   * The revision, without a system call while the window holds: no store of this process has committed
+   * to the file since the WAL-index header was last seen unchanged, less than `revisionWindowMs` ago. A
+   * commit by another process is then seen within that window (a millisecond by default), a commit by
+   * this process at once. IAM itself propagates changes to where requests are decided with a delay: its
+   * data plane is a replica of the control plane that changes are propagated to.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/disaster-recovery-resiliency.html
+   */
+  revisionNow(): number {
+    const known = this.known;
+    if (known !== undefined && known.commits === this.file.commits) {
+      const now = this.clock();
+      if (now - known.at < this.windowMs) return known.revision;
+      return this.read(now);
+    }
+    return this.read(this.clock());
   }
 
   /**
@@ -170,11 +205,16 @@ export class SqliteStore implements Store {
    * revision last read still holds. A header seen mid-update only differs, which costs a query, never a
    * stale answer. Reading 48 bytes is one system call; the query takes a few.
    */
-  revisionNow(): number {
+  private read(now: number): number {
     const known = this.known;
+    const commits = this.file.commits;
     if (known !== undefined && this.shm !== undefined && !this.db.inTransaction) {
       const n = fs.readSync(this.shm, this.header, 0, WAL_INDEX_HEADER, 0);
-      if (n === WAL_INDEX_HEADER && this.header.equals(known.header)) return known.revision;
+      if (n === WAL_INDEX_HEADER && this.header.equals(known.header)) {
+        known.at = now;
+        known.commits = commits;
+        return known.revision;
+      }
     }
     if (!this.db.open)
       throw new RolecallError('StoreUnavailable', `the store \`${this.location}\` is closed`);
@@ -190,7 +230,7 @@ export class SqliteStore implements Store {
       header = undefined;
     }
     const revision = this.stmt.rev.get()?.n ?? 0;
-    this.known = header !== undefined ? { revision, header } : undefined;
+    this.known = header !== undefined ? { revision, header, at: now, commits } : undefined;
     return revision;
   }
 
@@ -203,7 +243,10 @@ export class SqliteStore implements Store {
       if (this.shm !== undefined) fs.closeSync(this.shm);
       this.shm = undefined;
       this.known = undefined;
-      if (this.db.open) this.db.close();
+      if (this.db.open) {
+        this.db.close();
+        closeFile(this.file);
+      }
       return Promise.resolve();
     });
   }
@@ -226,6 +269,42 @@ function openShm(file: string): number {
 
 /** Bytes of the first copy of the WAL-index header (https://www.sqlite.org/walformat.html). */
 const WAL_INDEX_HEADER = 48;
+
+/** How long `revisionNow` trusts a header read while this process has not committed (see revisionNow). */
+export const REVISION_WINDOW_MS = 1;
+
+/**
+ * This process's commit count per database file, by device and inode (two paths to one file are one
+ * file), so that a commit through one store is seen at once through every other store on the file.
+ */
+const files = new Map<string, OpenFile>();
+
+interface OpenFile {
+  /** Commits by the stores of this process. */
+  commits: number;
+  /** Stores of this process open on the file (the entry goes with the last). */
+  stores: number;
+  key: string;
+}
+
+function openFile(location: string): OpenFile {
+  let key: string;
+  try {
+    const st = fs.statSync(location);
+    key = `${st.dev}:${st.ino}`;
+  } catch {
+    // Not a file on disk: no other store can open it.
+    return { commits: 0, stores: 1, key: '' };
+  }
+  let file = files.get(key);
+  if (file === undefined) files.set(key, (file = { commits: 0, stores: 0, key }));
+  file.stores++;
+  return file;
+}
+
+function closeFile(file: OpenFile): void {
+  if (--file.stores === 0 && files.get(file.key) === file) files.delete(file.key);
+}
 
 /** SQLite failures become errors a user can act on; RolecallErrors pass through. */
 function storeError(e: unknown, location: string): unknown {

@@ -90,7 +90,8 @@ export interface Store {
   revision(): Promise<number>;
   /**
    * The same number read without waiting, where the backend can answer without a round trip (memory,
-   * SQLite); absent otherwise. Lets a cache check it before every decision.
+   * SQLite); absent otherwise. Lets a cache check it before every decision. It reflects every commit of
+   * this process at once; SQLite's may lag another process's commit by up to its window (a millisecond).
    */
   revisionNow?(): number;
   /** Called after every committed write transaction of this process (cache invalidation hook). */
