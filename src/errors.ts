@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'InvalidAction'
   | 'MissingParameter'
   | 'ValidationError'
+  | 'InvalidParameterValue'
   | 'RequestEntityTooLarge'
   // rolecall's own (never sent on the AWS wire as such)
   | 'InvalidScenario'

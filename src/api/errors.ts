@@ -40,6 +40,7 @@ const WIRE: Record<ErrorCode, { status: number; code?: string }> = {
   InvalidAction: { status: 400 },
   MissingParameter: { status: 400 },
   ValidationError: { status: 400 },
+  InvalidParameterValue: { status: 400 },
   RequestEntityTooLarge: { status: 413 },
   // rolecall's own codes should not reach the wire; if one does, it is the caller's input that was wrong.
   InvalidScenario: { status: 400, code: 'InvalidInput' },

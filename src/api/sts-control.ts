@@ -22,6 +22,16 @@ function validation(message: string): RolecallError {
   return new RolecallError('ValidationError', message);
 }
 
+/**
+ * STS answers the session tag rules it checks itself (duplicate keys, transitive keys) with
+ * InvalidParameterValue, not the ValidationError of its parameter constraints (recorded against AWS by
+ * localstack's tests/aws/services/sts/test_sts.snapshot.json, test_assume_role_tag_validation).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_role-chaining
+ */
+function invalidTags(message: string): RolecallError {
+  return new RolecallError('InvalidParameterValue', message);
+}
+
 /** Role chaining limits the session to one hour (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining) */
 const CHAINED_MAX_SECONDS = 3600;
 /** Packed session policies and tags: compressed size against this budget gives PackedPolicySize (%). */
@@ -108,7 +118,7 @@ export function stsControl(
       const transitive = [...(parent?.transitiveTagKeys ?? [])];
       for (const key of input.transitiveTagKeys) {
         if (!input.tags.some((t) => t.key.toLowerCase() === key.toLowerCase())) {
-          throw validation(`The transitive tag key ${key} is not one of the session tags.`);
+          throw invalidTags('The specified transitive tag key must be included in the requested tags.');
         }
         if (!transitive.some((k) => k.toLowerCase() === key.toLowerCase())) transitive.push(key);
       }
@@ -218,7 +228,7 @@ function mergeSessionTags(
   for (const t of tags) {
     const k = t.key.toLowerCase();
     if (seen.has(k)) {
-      throw validation('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+      throw invalidTags('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
     }
     seen.add(k);
     if (t.key.length < 1 || t.key.length > 128 || t.value.length > 256) {
@@ -232,8 +242,8 @@ function mergeSessionTags(
   );
   for (const t of inherited) {
     if (seen.has(t.key.toLowerCase())) {
-      throw validation(
-        `The session tag ${t.key} is transitive from the calling session and cannot be overridden.`,
+      throw invalidTags(
+        "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
       );
     }
   }

@@ -225,3 +225,94 @@ describe('source identity along a role chain', { skip }, () => {
     );
   });
 });
+
+describe('session tag rules', { skip }, () => {
+  test('duplicate keys and transitive keys are refused with InvalidParameterValue in AWS’s words', async () => {
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_role-chaining
+    const admin = iam(server.admin);
+    const trust = policy({
+      Effect: 'Allow',
+      Principal: { AWS: account },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+    });
+    const roleArn = async (name: string) =>
+      (await admin.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }))).Role
+        ?.Arn ?? '';
+    const first = await roleArn('TagsFirst');
+    const second = await roleArn('TagsSecond');
+    await admin.send(
+      new PutRolePolicyCommand({
+        RoleName: 'TagsFirst',
+        PolicyName: 'chain',
+        PolicyDocument: policy({
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Resource: second,
+        }),
+      }),
+    );
+    const refused = async (who: Credentials, input: ConstructorParameters<typeof AssumeRoleCommand>[0]) => {
+      try {
+        await sts(who).send(new AssumeRoleCommand(input));
+      } catch (e) {
+        const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+        return { code: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
+      }
+      return assert.fail('expected AssumeRole to fail');
+    };
+    assert.deepEqual(
+      await refused(server.admin, {
+        RoleArn: first,
+        RoleSessionName: 'dup',
+        Tags: [
+          { Key: 'Team', Value: 'a' },
+          { Key: 'team', Value: 'b' },
+        ],
+      }),
+      {
+        code: 'InvalidParameterValue',
+        message: 'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+        status: 400,
+      },
+    );
+    assert.deepEqual(
+      await refused(server.admin, {
+        RoleArn: first,
+        RoleSessionName: 'transitive',
+        Tags: [{ Key: 'Team', Value: 'a' }],
+        TransitiveTagKeys: ['Project'],
+      }),
+      {
+        code: 'InvalidParameterValue',
+        message: 'The specified transitive tag key must be included in the requested tags.',
+        status: 400,
+      },
+    );
+    // Transitive keys compare case-insensitively; a chained session cannot set a transitive key again.
+    const chained = creds(
+      (
+        await sts(server.admin).send(
+          new AssumeRoleCommand({
+            RoleArn: first,
+            RoleSessionName: 'one',
+            Tags: [{ Key: 'Team', Value: 'a' }],
+            TransitiveTagKeys: ['team'],
+          }),
+        )
+      ).Credentials,
+    );
+    assert.deepEqual(
+      await refused(chained, {
+        RoleArn: second,
+        RoleSessionName: 'two',
+        Tags: [{ Key: 'TEAM', Value: 'b' }],
+      }),
+      {
+        code: 'InvalidParameterValue',
+        message:
+          "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
+        status: 400,
+      },
+    );
+  });
+});
