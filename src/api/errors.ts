@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
  * https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
  */
-import { isRolecallError, type ErrorCode } from '../errors.js';
+import { isRolecallError, type ErrorCode, type ErrorPlace } from '../errors.js';
 
 export interface WireError {
   status: number;
@@ -49,11 +49,22 @@ const WIRE: Record<ErrorCode, { status: number; code?: string }> = {
   StoreUnavailable: { status: 503, code: 'ServiceUnavailable' },
 };
 
+/**
+ * Where in the caller's input the error is, appended to AWS's message: the JSON path and, for a document,
+ * the line:column (a JSON syntax error is only at `$`, so its line and column are the place).
+ */
+function wirePlace(place: ErrorPlace): string {
+  const parts: string[] = [];
+  if (place.path !== undefined && (place.path !== '$' || place.line === undefined)) parts.push(place.path);
+  if (place.line !== undefined) parts.push(`line ${place.line}, column ${place.column ?? 1}`);
+  return parts.length > 0 ? ` (at ${parts.join(', ')})` : '';
+}
+
 /** Turns anything thrown while serving a request into the error AWS would send; never leaks a stack. */
 export function toWireError(e: unknown): WireError {
   if (isRolecallError(e)) {
     const w = WIRE[e.code];
-    const place = e.place.path !== undefined ? ` (at ${e.place.path})` : '';
+    const place = wirePlace(e.place);
     return {
       status: w.status,
       code: w.code ?? e.code,

@@ -25,6 +25,7 @@ import { editDistance } from './edit-distance.js';
 
 /** AWS's answer to most structural problems; the issue's hint says which one it was. */
 const SYNTAX = 'Syntax errors in policy.';
+const INVALID_JSON = 'This policy contains invalid Json';
 const NO_ACTIONS = 'Policy statement must contain actions.';
 const NO_RESOURCES = 'Policy statement must contain resources.';
 const TOP_LEVEL = new Set(['Version', 'Id', 'Statement']);
@@ -163,18 +164,15 @@ function parseText(p: Parser, text: string, opts: ParseOptions): ParseResult {
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   const first = errors[0];
   if (first) {
-    // AWS answers any JSON error with "Syntax errors in policy."; later errors only follow from the first.
+    // A document that is not JSON (a trailing comma, a missing brace) is answered "This policy contains
+    // invalid Json" (IAM's CreateRole, recorded against AWS in localstack's
+    // tests/aws/services/iam/test_iam.snapshot.json; S3's PutBucketPolicy says the same); JSON that is not a
+    // valid policy gets "Syntax errors in policy." below. Later JSON errors only follow from the first.
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_policies.html
-    p.issue(
-      'JsonSyntax',
-      'Syntax errors in policy.',
-      p.pos(first.offset, '$'),
-      printParseErrorCode(first.error),
-    );
+    p.issue('JsonSyntax', INVALID_JSON, p.pos(first.offset, '$'), printParseErrorCode(first.error));
   }
   if (errors.length > 0 || !root) {
-    if (!root && errors.length === 0)
-      p.issue('JsonSyntax', 'Syntax errors in policy.', p.pos(0, '$'), 'empty document');
+    if (!root && errors.length === 0) p.issue('JsonSyntax', INVALID_JSON, p.pos(0, '$'), 'empty document');
     return { issues: p.issues };
   }
   if (root.type !== 'object') {

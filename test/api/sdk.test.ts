@@ -186,11 +186,36 @@ describe('IAM with @aws-sdk/client-iam', { skip }, () => {
     assert.equal(dup.status, 409);
     const bad = await failure(
       client.send(
-        new CreateRoleCommand({ RoleName: 'bad', AssumeRolePolicyDocument: '{"Version": "2012-10-17"' }),
+        new CreateRoleCommand({
+          RoleName: 'bad',
+          AssumeRolePolicyDocument: '{"Version": "2012-10-17",\n  }',
+        }),
       ),
     );
     assert.equal(bad.name, 'MalformedPolicyDocumentException');
     assert.equal(bad.status, 400);
+    // Not JSON: AWS's wording, with where in the document (the trailing comma's closing brace).
+    assert.equal(bad.message, 'This policy contains invalid Json (at line 2, column 3)');
+    // JSON that is no valid policy keeps "Syntax errors in policy." and its JSON path.
+    const wrong = await failure(
+      client.send(
+        new CreateRoleCommand({
+          RoleName: 'bad',
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: {
+              Effect: 'Alow',
+              Principal: { Service: 'ec2.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+            },
+          }),
+        }),
+      ),
+    );
+    assert.match(
+      wrong.message,
+      /^Syntax errors in policy\. \(at \$\.Statement\.Effect, line 1, column \d+\)$/,
+    );
   });
 
   test('ListRoles paginates with Marker and MaxItems, and the SDK paginator walks every page', async () => {

@@ -429,6 +429,9 @@ describe('rejected documents: every problem, with code, path and line:column', (
     assert.deepEqual(messages(doc({ Effect: 'Allow', Action: 'GetObject', Resource: '*' })), [
       'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.',
     ]);
+    // Not JSON at all, and JSON that is not a policy, are told apart as AWS tells them apart.
+    assert.deepEqual(messages('{"Version": "2012-10-17",}'), ['This policy contains invalid Json']);
+    assert.deepEqual(messages(''), ['This policy contains invalid Json']);
     const unknown = parsePolicy(doc({ Effect: 'Allow', Action: '*', Resource: '*', Foo: 1 })).issues;
     assert.deepEqual(
       unknown.map((i) => [i.message, i.hint]),
