@@ -19,6 +19,8 @@ import {
   readSnapshotFolder,
 } from '../../src/iam/import/index.js';
 import { checkSetup } from '../../src/iam/import/readiness.js';
+import type { ImportedSetup } from '../../src/iam/import/setup.js';
+import type { EmrEnvironment } from '../../src/knowledge/emr/index.js';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -158,43 +160,46 @@ test('emr check --store finds the EMR resources an --import left there', () => {
   assert.equal(o.ready, true);
 });
 
+/** The plan's runtime role checked with an environment that gives `locations`. */
+function checkRuntimeRole(
+  cp: Parameters<typeof checkSetup>[0],
+  locations: NonNullable<EmrEnvironment['locations']>,
+  setups: ImportedSetup[] = [],
+) {
+  return checkSetup(cp, {
+    now: 0,
+    kind: 'serverless',
+    role: 'EMRServerlessJobRuntimeRole',
+    ...(setups.length > 0 ? { setups } : {}),
+    environment: { account: ACCOUNT, region: 'us-east-1', locations },
+  });
+}
+
+/** A memory store with the Serverless plan imported and the policy of `arn` set to `statements`. */
+async function planWithPolicy(arn: string, ...statements: object[]) {
+  const cp = await openControlPlane('memory', { now: () => 0 });
+  const plan = importTerraformPlan(read('terraform/serverless.plan.json'), 'serverless.plan.json', {
+    account: ACCOUNT,
+  });
+  await (await planImport(cp, plan)).apply();
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  await cp.resources.put({ ...(await cp.resources.get(arn)), policy });
+  return { cp, plan };
+}
+
 test('an environment that names a bucket of the store keeps its policy and key; a logical ID or address is the bucket it declares', async () => {
   // A bucket policy that denies the job runs' reads is AWS's answer whatever the role's policy allows.
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-  const cp = await openControlPlane('memory', { now: () => 0 });
+  const { cp, plan } = await planWithPolicy('arn:aws:s3:::amzn-s3-demo-bucket', {
+    Sid: 'NoReads',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:GetObject',
+    Resource: 'arn:aws:s3:::amzn-s3-demo-bucket/*',
+  });
   try {
-    const plan = importTerraformPlan(read('terraform/serverless.plan.json'), 'serverless.plan.json', {
-      account: ACCOUNT,
-    });
-    await (await planImport(cp, plan)).apply();
-    const bucket = await cp.resources.get('arn:aws:s3:::amzn-s3-demo-bucket');
-    await cp.resources.put({
-      ...bucket,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'NoReads',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:GetObject',
-            Resource: 'arn:aws:s3:::amzn-s3-demo-bucket/*',
-          },
-        ],
-      }),
-    });
     const check = (locationBucket: string) =>
-      checkSetup(cp, {
-        now: 0,
-        kind: 'serverless',
-        role: 'EMRServerlessJobRuntimeRole',
-        setups: [plan],
-        environment: {
-          account: ACCOUNT,
-          region: 'us-east-1',
-          locations: [{ bucket: locationBucket, access: 'read' }],
-        },
-      });
+      checkRuntimeRole(cp, [{ bucket: locationBucket, access: 'read' }], [plan]);
     for (const name of ['amzn-s3-demo-bucket', 'aws_s3_bucket.data']) {
       const report = await check(name);
       const target = report.targets[0];
@@ -218,6 +223,33 @@ test('an environment that names a bucket of the store keeps its policy and key; 
       assert.match(String((e as Error).message), /locations\[0\]\.bucket.*`DataBucket` is not a bucket name/);
       return true;
     });
+  } finally {
+    await cp.close();
+  }
+});
+
+test('an environment that names a key of the store without its policy keeps the key policy that denies', async () => {
+  // A key policy is the key's first gate: what it denies, no identity policy allows.
+  // https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
+  const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/aws-kms-key-data`;
+  const { cp } = await planWithPolicy(
+    keyArn,
+    {
+      Sid: 'Admins',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+    { Sid: 'NoJobDecrypt', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
+  );
+  try {
+    const report = await checkRuntimeRole(cp, [
+      { bucket: 'amzn-s3-demo-bucket', access: 'read', key: { arn: keyArn } },
+    ]);
+    const decrypt = report.targets[0]?.results.find((r) => r.call.action === 'kms:Decrypt');
+    assert.equal(decrypt?.decision, 'ExplicitDeny');
+    assert.equal(report.ready, false);
   } finally {
     await cp.close();
   }
