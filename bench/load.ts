@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@smithy/core/checksum';
+import { staleSource } from './stale-dist.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
@@ -85,21 +86,6 @@ function waitForListening(child: ChildProcess, what: string): Promise<string> {
     });
     child.on('exit', (code) => reject(new Error(`${what} exited with ${code}: ${out}`)));
   });
-}
-
-/** A source file under src/ newer than its compiled form in dist/src/ (or without one), if any. */
-function staleSource(dir = path.join(root, 'src')): string | undefined {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const stale = staleSource(file);
-      if (stale !== undefined) return stale;
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
-      const js = path.join(root, 'dist', path.relative(root, file)).replace(/\.ts$/, '.js');
-      if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(file).mtimeMs) return file;
-    }
-  }
-  return undefined;
 }
 
 const compiled = path.join(root, 'dist/src/cli/main.js');
@@ -544,7 +530,7 @@ async function main(): Promise<void> {
 }
 
 // A dist/ older than the source would measure code that is no longer there: refused.
-const stale = fs.existsSync(compiled) ? staleSource() : undefined;
+const stale = fs.existsSync(compiled) ? staleSource(root) : undefined;
 if (stale !== undefined) {
   console.error(`bench:load: dist/ is older than ${path.relative(root, stale)}; run \`npm run build\` first`);
   process.exitCode = 1;
