@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@smithy/core/checksum';
-import { staleSource } from './stale-dist.js';
+import { staleSource } from '../scripts/stale-dist.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
@@ -88,13 +88,13 @@ function waitForListening(child: ChildProcess, what: string): Promise<string> {
   });
 }
 
-const compiled = path.join(root, 'dist/src/cli/main.js');
+const compiled = path.join(root, 'dist/rolecall.cjs');
 
 async function startServer(dir: string): Promise<Server> {
   // The compiled CLI (`npm run build`) when present, as `npm start` runs it; else from source through tsx.
   const useCompiled = fs.existsSync(compiled);
   const entry = useCompiled
-    ? [path.join(root, 'bin/rolecall.js')]
+    ? [path.join(root, 'bin/rolecall.cjs')]
     : ['--import', 'tsx', path.join(root, 'src/cli/main.ts')];
   console.log(
     `server: ${useCompiled ? 'compiled (dist/)' : 'from source via tsx (run `npm run build` first for compiled figures)'}`,
@@ -530,7 +530,7 @@ async function main(): Promise<void> {
 }
 
 // A dist/ older than the source would measure code that is no longer there: refused.
-const stale = fs.existsSync(compiled) ? staleSource(root) : undefined;
+const stale = fs.existsSync(compiled) ? staleSource(root, compiled) : undefined;
 if (stale !== undefined) {
   console.error(`bench:load: dist/ is older than ${path.relative(root, stale)}; run \`npm run build\` first`);
   process.exitCode = 1;

@@ -22,10 +22,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { staleSource } from './stale-dist.js';
+import { staleSource } from '../scripts/stale-dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin/rolecall.js');
+const bin = path.join(root, 'bin/rolecall.cjs');
 const rounds = Math.min(Math.max(Math.round(Number(process.env.ROLECALL_BENCH_ROUNDS ?? 15)) || 15, 3), 200);
 
 interface Contender {
@@ -104,7 +104,7 @@ function main(): void {
         ],
       }),
     );
-    const env = { ...process.env, ROLECALL_SECRET_KEY: '', ROLECALL_STORE: '' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ROLECALL_SECRET_KEY: '' };
     for (const args of [
       ['role', 'create', 'EMR_DefaultRole', '--store', store, '--trust-policy', trust],
       ['role', 'put-policy', 'EMR_DefaultRole', 'logs', policy, '--store', store],
@@ -214,9 +214,10 @@ function main(): void {
   }
 }
 
-const stale = fs.existsSync(path.join(root, 'dist/src/cli/main.js')) ? staleSource(root) : undefined;
-if (!fs.existsSync(path.join(root, 'dist/src/cli/main.js'))) {
-  console.error('bench:startup: no dist/; run `npm run build` first');
+const bundle = path.join(root, 'dist/rolecall.cjs');
+const stale = fs.existsSync(bundle) ? staleSource(root, bundle) : undefined;
+if (!fs.existsSync(bundle)) {
+  console.error('bench:startup: no dist/rolecall.cjs; run `npm run build` first');
   process.exitCode = 1;
 } else if (stale !== undefined) {
   console.error(

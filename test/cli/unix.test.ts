@@ -71,7 +71,7 @@ describe('rolecall usage', () => {
 
 describe('rolecall as a process', () => {
   it('the installed bin starts and answers --version', () => {
-    const bin = path.join(repoRoot, 'bin/rolecall.js');
+    const bin = path.join(repoRoot, 'bin/rolecall.cjs');
     const r = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.stderr, '', 'the bin runs dist/: `npm install` (or `npm run build`) builds it');
     assert.equal(r.status, 0);

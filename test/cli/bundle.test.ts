@@ -1,0 +1,158 @@
+/**
+ * The installed bin runs the bundle `npm run build` makes (dist/rolecall.cjs, with its V8 code cache):
+ * it must answer exactly as the CLI from source does, and a cache that does not fit (another build's, or
+ * data V8 rejects) must only cost speed, never an answer, and nothing is written beside the bundle.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { Script } from 'node:vm';
+import type { main as Main } from '../../src/cli/main.js';
+import { staleSource } from '../../scripts/stale-dist.js';
+import { runCli } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const bin = path.join(repoRoot, 'bin/rolecall.cjs');
+const bundle = path.join(repoRoot, 'dist/rolecall.cjs');
+
+/** bin/rolecall.cjs's exports (plain CommonJS, so declared here). */
+interface BinLoader {
+  cacheFile(bundle: string): string;
+  compileBundle(bundle: string, cache: string): { script: Script; exports: { main: typeof Main } };
+}
+const loader = createRequire(import.meta.url)(bin) as BinLoader;
+
+function built(): void {
+  assert.ok(fs.existsSync(bundle), 'no dist/rolecall.cjs: `npm install` (or `npm run build`) builds it');
+  const stale = staleSource(repoRoot, bundle);
+  assert.equal(stale, undefined, `dist/rolecall.cjs is older than ${stale}: run \`npm run build\``);
+}
+
+describe('the bin runs the built bundle', () => {
+  it('answers as the CLI from source: help, decisions, a deny, a usage error, a store', () => {
+    built();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-bundle-'));
+    const policy = path.join(dir, 'p.json');
+    const trust = path.join(dir, 'trust.json');
+    const store = path.join(dir, 'rolecall.db');
+    fs.writeFileSync(
+      policy,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::emr-logs/*' },
+          { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
+        ],
+      }),
+    );
+    fs.writeFileSync(
+      trust,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    );
+    const env = { ROLECALL_SECRET_KEY: '', ROLECALL_STORE: path.join(dir, 'default.db') };
+    const opts = { cwd: dir, env };
+    assert.equal(runCli(['role', 'create', 'R', '--store', store, '--trust-policy', trust], opts).status, 0);
+    assert.equal(runCli(['role', 'put-policy', 'R', 's3', policy, '--store', store], opts).status, 0);
+    const request = [
+      '--principal',
+      'arn:aws:iam::123456789012:role/R',
+      '--resource',
+      'arn:aws:s3:::emr-logs/a',
+    ];
+    const runs = [
+      ['--help'],
+      ['--version'],
+      ['simulate', '--help'],
+      ['simulate', '--policy', policy, ...request, '--action', 's3:GetObject', '--explain'],
+      ['simulate', '--policy', policy, ...request, '--action', 's3:DeleteObject', '--json'],
+      ['simulate', '--store', store, ...request, '--action', 's3:GetObject'],
+      ['simulate', '--store', store, ...request, '--action', 's3:DeleteObject', '--explain'],
+      ['simulate', '--no-such-flag'],
+      ['role', 'list', '--store', store],
+    ];
+    try {
+      for (const args of runs) {
+        const fromSource = runCli(args, opts);
+        const r = spawnSync(process.execPath, [bin, ...args], {
+          cwd: dir,
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        const shown = `rolecall ${args.join(' ')}`;
+        assert.equal(r.stdout, fromSource.stdout, shown);
+        assert.equal(r.stderr, fromSource.stderr, shown);
+        assert.equal(r.status, fromSource.status, shown);
+      }
+      assert.ok(!fs.existsSync(path.join(dir, 'default.db')), 'every command used the store it was given');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a cache made for another build, or one V8 rejects, is not used; nothing is written', () => {
+    built();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-cache-'));
+    const copy = path.join(dir, 'rolecall.cjs');
+    fs.copyFileSync(bundle, copy);
+    const source = fs.readFileSync(copy, 'utf8');
+    const header = source.slice(0, source.indexOf('\n') + 1);
+    const cache = loader.cacheFile(copy);
+    const cases = [
+      {
+        name: "another build's cache",
+        data: Buffer.concat([
+          Buffer.from('// rolecall build other\n'),
+          fs.readFileSync(loader.cacheFile(bundle)),
+        ]),
+      },
+      {
+        name: 'data V8 rejects',
+        data: Buffer.concat([Buffer.from(header), Buffer.from('not a code cache')]),
+      },
+      { name: 'no cache', data: undefined },
+    ];
+    try {
+      for (const c of cases) {
+        fs.rmSync(cache, { force: true });
+        if (c.data !== undefined) fs.writeFileSync(cache, c.data);
+        // A process each: V8 reuses a source it compiled before in the same process, cache or not.
+        const probe = `
+          const { compileBundle } = require(${JSON.stringify(bin)});
+          const { script, exports } = compileBundle(${JSON.stringify(copy)}, ${JSON.stringify(cache)});
+          let out = '';
+          exports.main(['--help'], { out: (s) => (out += s), err: (s) => (out += s) }).then((status) =>
+            console.log(JSON.stringify({ status, out, rejected: script.cachedDataRejected })));`;
+        const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(r.stderr, '', c.name);
+        const answer = JSON.parse(r.stdout) as { status: number; out: string; rejected?: boolean };
+        assert.equal(answer.status, 0, c.name);
+        assert.match(answer.out, /^Usage: rolecall /, c.name);
+        // V8 saw the data only when it was made for this build (and rejected it); else none was given.
+        assert.equal(answer.rejected, c.name === 'data V8 rejects' ? true : undefined, c.name);
+        assert.deepEqual(
+          fs.readdirSync(dir).sort(),
+          c.data === undefined ? ['rolecall.cjs'] : ['rolecall.cjs', 'rolecall.cjs.cache'],
+          c.name,
+        );
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the built cache fits the built bundle (V8 accepts it)', () => {
+    built();
+    const { script } = loader.compileBundle(bundle, loader.cacheFile(bundle));
+    assert.equal(script.cachedDataRejected, false, 'rebuild with `npm run build` under this Node version');
+  });
+});
