@@ -90,6 +90,9 @@ function writeAtomic(file: string, contents: string | Uint8Array): void {
 /** Runs the commands whose code the cache should hold, in this process, output captured and checked. */
 async function train(main: typeof Main): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-build-'));
+  // The builder's own settings (a default store, account or key) must not change what the runs do.
+  const settings = Object.entries(process.env).filter(([k]) => k.startsWith('ROLECALL_'));
+  for (const [k] of settings) delete process.env[k];
   try {
     const policy = path.join(dir, 'policy.json');
     const trust = path.join(dir, 'trust.json');
@@ -142,6 +145,7 @@ async function train(main: typeof Main): Promise<void> {
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    for (const [k, v] of settings) process.env[k] = v;
   }
 }
 
