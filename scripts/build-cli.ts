@@ -162,7 +162,7 @@ export async function buildCli(outDir = path.join(root, 'dist')): Promise<string
     target: 'node20',
     plugins: [packagesOutside],
     // The modules ask where they are (package.json, node_modules, the console's files): the bundle's
-    // own place, which is as deep under the package as dist/src/cli/ was.
+    // own place under the package, from which they look up as they did from dist/src/.
     define: { 'import.meta.url': '__rolecallModuleUrl' },
     banner: {
       js: `${loader.BUILD_ID_PREFIX}${randomUUID()}\n'use strict';\nconst __rolecallModuleUrl = require('node:url').pathToFileURL(__filename).href;`,
