@@ -20,7 +20,8 @@ import { parseDate, parseNumber } from '../eval/values.js';
 import { allActions } from '../knowledge/service-data.js';
 import { RCP_SERVICES } from '../knowledge/rcp-services.js';
 import { parseArn } from '../policy/arn.js';
-import type { ConditionClause, PrincipalBlock } from '../policy/types.js';
+import type { CompiledCondition } from '../eval/conditions.js';
+import type { CompiledPrincipal } from '../eval/principal.js';
 import { compileArnGlob, compileGlob } from '../policy/wildcard.js';
 import type { AccessPolicyKind } from './policy-alone.js';
 import { arnPattern, globPattern, literalPattern, stringCells, type StringPattern } from './value-cells.js';
@@ -99,9 +100,8 @@ export function statementTests(policy: CompiledPolicy): StatementTests[] {
     }
     if (s.principal || s.notPrincipal) pieces.push({ deps: ['principal'], test: (r) => st.grant(r) !== 0 });
     for (const c of st.conditions) {
-      const deps = new Set([dimOfKey(c.clause.keyLower)]);
-      for (const v of c.clause.values)
-        for (const k of variableKeys(v.value)) deps.add(dimOfKey(k.toLowerCase()));
+      const deps = new Set([dimOfKey(c.keyLower)]);
+      for (const v of c.values) for (const k of variableKeys(v)) deps.add(dimOfKey(k.toLowerCase()));
       pieces.push({ deps: [...deps], test: (r) => c.test(r) });
     }
     return { deny: st.deny, statement: st, pieces };
@@ -161,7 +161,7 @@ function actionDimension(policies: readonly CompiledPolicy[], opts: SpaceOptions
 
 interface KeyUse {
   key: string;
-  clauses: ConditionClause[];
+  clauses: CompiledCondition[];
   multivalued: boolean;
 }
 
@@ -180,7 +180,7 @@ const STRING_OPERATORS = new Set([
   'ArnNotLike',
 ]);
 
-function clausePattern(c: ConditionClause, value: string): StringPattern | undefined {
+function clausePattern(c: CompiledCondition, value: string): StringPattern | undefined {
   if (value.includes('${')) return undefined;
   switch (c.baseOperator) {
     case 'StringEquals':
@@ -251,7 +251,7 @@ function keyValues(use: KeyUse, cellBudget: number, approx: string[]): string[] 
   const ips: string[] = [];
   let templated = false;
   for (const c of use.clauses) {
-    for (const { value } of c.values) {
+    for (const value of c.values) {
       if (STRING_OPERATORS.has(c.baseOperator)) {
         const p = clausePattern(c, value);
         if (p) patterns.push(p);
@@ -298,13 +298,13 @@ function valueSets(values: string[], approx: string[], key: string): (readonly s
 }
 
 function accountsOf(
-  block: PrincipalBlock | undefined,
+  block: CompiledPrincipal | undefined,
   into: Set<string>,
   principals: RequestPrincipal[],
 ): void {
   if (!block) return;
   for (const e of block.entries)
-    for (const { value } of e.values) {
+    for (const value of e.values) {
       if (e.type === 'Service') principals.push({ Service: value });
       else if (e.type !== 'AWS') principals.push(value);
       else if (/^\d{12}$/.test(value)) into.add(value);
@@ -346,7 +346,7 @@ function principalDimension(
   const arnUse = uses.get('aws:principalarn');
   if (arnUse) {
     const patterns = arnUse.clauses.flatMap((c) =>
-      c.values.map((v) => clausePattern(c, v.value)).filter((x) => x !== undefined),
+      c.values.map((v) => clausePattern(c, v)).filter((x) => x !== undefined),
     );
     const cells = stringCells(patterns, cellBudget);
     if (!cells.complete) approx.push('values of `aws:PrincipalArn`: more patterns than the state budget');
@@ -359,13 +359,12 @@ function principalDimension(
     approx.push('`aws:PrincipalArn` values that are not user or role ARNs are not tried as principals');
   }
   for (const c of uses.get('aws:principalaccount')?.clauses ?? [])
-    for (const v of c.values) if (/^\d{12}$/.test(v.value)) accounts.add(v.value);
+    for (const v of c.values) if (/^\d{12}$/.test(v)) accounts.add(v);
   for (const c of uses.get('aws:principalservicename')?.clauses ?? [])
-    for (const v of c.values) if (!/[*?$]/.test(v.value)) principals.push({ Service: v.value });
+    for (const v of c.values) if (!/[*?$]/.test(v)) principals.push({ Service: v });
   for (const c of uses.get('aws:username')?.clauses ?? [])
     for (const v of c.values)
-      if (!/[*?$]/.test(v.value))
-        principals.push(`arn:aws:iam::${freshAccount(accounts, 111122223333)}:user/${v.value}`);
+      if (!/[*?$]/.test(v)) principals.push(`arn:aws:iam::${freshAccount(accounts, 111122223333)}:user/${v}`);
   const fresh = freshAccount(accounts, 111122223333);
   const owner =
     kind === 'resource' || kind === 'trust'
@@ -451,10 +450,10 @@ export function requestSpace(policies: readonly CompiledPolicy[], opts: SpaceOpt
         for (const k of variableKeys(r)) use(k.toLowerCase(), k);
       }
       for (const c of st.conditions) {
-        const u = use(c.clause.keyLower, c.clause.key);
-        u.clauses.push(c.clause);
-        if (c.clause.qualifier !== undefined) u.multivalued = true;
-        for (const v of c.clause.values) for (const k of variableKeys(v.value)) use(k.toLowerCase(), k);
+        const u = use(c.keyLower, c.key);
+        u.clauses.push(c);
+        if (c.qualifier !== undefined) u.multivalued = true;
+        for (const v of c.values) for (const k of variableKeys(v)) use(k.toLowerCase(), k);
       }
     }
   for (const r of opts.onlyResources ?? []) {

@@ -27,16 +27,15 @@ import type {
   Explanation,
   PolicySet,
   PolicySlot,
+  StatementExplanation,
 } from './types.js';
 
 const DENY = 1;
 const ALLOW = 2;
 const GRANT_SHIFT = 2;
 
-interface Recorder {
-  explanation: Explanation;
-  missing: Set<string>;
-}
+/** An explained decision records into its explanation as it goes (missingContextKeys as they are found). */
+type Recorder = Explanation;
 
 /** Deny/allow flags of one policy, with the strongest principal grant of its applying Allow statements. */
 function scan(
@@ -52,8 +51,11 @@ function scan(
     let grant = 0;
     const facts = actionFactsFor(p, req);
     const resources = resourceFactsFor(p, req);
-    const statements = p.statements.map((st, i) => {
-      const { grant: g, explanation } = explainStatement(st, req, rec.missing, facts[i]!, resources[i]);
+    const list = p.statements;
+    const statements = new Array<StatementExplanation>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const st = list[i]!;
+      const g = explainStatement(st, req, rec.missingContextKeys, facts[i]!, resources[i], statements, i);
       if (g !== Grant.None) {
         if (st.deny) flags |= DENY;
         else {
@@ -61,12 +63,11 @@ function scan(
           if (g > grant) grant = g;
         }
       }
-      return explanation;
-    });
+    }
     const pe: Explanation['policies'][number] = { slot, statements };
     if (policy.name !== undefined) pe.name = policy.name;
     if (level !== undefined) pe.level = level;
-    rec.explanation.policies.push(pe);
+    rec.policies.push(pe);
     return flags | (grant << GRANT_SHIFT);
   }
   return visit(candidatesFor(p, req), req);
@@ -155,26 +156,25 @@ const ALLOWED = result('Allow', 'Allowed');
 
 function done(rec: Recorder | undefined, r: AuthzResult): AuthzResult {
   if (!rec) return r;
-  rec.explanation.missingContextKeys = [...rec.missing];
-  return { decision: r.decision, reason: r.reason, explanation: rec.explanation };
+  return { decision: r.decision, reason: r.reason, explanation: rec };
 }
 
 function step(rec: Recorder | undefined, name: string, outcome: string): void {
-  rec?.explanation.steps.push({ step: name, outcome });
+  rec?.steps.push({ step: name, outcome });
 }
 
 /** Service-linked roles live under this path. https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html */
 const SERVICE_LINKED_PATH = '/aws-service-role/';
 const SERVICE_LINKED_ROLE = ':role/aws-service-role/';
 
-/** The one request the hot path prepares in place: decisions are synchronous and never nest. */
+/** The one request every decision prepares in place: decisions are synchronous and never nest. */
 const scratch = new PreparedRequest();
 
 export function authorize(request: AuthzRequest, set: PolicySet, env: AuthzEnv): AuthzResult {
   const rec: Recorder | undefined = env.explain
-    ? { explanation: { steps: [], policies: [], missingContextKeys: [] }, missing: new Set() }
+    ? { steps: [], policies: [], missingContextKeys: [] }
     : undefined;
-  const req = rec ? new PreparedRequest(request, env) : scratch.reset(request, env);
+  const req = scratch.reset(request, env);
   req.hasBoundary = set.boundary !== undefined;
   const p = req.principal;
   const isAssume = req.isAssume;

@@ -1,24 +1,38 @@
 /**
- * Condition operators compiled into closures. Semantics:
+ * Condition operators and compiled conditions. Semantics:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
- * A compiled condition's test allocates nothing per decision unless its values hold policy variables.
+ * A compiled condition is plain data (its operator's shared definition, its values as written and as the
+ * operator reads them) tested by the class's methods: no closures per condition, so a compiled policy
+ * holds little. Its test allocates nothing per decision unless its values hold policy variables.
  */
-import {
-  arnColons,
-  compileArnGlob,
-  compileGlob,
-  globMatch,
-  matchArnPattern,
-  type Matcher,
-} from '../policy/wildcard.js';
-import type { ConditionClause, ConditionOperator } from '../policy/types.js';
+import { arnColons, globMatch, matchArnPattern } from '../policy/wildcard.js';
+import type {
+  ConditionClause,
+  ConditionOperator,
+  ConditionSetQualifier,
+  SourcePos,
+} from '../policy/types.js';
 import { parseDate, parseNumber } from './values.js';
 import { cidrContains, parseCidr, parseIp, type Cidr } from './ip.js';
-import { equalsLower, valueAt, valueCount, type PreparedRequest } from './request.js';
+import { intern, internAll } from './intern.js';
+import {
+  addMissing,
+  equalsLower,
+  valueAt,
+  valueCount,
+  type MissingKeys,
+  type PreparedRequest,
+} from './request.js';
 import type { ConditionExplanation, ContextValue } from './types.js';
-import { parseTemplate, resolveTemplate, unescapeLiteral, type Template } from './variables.js';
+import {
+  addMissingKeys,
+  parseTemplate,
+  resolveTemplate,
+  unescapeLiteral,
+  type Template,
+} from './variables.js';
 
 interface OperatorDef<P> {
   /** A negated operator matches when no policy value matches (NOR), and when the key is absent. */
@@ -57,13 +71,14 @@ function strFold(negated: boolean): OperatorDef<string> {
     testResolved: (c, p) => equalsLower(c, p.toLowerCase()),
   };
 }
-function like(negated: boolean): OperatorDef<Matcher> {
+function like(negated: boolean): OperatorDef<string> {
+  // The pattern is kept as text: globMatch needs nothing compiled, and a policy holds no matcher per value.
   return {
     negated,
     variables: true,
     wildcards: true,
-    prep: (v) => compileGlob(v),
-    test: (c, m) => m(c),
+    prep: (v) => v,
+    test: (c, p) => globMatch(p, c),
     testResolved: (c, p) => globMatch(p, c),
   };
 }
@@ -103,14 +118,14 @@ function ip(negated: boolean): OperatorDef<Cidr> {
     },
   };
 }
-function arn(negated: boolean): OperatorDef<Matcher> {
+function arn(negated: boolean): OperatorDef<string> {
   // ArnEquals and ArnLike behave the same: part by part, wildcards allowed.
   return {
     negated,
     variables: true,
     wildcards: true,
-    prep: (v) => compileArnGlob(v),
-    test: (c, m) => m(c),
+    prep: (v) => v,
+    test: (c, p) => matchArnPattern(p, c, arnColons(c, colonScratch)),
     testResolved: (c, p) => matchArnPattern(p, c, arnColons(c, colonScratch)),
   };
 }
@@ -154,137 +169,223 @@ const OPERATORS: Record<Exclude<ConditionOperator, 'Null'>, OperatorDef<never>> 
   ArnNotLike: arn(true),
 } as unknown as Record<Exclude<ConditionOperator, 'Null'>, OperatorDef<never>>;
 
-export interface CompiledCondition {
-  clause: ConditionClause;
-  test(req: PreparedRequest): boolean;
-  explain(req: PreparedRequest, missing: Set<string>): ConditionExplanation;
-}
+/** Each definition's operator name, for readers of a compiled condition (analysis, not decisions). */
+const OPERATOR_NAMES = new Map<OperatorDef<never>, ConditionOperator>(
+  Object.entries(OPERATORS).map(([name, def]) => [def, name as ConditionOperator]),
+);
 
-function absent(v: ContextValue | undefined): boolean {
-  return v === undefined || valueCount(v) === 0;
-}
+/** Null has no definition of its own: it tests presence, not values. */
+const NULL_DEF: OperatorDef<never> = {
+  negated: false,
+  variables: false,
+  wildcards: false,
+  prep: () => undefined,
+  test: () => false,
+};
+OPERATOR_NAMES.set(NULL_DEF, 'Null');
 
-export function compileCondition(clause: ConditionClause, variables: boolean): CompiledCondition {
-  const key = clause.keyLower;
-  const raw = clause.values.map((v) => v.value);
+const FOR_ALL_VALUES = 1;
+const FOR_ANY_VALUE = 2;
+const IF_EXISTS = 4;
+const NEGATED = 8;
+/** Some value holds policy variables: resolved per decision. */
+const DYNAMIC = 16;
+const NULL = 32;
+/** Null: `true` among its values (matches an absent key). */
+const WANTS_ABSENT = 64;
+/** Null: a value other than `true` among its values (matches a present key). */
+const WANTS_PRESENT = 128;
 
-  if (clause.baseOperator === 'Null') {
-    // Null: true matches an absent key, false a present one; several values are ORed.
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
-    const wantsAbsent = raw.some((v) => v.toLowerCase() === 'true');
-    const wantsPresent = raw.some((v) => v.toLowerCase() !== 'true');
-    const test = (req: PreparedRequest) => (absent(req.get(key)) ? wantsAbsent : wantsPresent);
-    return {
-      clause,
-      test,
-      explain: (req, missing) => {
-        const v = req.get(key);
-        if (v === undefined) missing.add(clause.key);
-        return explanation(clause, raw, v, test(req));
-      },
-    };
+const NO_VALUES: readonly unknown[] = Object.freeze([]);
+
+export class CompiledCondition {
+  /** The operator as written, for example `ForAnyValue:StringLikeIfExists`. */
+  readonly operator: string;
+  /** The key as written. */
+  readonly key: string;
+  /** Lower-cased key: context key names are case-insensitive. */
+  readonly keyLower: string;
+  /** The values as written (JSON numbers and booleans stringified). */
+  readonly values: readonly string[];
+  private readonly def: OperatorDef<unknown>;
+  private readonly flags: number;
+  /**
+   * The values as the operator reads them, prepared once (the `values` array itself when that changes
+   * nothing); undefined for a value with variables, and for one AWS cannot read as the operator's type,
+   * which never matches.
+   */
+  private readonly fixed: readonly unknown[];
+  /** Per value, its policy variables (only when some value has them). */
+  private readonly templates: readonly (Template | undefined)[] | undefined;
+  /** Values resolved for the current decision (decisions are synchronous: one buffer per condition). */
+  private readonly resolved: (string | undefined)[] | undefined;
+  /** The place of the key in the policy text; its JSON path is made when an explanation first shows it. */
+  private readonly line: number;
+  private readonly column: number;
+  private readonly offset: number;
+  private at: SourcePos | undefined;
+
+  /** `statementPath`: the JSON path of the condition's statement, from which its own path is made. */
+  constructor(clause: ConditionClause, variables: boolean, statementPath: string) {
+    this.operator = intern(clause.operator);
+    this.key = intern(clause.key);
+    this.keyLower = intern(clause.keyLower);
+    const raw = internAll(clause.values.map((v) => v.value));
+    this.values = raw;
+    this.line = clause.pos.line;
+    this.column = clause.pos.column;
+    this.offset = clause.pos.offset;
+    // A clause built by other means than the parser may be placed elsewhere: keep its place.
+    this.at = clause.pos.path === this.path(statementPath) ? undefined : { ...clause.pos };
+    let flags =
+      (clause.qualifier === 'ForAllValues' ? FOR_ALL_VALUES : 0) |
+      (clause.qualifier === 'ForAnyValue' ? FOR_ANY_VALUE : 0) |
+      (clause.ifExists ? IF_EXISTS : 0);
+    if (clause.baseOperator === 'Null') {
+      // Null: true matches an absent key, false a present one; several values are ORed.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+      if (raw.some((v) => v.toLowerCase() === 'true')) flags |= WANTS_ABSENT;
+      if (raw.some((v) => v.toLowerCase() !== 'true')) flags |= WANTS_PRESENT;
+      this.def = NULL_DEF;
+      this.flags = flags | NULL;
+      this.fixed = NO_VALUES;
+      this.templates = undefined;
+      this.resolved = undefined;
+      return;
+    }
+    const def = OPERATORS[clause.baseOperator] as OperatorDef<unknown>;
+    this.def = def;
+    if (def.negated) flags |= NEGATED;
+    const templates = variables && def.variables ? raw.map(parseTemplate) : undefined;
+    const dynamic = templates !== undefined && templates.some((t) => t !== undefined);
+    // A value AWS cannot read as the operator's type never matches.
+    const fixed = raw.map((v, i): unknown => {
+      if (dynamic && templates[i]) return undefined;
+      const p = def.prep(v);
+      return typeof p === 'string' ? intern(p) : p;
+    });
+    this.fixed = fixed.every((p, i) => p === raw[i]) ? raw : fixed;
+    this.templates = dynamic ? templates : undefined;
+    this.resolved = dynamic ? raw.map(() => undefined) : undefined;
+    this.flags = dynamic ? flags | DYNAMIC : flags;
   }
 
-  const def = OPERATORS[clause.baseOperator] as OperatorDef<unknown>;
-  const neg = def.negated;
-  const qualifier = clause.qualifier;
-  const ifExists = clause.ifExists;
-  const templates: (Template | undefined)[] =
-    variables && def.variables ? raw.map(parseTemplate) : raw.map(() => undefined);
-  const dynamic = templates.some((t) => t !== undefined);
-  // Values prepared once; a value AWS cannot read as the operator's type never matches.
-  const fixed: unknown[] = raw.map((v, i) => (templates[i] ? undefined : def.prep(v)));
-  // Values resolved for the current decision (decisions are synchronous: one buffer per condition).
-  const resolved: (string | undefined)[] = raw.map(() => undefined);
-  const testResolved = def.testResolved;
+  /** The operator without qualifier and IfExists, for example `StringLike`. */
+  get baseOperator(): ConditionOperator {
+    return OPERATOR_NAMES.get(this.def as OperatorDef<never>)!;
+  }
 
-  const resolve = (req: PreparedRequest): void => {
-    for (let i = 0; i < templates.length; i++) {
-      const t = templates[i];
-      // A variable with no value makes that policy value null: it equals and is like nothing.
-      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
-      if (t) resolved[i] = resolveTemplate(t, req, def.wildcards);
-    }
-  };
+  get qualifier(): ConditionSetQualifier | undefined {
+    return this.flags & FOR_ALL_VALUES
+      ? 'ForAllValues'
+      : this.flags & FOR_ANY_VALUE
+        ? 'ForAnyValue'
+        : undefined;
+  }
 
-  /** Whether one context value matches any policy value (before negation). */
-  const matchesAny = (cv: string): boolean => {
-    for (let i = 0; i < fixed.length; i++) {
-      const p = fixed[i];
-      if (p !== undefined) {
-        if (def.test(cv, p)) return true;
-      } else if (dynamic && testResolved) {
-        const r = resolved[i];
-        if (r !== undefined && testResolved(cv, r)) return true;
-      }
-    }
-    return false;
-  };
+  get ifExists(): boolean {
+    return (this.flags & IF_EXISTS) !== 0;
+  }
 
-  const test = (req: PreparedRequest): boolean => {
-    const v = req.get(key);
+  /** Where the key is in the policy, under the statement at `statementPath`. */
+  position(statementPath: string): SourcePos {
+    if (this.at === undefined)
+      this.at = { line: this.line, column: this.column, offset: this.offset, path: this.path(statementPath) };
+    return this.at;
+  }
+
+  /** The JSON path the parser gives the key. */
+  private path(statementPath: string): string {
+    return `${statementPath}.Condition.${this.operator}.${this.key}`;
+  }
+
+  test(req: PreparedRequest): boolean {
+    return this.testValue(req.get(this.keyLower), req);
+  }
+
+  /** The test, given the request's value for the key. */
+  private testValue(v: ContextValue | undefined, req: PreparedRequest): boolean {
+    const f = this.flags;
     const n = v === undefined ? 0 : valueCount(v);
+    if (f & NULL) return n === 0 ? (f & WANTS_ABSENT) !== 0 : (f & WANTS_PRESENT) !== 0;
+    const neg = (f & NEGATED) !== 0;
     if (n === 0) {
       // IfExists: no key, no test. ForAllValues over nothing is true, ForAnyValue false. Otherwise a
       // missing key does not match, so a negated operator is true.
-      if (ifExists) return true;
-      if (qualifier === 'ForAllValues') return true;
-      if (qualifier === 'ForAnyValue') return false;
+      if (f & IF_EXISTS) return true;
+      if (f & FOR_ALL_VALUES) return true;
+      if (f & FOR_ANY_VALUE) return false;
       return neg;
     }
-    if (dynamic) resolve(req);
-    if (qualifier === 'ForAllValues') {
-      for (let i = 0; i < n; i++) if (matchesAny(valueAt(v!, i)) === neg) return false;
+    if (f & DYNAMIC) this.resolve(req);
+    if (f & FOR_ALL_VALUES) {
+      for (let i = 0; i < n; i++) if (this.matchesAny(valueAt(v!, i)) === neg) return false;
       return true;
     }
-    if (qualifier === 'ForAnyValue') {
-      for (let i = 0; i < n; i++) if (matchesAny(valueAt(v!, i)) !== neg) return true;
+    if (f & FOR_ANY_VALUE) {
+      for (let i = 0; i < n; i++) if (this.matchesAny(valueAt(v!, i)) !== neg) return true;
       return false;
     }
     // A single-valued operator over several values: any value matching satisfies a positive operator;
     // a negated one requires that none matches.
-    for (let i = 0; i < n; i++) if (matchesAny(valueAt(v!, i))) return !neg;
+    for (let i = 0; i < n; i++) if (this.matchesAny(valueAt(v!, i))) return !neg;
     return neg;
-  };
-
-  return {
-    clause,
-    test,
-    explain: (req, missing) => {
-      const v = req.get(key);
-      if (v === undefined) missing.add(clause.key);
-      for (const t of templates)
-        if (t) for (const k of t.keys) if (req.get(k.toLowerCase()) === undefined) missing.add(k);
-      const shown = dynamic
-        ? raw.map((r, i) => {
-            const t = templates[i];
-            if (!t) return r;
-            const value = resolveTemplate(t, req, def.wildcards);
-            return value === undefined ? `${r} (no value)` : unescapeLiteral(value);
-          })
-        : raw;
-      return explanation(clause, shown, v, test(req));
-    },
-  };
-}
-
-function explanation(
-  clause: ConditionClause,
-  values: string[],
-  seen: ContextValue | undefined,
-  matched: boolean,
-): ConditionExplanation {
-  const e: ConditionExplanation = {
-    operator: clause.operator,
-    key: clause.key,
-    values,
-    matched,
-    pos: clause.pos,
-  };
-  if (seen !== undefined) {
-    const out: string[] = [];
-    for (let i = 0; i < valueCount(seen); i++) out.push(valueAt(seen, i));
-    e.seen = out;
   }
-  return e;
+
+  private resolve(req: PreparedRequest): void {
+    const templates = this.templates!;
+    const resolved = this.resolved!;
+    for (let i = 0; i < templates.length; i++) {
+      const t = templates[i];
+      // A variable with no value makes that policy value null: it equals and is like nothing.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
+      if (t) resolved[i] = resolveTemplate(t, req, this.def.wildcards);
+    }
+  }
+
+  /** Whether one context value matches any policy value (before negation). */
+  private matchesAny(cv: string): boolean {
+    const fixed = this.fixed;
+    const def = this.def;
+    for (let i = 0; i < fixed.length; i++) {
+      const p = fixed[i];
+      if (p !== undefined) {
+        if (def.test(cv, p)) return true;
+      } else if (this.flags & DYNAMIC && def.testResolved) {
+        const r = this.resolved![i];
+        if (r !== undefined && def.testResolved(cv, r)) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The same test, recording the values it saw; keys it read that the request lacks go into `missing`.
+   * `statementPath`: the JSON path of the condition's statement.
+   */
+  explain(req: PreparedRequest, missing: MissingKeys, statementPath: string): ConditionExplanation {
+    const v = req.get(this.keyLower);
+    if (v === undefined) addMissing(missing, this.key);
+    let shown = this.values;
+    const templates = this.templates;
+    if (templates !== undefined) {
+      for (const t of templates) if (t) addMissingKeys(t, req, missing);
+      shown = this.values.map((r, i) => {
+        const t = templates[i];
+        if (!t) return r;
+        const value = resolveTemplate(t, req, this.def.wildcards);
+        return value === undefined ? `${r} (no value)` : unescapeLiteral(value);
+      });
+    }
+    const { operator, key } = this;
+    const values = shown as string[];
+    const matched = this.testValue(v, req);
+    const pos = this.position(statementPath);
+    if (v === undefined) return { operator, key, values, matched, pos };
+    const n = valueCount(v);
+    const seen = new Array<string>(n);
+    for (let i = 0; i < n; i++) seen[i] = valueAt(v, i);
+    // Made at full size, `seen` last as explanations have always listed it.
+    return { operator, key, values, matched, pos, seen };
+  }
 }

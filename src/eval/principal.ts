@@ -5,7 +5,7 @@
  */
 import { parseArn } from '../policy/arn.js';
 import { UNIQUE_ID } from '../policy/parse.js';
-import type { PrincipalBlock } from '../policy/types.js';
+import type { PrincipalType } from '../policy/types.js';
 import type { ContextValue } from './types.js';
 import { equalsLower, type PrincipalInfo } from './request.js';
 
@@ -28,6 +28,17 @@ export interface PrincipalRequest {
 }
 
 type EntryTest = (p: PrincipalInfo, req?: PrincipalRequest) => GrantLevel;
+
+/** A Principal or NotPrincipal element as a compiled policy keeps it: each entry's values as written. */
+export interface CompiledPrincipal {
+  wildcard: boolean;
+  entries: readonly { type: PrincipalType; values: readonly string[] }[];
+}
+
+/** The strongest way a Principal element names the requester, or None. */
+export type PrincipalTest = (p: PrincipalInfo, req?: PrincipalRequest) => GrantLevel;
+/** Whether a NotPrincipal element leaves the requester in (the statement applies to it). */
+export type NotPrincipalTest = (p: PrincipalInfo) => boolean;
 
 /**
  * A unique id names the user (`AIDA…`, the user itself) or the role (`AROA…`, the role and its sessions,
@@ -100,12 +111,9 @@ function entryTest(type: string, value: string): EntryTest {
 }
 
 /** The strongest way the block names the requester, or None. */
-export function compilePrincipal(
-  block: PrincipalBlock,
-): (p: PrincipalInfo, req?: PrincipalRequest) => GrantLevel {
+export function compilePrincipal(block: CompiledPrincipal): PrincipalTest {
   if (block.wildcard) return () => Grant.Exact;
-  const tests: EntryTest[] = [];
-  for (const e of block.entries) for (const v of e.values) tests.push(entryTest(e.type, v.value));
+  const tests = entryTests(block);
   return (p, req) => {
     let best: GrantLevel = Grant.None;
     for (const t of tests) {
@@ -116,21 +124,34 @@ export function compilePrincipal(
   };
 }
 
+/** Each value's test, in order. */
+function entryTests(block: CompiledPrincipal): EntryTest[] {
+  const tests: EntryTest[] = [];
+  for (const e of block.entries) for (const v of e.values) tests.push(entryTest(e.type, v));
+  return tests;
+}
+
+/** The entries' tests for explanations, made on a block's first explanation and kept while it lives. */
+const explainedTests = new WeakMap<CompiledPrincipal, EntryTest[]>();
+
 /** The entry of a Principal block that names the requester most strongly (`*` for a wildcard), for explanations. */
 export function principalEntryFor(
-  block: PrincipalBlock,
+  block: CompiledPrincipal,
   p: PrincipalInfo,
   req?: PrincipalRequest,
 ): string | undefined {
   if (block.wildcard) return '*';
+  let tests = explainedTests.get(block);
+  if (tests === undefined) explainedTests.set(block, (tests = entryTests(block)));
   let best: GrantLevel = Grant.None;
   let by: string | undefined;
+  let k = 0;
   for (const e of block.entries)
     for (const v of e.values) {
-      const g = entryTest(e.type, v.value)(p, req);
+      const g = tests[k++]!(p, req);
       if (g > best) {
         best = g;
-        by = e.type === 'AWS' ? v.value : `${e.type}: ${v.value}`;
+        by = e.type === 'AWS' ? v : `${e.type}: ${v}`;
       }
     }
   return by;
@@ -161,14 +182,14 @@ function identities(
  * when each identity it stands for is listed: for a role session, the session ARN, its role and its account
  * (notprincipal.html: "specify the account ARN" with the user or session).
  */
-export function compileNotPrincipal(block: PrincipalBlock): (p: PrincipalInfo) => boolean {
+export function compileNotPrincipal(block: CompiledPrincipal): NotPrincipalTest {
   if (block.wildcard) return () => false;
   const arns = new Set<string>();
   const accounts = new Set<string>();
   const roles = new Set<string>();
   const services = new Set<string>();
   for (const e of block.entries) {
-    for (const { value } of e.values) {
+    for (const value of e.values) {
       if (e.type === 'Service') services.add(value.toLowerCase());
       else if (e.type !== 'AWS') arns.add(value);
       else if (value === '*') return () => false;

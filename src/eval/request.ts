@@ -116,6 +116,17 @@ export function valueAt(v: ContextValue, i: number): string {
   return typeof x === 'string' ? x : String(x);
 }
 
+/**
+ * The context keys an explained decision found missing, in the order first asked for: a list (few keys,
+ * no set to make per decision) that becomes the explanation's `missingContextKeys`. Undefined where the
+ * keys asked for are not missing for the request (statements about other actions).
+ */
+export type MissingKeys = string[] | undefined;
+
+export function addMissing(missing: MissingKeys, key: string): void {
+  if (missing !== undefined && !missing.includes(key)) missing.push(key);
+}
+
 /** Whether `a` equals `lower` (already lower-case) without regard to ASCII case, without allocating. */
 export function equalsLower(a: string, lower: string): boolean {
   const n = a.length;

@@ -3,7 +3,7 @@
  * and the escapes `${*}`, `${?}`, `${$}`. Only policies with Version 2012-10-17 substitute them; otherwise
  * the text is literal. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
-import { valueAt, valueCount, type PreparedRequest } from './request.js';
+import { addMissing, valueAt, valueCount, type MissingKeys, type PreparedRequest } from './request.js';
 
 /** Stand-ins for literal `*` and `?` inside a pattern (from `${*}`, `${?}` or a variable's value). */
 export const LITERAL_STAR = '\uE000';
@@ -89,6 +89,13 @@ export function resolveTemplate(t: Template, req: PreparedRequest, wildcards: bo
     out += wildcards ? escapeWildcards(text) : text;
   }
   return out;
+}
+
+/** Adds to `missing` the keys the template reads that the request lacks, in the template's order. */
+export function addMissingKeys(t: Template, req: PreparedRequest, missing: MissingKeys): void {
+  for (const part of t.parts)
+    if (part.text === undefined && part.literal === undefined && req.get(part.keyLower) === undefined)
+      addMissing(missing, part.key);
 }
 
 /** Un-escapes the literal stand-ins, to show a resolved pattern to a reader. */

@@ -33,8 +33,7 @@ const engine: PolicyEngine = {
     return compilePolicy(parsed.document, { kind, name });
   },
   authorize: (request, policySet, env) => authorize(request, policySet, env),
-  conditionKeys: (policy) =>
-    internalsOf(policy).statements.flatMap((st) => st.conditions.map((c) => c.clause.key)),
+  conditionKeys: (policy) => internalsOf(policy).statements.flatMap((st) => st.conditions.map((c) => c.key)),
 };
 
 /** The parser and engine of src/policy and src/eval. */

@@ -194,10 +194,13 @@ export function compileArnPartsGlob(pattern: string): PartsMatcher {
   };
 }
 
+/** The pattern's colon offsets while `matchArnPattern` runs (matching is synchronous: one buffer). */
+const patternColons: number[] = [0, 0, 0, 0, 0];
+
 /**
- * ARN matching of a pattern known only at decision time (a Resource with policy variables, an ArnLike
- * value with variables): the same part-by-part rules as `compileArnPartsGlob`, without compiling
- * anything, so a decision creates no closures.
+ * ARN matching of a pattern kept as text (a Resource entry, an ArnLike value, either with its policy
+ * variables resolved at decision time): the same part-by-part rules as `compileArnPartsGlob`, in the same
+ * order, without compiling anything, so a policy holds no matcher and a decision creates no closures.
  */
 export function matchArnPattern(
   pattern: string,
@@ -206,20 +209,22 @@ export function matchArnPattern(
 ): boolean {
   if (pattern === '*') return true;
   // A pattern with fewer than five colons is not ARN-shaped: it is matched as one string.
-  let fifth = -1;
+  let c = -1;
   for (let i = 0; i < 5; i++) {
-    fifth = pattern.indexOf(':', fifth + 1);
-    if (fifth < 0) return globMatch(pattern, value);
+    c = pattern.indexOf(':', c + 1);
+    if (c < 0) return globMatch(pattern, value);
+    patternColons[i] = c;
   }
   if (colons === undefined) return false;
-  let ps = 0;
-  let vs = 0;
-  for (let i = 0; i < 5; i++) {
-    const pe = pattern.indexOf(':', ps);
-    const ve = colons[i]!;
+  for (let k = 0; k < PART_ORDER.length; k++) {
+    const i = PART_ORDER[k]!;
+    const ps = i === 0 ? 0 : patternColons[i - 1]! + 1;
+    const pe = i === 5 ? pattern.length : patternColons[i]!;
+    // A part that is only `*` matches anything.
+    if (pe - ps === 1 && pattern.charCodeAt(ps) === 42) continue;
+    const vs = i === 0 ? 0 : colons[i - 1]! + 1;
+    const ve = i === 5 ? value.length : colons[i]!;
     if (!globMatchRange(pattern, ps, pe, value, vs, ve)) return false;
-    ps = pe + 1;
-    vs = ve + 1;
   }
-  return globMatchRange(pattern, ps, pattern.length, value, vs, value.length);
+  return true;
 }

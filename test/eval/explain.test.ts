@@ -114,4 +114,57 @@ describe('explanations', () => {
     assert.equal(fast.explanation, undefined);
     assert.deepEqual({ d: slow.decision, r: slow.reason }, { d: fast.decision, r: fast.reason });
   });
+
+  it('keeps an explanation as it was while later decisions are explained (they share what does not change)', () => {
+    const ask = (team: string | undefined, resource: string) =>
+      authorize(
+        {
+          principal: USER,
+          action: 's3:GetObject',
+          resource,
+          ...(team !== undefined ? { context: { 'aws:PrincipalTag/team': team } } : {}),
+        },
+        set,
+        { now: 0, explain: true },
+      );
+    const first = ask('blue', 'arn:aws:s3:::b/home/alice/x');
+    const before = JSON.stringify(first);
+    ask('green', 'arn:aws:s3:::b/home/alice/x');
+    ask(undefined, 'arn:aws:s3:::other/y');
+    authorize({ principal: SESSION, action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' }, set, {
+      now: 0,
+      explain: true,
+    });
+    assert.equal(JSON.stringify(first), before);
+    assert.deepEqual(JSON.stringify(ask('blue', 'arn:aws:s3:::b/home/alice/x')), before);
+  });
+
+  it('places statements and conditions by line:column and JSON path, a single statement object too', () => {
+    const text = [
+      '{',
+      '  "Version": "2012-10-17",',
+      '  "Statement": {',
+      '    "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",',
+      '    "Condition": { "StringEquals": { "aws:PrincipalTag/team": "red" } }',
+      '  }',
+      '}',
+    ].join('\n');
+    const parsed = parsePolicy(text, { kind: 'identity' });
+    assert.ok(parsed.document, JSON.stringify(parsed.issues));
+    const r = authorize(
+      { principal: USER, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' },
+      { identity: [compilePolicy(parsed.document, { kind: 'identity', name: 'single' })] },
+      { now: 0, explain: true },
+    );
+    const st = r.explanation!.policies[0]!.statements[0]!;
+    assert.deepEqual(st.pos, { line: 3, column: 16, offset: 44, path: '$.Statement' });
+    assert.deepEqual(st.conditions[0]!.pos, {
+      line: 5,
+      column: 38,
+      offset: 149,
+      path: '$.Statement.Condition.StringEquals.aws:PrincipalTag/team',
+    });
+    assert.deepEqual(st.pos, parsed.document.statements[0]!.pos);
+    assert.deepEqual(st.conditions[0]!.pos, parsed.document.statements[0]!.conditions[0]!.pos);
+  });
 });
