@@ -36,11 +36,12 @@ interface BinLoader {
 }
 
 /**
- * The packages every command loads (the argument parser, and the JSON parser of every policy read) go
- * into the bundle, so that the code cache holds them too; every other package stays in node_modules and
- * loads when a command needs it (the SQLite driver, pg, fastify, AWS data).
+ * The packages every command loads (the argument parser, and the JSON parser of every policy read), and
+ * the SQLite driver's JavaScript (its addon is loaded by path, store/sqlite.ts), go into the bundle so
+ * that the code cache holds them too; every other package stays in node_modules and loads when a command
+ * needs it (pg, fastify, yaml, AWS data).
  */
-const BUNDLED_PACKAGES = new Set(['commander', 'jsonc-parser']);
+const BUNDLED_PACKAGES = new Set(['commander', 'jsonc-parser', 'better-sqlite3']);
 
 /** The package a bare specifier names (`@scope/name` or `name`), undefined for a relative or node: one. */
 function packageOf(specifier: string): string | undefined {

@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
 import { CommitListeners } from './listeners.js';
@@ -16,6 +17,21 @@ import { prefixEnd } from './prefix-range.js';
 import { privateDir, privateFile } from './private-files.js';
 import { storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
+
+/**
+ * The driver's compiled addon, found where its `bindings` helper looks first (build/, then build/Debug/,
+ * then build/Release/, where its install puts it) and loaded by path; undefined elsewhere, and the driver
+ * searches as it always does. Given by path, the driver skips that helper's search from a stack trace,
+ * which also fails when the driver's code is bundled into the CLI (the stack names the bundle).
+ */
+function driverAddon(): string | undefined {
+  const root = path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+  for (const dir of ['build', 'build/Debug', 'build/Release']) {
+    const file = path.join(root, dir, 'better_sqlite3.node');
+    if (fs.existsSync(file)) return file;
+  }
+  return undefined;
+}
 
 export interface SqliteOptions {
   /** Milliseconds a writer waits for another process's transaction. */
@@ -75,7 +91,11 @@ export class SqliteStore implements Store {
       // its -wal and -shm files with the database file's mode.
       privateDir(path.dirname(path.resolve(location)));
       privateFile(location, [`${location}-wal`, `${location}-shm`]);
-      this.db = new Database(location, { timeout: options.busyTimeoutMs ?? 15_000 });
+      const nativeBinding = driverAddon();
+      this.db = new Database(location, {
+        timeout: options.busyTimeoutMs ?? 15_000,
+        ...(nativeBinding !== undefined ? { nativeBinding } : {}),
+      });
       this.db.pragma('journal_mode = WAL');
       // FULL: a committed write survives power loss too; control-plane writes are rare enough to pay for it.
       this.db.pragma('synchronous = FULL');
