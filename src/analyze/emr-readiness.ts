@@ -48,7 +48,7 @@ export interface EmrTarget {
    * Inputs the setup does not give (the S3 locations of job runs or notebooks, the Studio's network): every
    * call that needs one is reported as undecidable with this reason, never left out of the check.
    */
-  missing?: { locations?: string; network?: string; role?: string };
+  missing?: { locations?: string; network?: string; secrets?: string; role?: string };
 }
 
 export interface EmrCall {
@@ -196,15 +196,25 @@ export function emrCalls(t: EmrTarget): EmrCall[] {
       t.missing?.locations !== undefined &&
       t.locations.length === 0 &&
       (spec.on === 'location-objects' || spec.on === 'location-bucket');
-    if (unknownNetwork || unknownLocations) {
+    const unknownSecrets =
+      t.missing?.secrets !== undefined && t.secrets.length === 0 && spec.on === 'each-secret';
+    if (unknownNetwork || unknownLocations || unknownSecrets) {
       const type = spec.on === 'each-subnet' ? 'subnet' : spec.on === 'vpc' ? 'vpc' : 'security-group';
       out.push({
         spec,
         principal,
         action: spec.action,
-        resource: unknownNetwork ? `${ec2}:${type}/(not given)` : 'arn:aws:s3:::(not given)',
+        resource: unknownNetwork
+          ? `${ec2}:${type}/(not given)`
+          : unknownSecrets
+            ? `arn:aws:secretsmanager:${t.region}:${t.account}:secret:(not given)`
+            : 'arn:aws:s3:::(not given)',
         context,
-        undecidable: (unknownNetwork ? t.missing?.network : t.missing?.locations) as string,
+        undecidable: (unknownNetwork
+          ? t.missing?.network
+          : unknownSecrets
+            ? t.missing?.secrets
+            : t.missing?.locations) as string,
       });
       continue;
     }

@@ -5,9 +5,15 @@ import { emrTemplate, type EmrKind } from '../../src/knowledge/emr/index.js';
 /** A role with AWS's documented trust and permissions for an EMR service (`rolecall emr template`). */
 export async function createEmrRole(
   cp: ApiControlPlane,
-  o: { kind: EmrKind; account: string; region: string; name: string; bucket: string },
+  o: { kind: EmrKind; account: string; region: string; name: string; bucket: string; gitSecrets?: boolean },
 ): Promise<void> {
-  const t = emrTemplate(o.kind, { account: o.account, region: o.region, bucket: o.bucket, roleName: o.name });
+  const t = emrTemplate(o.kind, {
+    account: o.account,
+    region: o.region,
+    bucket: o.bucket,
+    roleName: o.name,
+    ...(o.gitSecrets ? { gitSecrets: true } : {}),
+  });
   await cp.iam.createRole({ account: o.account, name: o.name, trustPolicy: JSON.stringify(t.trust) });
   await cp.iam.putInlinePolicy(
     { kind: 'role', account: o.account, name: o.name },

@@ -71,6 +71,7 @@ describe('console EMR readiness agrees with emr check', () => {
       region: REGION,
       name: 'StudioRole',
       bucket: 'studio-backups/ws',
+      gitSecrets: true,
     });
     const tags = [{ key: EMR_TAG_KEY, value: EMR_TAG_VALUE }];
     const ec2 = `arn:aws:ec2:${REGION}:${ACCOUNT}`;
@@ -78,6 +79,12 @@ describe('console EMR readiness agrees with emr check', () => {
     await cp.resources.put({ arn: `${ec2}:subnet/subnet-1`, account: ACCOUNT, tags });
     await cp.resources.put({ arn: `${ec2}:security-group/sg-1`, account: ACCOUNT, tags });
     await cp.resources.put({ arn: 'arn:aws:s3:::studio-backups', account: ACCOUNT });
+    // The secret Studio users link a Git repository with: without one the secret call is undecidable.
+    await cp.resources.put({
+      arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:git-AbCdEf`,
+      account: ACCOUNT,
+      tags,
+    });
     await cp.resources.put({
       arn: `arn:aws:elasticmapreduce:${REGION}:${ACCOUNT}:studio/es-1`,
       account: ACCOUNT,
@@ -155,6 +162,7 @@ describe('console EMR readiness agrees with emr check', () => {
       region: REGION,
       name: 'EMR_Notebooks_DefaultRole',
       bucket: 'studio-backups/notebooks',
+      gitSecrets: true,
     });
     const whole = await consoleReport({ Locations: NOTEBOOKS });
     const cliWhole = await cliReport(['--location', NOTEBOOKS]);

@@ -20,7 +20,12 @@ import {
 } from '../../src/iam/import/index.js';
 import { checkSetup } from '../../src/iam/import/readiness.js';
 import type { ImportedSetup } from '../../src/iam/import/setup.js';
-import type { EmrEnvironment } from '../../src/knowledge/emr/index.js';
+import {
+  EMR_TAG_KEY,
+  EMR_TAG_VALUE,
+  emrTemplate,
+  type EmrEnvironment,
+} from '../../src/knowledge/emr/index.js';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -250,6 +255,88 @@ test('an environment that names a key of the store without its policy keeps the 
     const decrypt = report.targets[0]?.results.find((r) => r.call.action === 'kms:Decrypt');
     assert.equal(decrypt?.decision, 'ExplicitDeny');
     assert.equal(report.ready, false);
+  } finally {
+    await cp.close();
+  }
+});
+
+test('a Studio whose setup holds no Git secret: the secret call is undecidable, never ready; a secret of the store is decided on its tags', async () => {
+  const cp = await openControlPlane('memory', { now: () => 0 });
+  try {
+    const region = 'us-east-1';
+    const t = emrTemplate('studio', {
+      account: ACCOUNT,
+      region,
+      bucket: 'studio-backups/ws',
+      roleName: 'StudioRole',
+      gitSecrets: true,
+    });
+    await cp.iam.createRole({ account: ACCOUNT, name: 'StudioRole', trustPolicy: JSON.stringify(t.trust) });
+    await cp.iam.putInlinePolicy(
+      { kind: 'role', account: ACCOUNT, name: 'StudioRole' },
+      'studio',
+      JSON.stringify(t.permissions),
+    );
+    const tags = [{ key: EMR_TAG_KEY, value: EMR_TAG_VALUE }];
+    const ec2 = `arn:aws:ec2:${region}:${ACCOUNT}`;
+    for (const r of ['vpc/vpc-1', 'subnet/subnet-1', 'security-group/sg-1'])
+      await cp.resources.put({ arn: `${ec2}:${r}`, account: ACCOUNT, tags });
+    await cp.resources.put({ arn: 'arn:aws:s3:::studio-backups', account: ACCOUNT });
+    await cp.resources.put({
+      arn: `arn:aws:elasticmapreduce:${region}:${ACCOUNT}:studio/es-1`,
+      account: ACCOUNT,
+      attributes: {
+        'emr:kind': 'studio',
+        name: 'analytics',
+        serviceRole: `arn:aws:iam::${ACCOUNT}:role/StudioRole`,
+        vpc: 'vpc-1',
+        subnets: 'subnet-1',
+        securityGroups: 'sg-1',
+        s3Location: 's3://studio-backups/ws',
+      },
+    });
+    const notAllowed = async (o: Parameters<typeof checkSetup>[1] = {}) => {
+      const report = await checkSetup(cp, { now: 0, ...o });
+      const studio = report.targets[0];
+      assert.equal(report.targets.length, 1);
+      const rest = studio?.results.filter((r) => r.decision !== 'Allow') ?? [];
+      assert.equal(studio?.ready, rest.length === 0);
+      return rest.map((r) => [r.decision, r.call.action, r.call.resource, r.reason.split(':')[0]]);
+    };
+
+    // No secret in the store: the secret the users link is not known, so the call is not decided.
+    assert.deepEqual(await notAllowed(), [
+      [
+        'Unknown',
+        'secretsmanager:GetSecretValue',
+        `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:(not given)`,
+        'cannot decide',
+      ],
+    ]);
+    const [unknown] =
+      (await checkSetup(cp, { now: 0 })).targets[0]?.results.filter((r) => r.decision === 'Unknown') ?? [];
+    assert.match(
+      unknown?.reason ?? '',
+      /the Secrets Manager secrets that Studio users link Git repositories/,
+    );
+    // The same for one role checked without an environment.
+    const role = { kind: 'studio' as const, role: 'StudioRole', account: ACCOUNT };
+    assert.equal((await notAllowed(role)).filter((r) => r[1] === 'secretsmanager:GetSecretValue').length, 1);
+    // An environment that says no one links a Git repository (`secrets: []`): nothing to check.
+    const env: EmrEnvironment = { account: ACCOUNT, region, secrets: [] };
+    const withNone = await checkSetup(cp, { now: 0, ...role, environment: env });
+    assert.ok(!withNone.targets[0]?.results.some((r) => r.call.action === 'secretsmanager:GetSecretValue'));
+
+    // A secret of the store without EMR's tag: denied by the tag condition, the fix a tag.
+    const secret = `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:git-AbCdEf`;
+    await cp.resources.put({ arn: secret, account: ACCOUNT });
+    assert.deepEqual(await notAllowed(), [
+      ['ImplicitDeny', 'secretsmanager:GetSecretValue', secret, (await notAllowed())[0]?.[3]],
+    ]);
+    await cp.resources.put({ arn: secret, account: ACCOUNT, tags });
+    assert.deepEqual(await notAllowed(), []);
+    // One role checked without an environment: the store's secrets are its secrets (its network is not given).
+    assert.ok(!(await notAllowed(role)).some((r) => r[1] === 'secretsmanager:GetSecretValue'));
   } finally {
     await cp.close();
   }

@@ -34,6 +34,12 @@ test('studio: template files pass `emr check` and `emr lint`; an untagged subnet
     subnets: [{ id: 'subnet-1', tags: { 'for-use-with-amazon-emr-managed-policies': 'true' } }],
     securityGroups: [{ id: 'sg-1', tags: { 'for-use-with-amazon-emr-managed-policies': 'true' } }],
     s3: { bucket: 'studio-backups', prefix: 'ws' },
+    secrets: [
+      {
+        arn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:git-AbCdEf',
+        tags: { 'for-use-with-amazon-emr-managed-policies': 'true' },
+      },
+    ],
   };
   const envFile = path.join(dir, 'env.json');
   fs.writeFileSync(envFile, JSON.stringify(env));
@@ -179,6 +185,8 @@ test('template --apply creates the role in the store, again brings it back, and 
     subnets: [{ id: 'subnet-1', tags: tag }],
     securityGroups: [{ id: 'sg-1', tags: tag }],
     s3: { bucket: 'nb' },
+    // The template grants no Git secrets: no one links a Git repository.
+    secrets: [],
   };
   fs.writeFileSync(envFile, JSON.stringify(env));
   const args = [

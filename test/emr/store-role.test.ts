@@ -55,6 +55,8 @@ test('a permissions boundary that leaves out ec2:CreateNetworkInterface: DENIED,
     subnets: [{ id: 'subnet-1', tags: TAG }],
     securityGroups: [{ id: 'sg-1', tags: TAG }],
     s3: { bucket: 'ws' },
+    // The template grants no Git secrets: no one links a Git repository.
+    secrets: [],
   });
   const check = ['emr', 'check', 'studio', '--role', 'StudioRole', '--env', env, ...s];
   assert.match(ok(check), /^ready: \d+ calls allowed$/m);

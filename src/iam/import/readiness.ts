@@ -147,9 +147,27 @@ const NETWORK_OF: Record<EmrKind, string | undefined> = {
   serverless: undefined,
 };
 
+/**
+ * Which secrets users link Git repositories with: the Studio and Notebooks service roles read them
+ * (secretsmanager:GetSecretValue, in the Studio's example policy only on secrets with EMR's tag), and a
+ * secret is linked in the console, not declared with the Studio, so a setup may hold none. Without one every
+ * secret call is reported as undecidable, never as ready for a secret no one checked.
+ * https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-studio-service-role.html
+ * https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-managed-notebooks-service-role.html
+ */
+const SECRETS_NOT_GIVEN: Record<EmrKind, string | undefined> = {
+  studio:
+    'the Secrets Manager secrets that Studio users link Git repositories with are not in the setup: declare them (AWS::SecretsManager::Secret, aws_secretsmanager_secret) or give them with `secrets` in the environment file (`secrets: []` when no one links a Git repository)',
+  notebooks:
+    'the Secrets Manager secrets that notebooks link Git repositories with are not in the setup: declare them or give them with `secrets` in the environment file (`secrets: []` when no one links a Git repository)',
+  serverless: undefined,
+};
+
 function missingOf(
   kind: EmrKind,
-  t: Pick<EmrTarget, 'locations' | 'vpc' | 'subnets' | 'securityGroups'>,
+  t: Pick<EmrTarget, 'locations' | 'vpc' | 'subnets' | 'securityGroups' | 'secrets'>,
+  /** The user said which secrets are linked (an environment file's `secrets`, even empty). */
+  secretsGiven = false,
 ): EmrTarget['missing'] {
   const holder = NETWORK_OF[kind];
   const parts = [
@@ -164,9 +182,18 @@ function missingOf(
   const out: NonNullable<EmrTarget['missing']> = {
     ...(t.locations.length === 0 ? { locations: LOCATIONS_NOT_GIVEN[kind] } : {}),
     ...(network ? { network } : {}),
+    ...(t.secrets.length === 0 && !secretsGiven && SECRETS_NOT_GIVEN[kind]
+      ? { secrets: SECRETS_NOT_GIVEN[kind] }
+      : {}),
   };
   return Object.keys(out).length > 0 ? out : undefined;
 }
+
+/** The Secrets Manager secrets of `account` in the setup. */
+const accountSecrets = (state: DeclaredState, account: string): string[] =>
+  state.resources
+    .filter((r) => r.arn.includes(':secretsmanager:') && r.account === account)
+    .map((r) => r.arn);
 
 /** A location the user gives, for every target or (with `role`, a role name or ARN) for one role's. */
 export interface GivenLocation extends EmrLocation {
@@ -199,9 +226,7 @@ export function discoverTargets(
   // over-approximation that only asks more (a secret no one links may be reported as needing EMR's tag),
   // never a "ready" AWS would deny for a secret of the setup; the Studio service role's GetSecretValue is
   // conditioned on that tag (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-studio-service-role.html).
-  const secrets = state.resources
-    .filter((r) => r.arn.includes(':secretsmanager:') && r.account === setup.account)
-    .map((r) => r.arn);
+  const secrets = accountSecrets(state, setup.account);
   for (const s of setup.studios) {
     // A Studio whose role the setup does not name (known only after apply) is checked all the same: every
     // call is undecidable, so the Studio is never left out of the report.
@@ -315,7 +340,8 @@ export function environmentTarget(
     ...(env.vpc ? { vpc: env.vpc.id } : {}),
     subnets: (env.subnets ?? []).map((s) => s.id),
     securityGroups: (env.securityGroups ?? []).map((s) => s.id),
-    secrets: (env.secrets ?? []).map((s) => s.arn),
+    // Without `secrets` in the file, every secret of the account in the store (as for a discovered Studio).
+    secrets: env.secrets ? env.secrets.map((s) => s.arn) : accountSecrets(state, env.account),
     locations: [
       ...environmentLocations(env).map((l) => ({
         bucket: l.bucket,
@@ -331,7 +357,7 @@ export function environmentTarget(
     // Without `glue` in the file, a Serverless role whose policies grant Glue is checked for the catalog calls.
     glue: env.glue ?? (kind === 'serverless' && grantsGlue(state, role)),
   };
-  const missing = missingOf(kind, t);
+  const missing = missingOf(kind, t, env.secrets !== undefined);
   return { ...t, ...(missing ? { missing } : {}) };
 }
 
