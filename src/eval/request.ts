@@ -52,8 +52,18 @@ function servicePrincipal(service: string): PrincipalInfo {
   return { kind: 'service', service };
 }
 
+/** The last principal parsed: consecutive requests of one principal (a batch) look it up once. */
+let lastPrincipal: string | undefined;
+let lastPrincipalInfo: PrincipalInfo = { kind: 'other' };
+
 function cachedPrincipal(p: RequestPrincipal): PrincipalInfo {
-  if (typeof p === 'string') return remember(principalCache, p, principalInfo);
+  if (typeof p === 'string') {
+    if (p !== lastPrincipal) {
+      lastPrincipalInfo = remember(principalCache, p, principalInfo);
+      lastPrincipal = p;
+    }
+    return lastPrincipalInfo;
+  }
   return remember(servicePrincipalCache, p.Service, servicePrincipal);
 }
 
@@ -153,24 +163,49 @@ function clockValues(now: number): void {
 
 /**
  * Lower-cased indexes of frozen contexts: a frozen context (the resolver's cached ones) cannot change, so
- * its index is built on first use and kept with it; others are scanned on every lookup.
+ * its index is built on first use and kept with it; others are scanned on every lookup. An index maps each
+ * lower-cased key to the key as written (the first in order wins, as the scan finds it), so contexts with
+ * the same keys share one index: 10,000 roles' contexts, which differ in values only, then hold one index
+ * between them instead of one each, and a lookup touches nothing of the context's own but the context.
  */
-const contextIndexes = new WeakMap<object, ReadonlyMap<string, ContextValue | undefined>>();
-function contextIndex(
-  ctx: Readonly<Record<string, ContextValue>>,
-): ReadonlyMap<string, ContextValue | undefined> | null {
-  if (!Object.isFrozen(ctx)) return null;
-  let index = contextIndexes.get(ctx);
+const contextIndexes = new WeakMap<object, ContextIndex>();
+type ContextIndex = ReadonlyMap<string, string>;
+/** Indexes by their keys in order (joined), shared by the contexts with those keys. */
+const indexesByKeys = new Map<string, ContextIndex>();
+/** Where a context made by `indexedContext` carries its index: no lookup in `contextIndexes` for it. */
+const INDEX = Symbol('context index');
+
+function indexOfKeys(keys: readonly string[]): ContextIndex {
+  const id = keys.join('\u0000');
+  let index = indexesByKeys.get(id);
   if (index === undefined) {
-    const m = new Map<string, ContextValue | undefined>();
-    // The first key in order wins, as the scan finds it.
-    for (const k in ctx) {
+    const m = new Map<string, string>();
+    for (const k of keys) {
       const lower = k.toLowerCase();
-      if (!m.has(lower)) m.set(lower, ctx[k]);
+      if (!m.has(lower)) m.set(lower, k);
     }
-    contextIndexes.set(ctx, (index = m));
+    if (indexesByKeys.size >= CACHE_SIZE) indexesByKeys.clear();
+    indexesByKeys.set(id, (index = m));
   }
   return index;
+}
+
+function contextIndex(ctx: Readonly<Record<string, ContextValue>>): ContextIndex | null {
+  const carried = (ctx as { [INDEX]?: ContextIndex })[INDEX];
+  if (carried !== undefined) return carried;
+  if (!Object.isFrozen(ctx)) return null;
+  let index = contextIndexes.get(ctx);
+  if (index === undefined) contextIndexes.set(ctx, (index = indexOfKeys(Object.keys(ctx))));
+  return index;
+}
+
+/**
+ * `ctx`, frozen, carrying its index (not enumerable: copies, key listings and JSON do not see it), for a
+ * context decided many times: the resolver's cached ones.
+ */
+export function indexedContext(ctx: Record<string, ContextValue>): Readonly<Record<string, ContextValue>> {
+  Object.defineProperty(ctx, INDEX, { value: indexOfKeys(Object.keys(ctx)) });
+  return Object.freeze(ctx);
 }
 
 export class PreparedRequest {
@@ -190,7 +225,7 @@ export class PreparedRequest {
   private colonsBuffer: number[] = [0, 0, 0, 0, 0];
   private ctx: Readonly<Record<string, ContextValue>> | undefined = undefined;
   /** The frozen context's keys lower-cased (null: the context is not frozen, keys are scanned). */
-  private ctxIndex: ReadonlyMap<string, ContextValue | undefined> | null | undefined = undefined;
+  private ctxIndex: ContextIndex | null | undefined = undefined;
   private now = 0;
 
   constructor(req?: AuthzRequest, env?: AuthzEnv) {
@@ -268,8 +303,8 @@ export class PreparedRequest {
       let index = this.ctxIndex;
       if (index === undefined) index = this.ctxIndex = contextIndex(ctx);
       if (index !== null) {
-        const v = index.get(keyLower);
-        if (v !== undefined || index.has(keyLower)) return v;
+        const key = index.get(keyLower);
+        if (key !== undefined) return ctx[key];
       } else for (const k in ctx) if (equalsLower(k, keyLower)) return ctx[k];
     }
     return this.derived(keyLower);

@@ -17,6 +17,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 import { RolecallError } from '../errors.js';
+import { indexedContext } from '../eval/index.js';
 import type {
   AuthzRequest,
   CompiledPolicy,
@@ -187,6 +188,12 @@ interface ResourceEntry {
   promise: Promise<ResolvedResource>;
 }
 
+/** An account's organization levels (absent: not restricted by any) and context keys. */
+interface OrgPart {
+  levels?: CompiledPolicy[][];
+  context: Readonly<Record<string, ContextValue>>;
+}
+
 /** What prepare returns for one principal and resource, before the caller's own context keys. */
 interface Pair {
   policySet: PolicySet;
@@ -211,6 +218,8 @@ export class Resolver {
   private readonly principals: BoundedMap<string, PrincipalEntry>;
   private readonly resources: BoundedMap<string, ResourceEntry>;
   private readonly compiled: BoundedMap<string, CompiledPolicy>;
+  /** Organization levels per policy type and account. */
+  private readonly orgs: BoundedMap<string, Promise<OrgPart>>;
   private pairCount = 0;
   /** Bumped by every invalidation: what was read before one is never cached after it. */
   private generation = 0;
@@ -228,6 +237,7 @@ export class Resolver {
     });
     this.resources = new BoundedMap(this.size.resources);
     this.compiled = new BoundedMap(this.size.compiled);
+    this.orgs = new BoundedMap(this.size.resources);
     this.off = cp.store.onCommit(() => this.invalidate());
   }
 
@@ -236,6 +246,7 @@ export class Resolver {
     this.generation++;
     this.principals.clear();
     this.resources.clear();
+    this.orgs.clear();
     this.pairCount = 0;
   }
 
@@ -287,7 +298,11 @@ export class Resolver {
     if (!this.freshNow()) return undefined;
     const entry = this.principals.get(principalKey(request.principal, options.credential));
     const pair = entry?.pairs?.get(pairKey(request));
-    if (pair === undefined || !samePrincipal(pair.principal.principal, request.principal)) return undefined;
+    // Keyed by the principal itself, a pair is the request principal's; a credential's must also be the
+    // principal the request names (prepare refuses it otherwise).
+    if (pair === undefined) return undefined;
+    if (options.credential !== undefined && !samePrincipal(pair.principal.principal, request.principal))
+      return undefined;
     return finish(request, pair);
   }
 
@@ -345,7 +360,7 @@ export class Resolver {
     if (awsOwned && principal.account !== undefined) context['aws:ResourceAccount'] = principal.account;
     const resourceAccount =
       request.resourceAccount ?? resource.account ?? (awsOwned ? principal.account : undefined);
-    return { policySet, context: Object.freeze(context), resourceAccount, principal, resource };
+    return { policySet, context: indexedContext(context), resourceAccount, principal, resource };
   }
 
   /** A resource policy that only delegates to the account's identity-based policies. */
@@ -428,10 +443,23 @@ export class Resolver {
     return this.policy(doc.document, kind, `${doc.arn} (${doc.versionId})`);
   }
 
-  private async orgLevels(
-    account: string,
-    slot: 'scps' | 'rcps',
-  ): Promise<{ levels?: CompiledPolicy[][]; context: Record<string, ContextValue> }> {
+  /**
+   * An account's organization levels and context keys, read once per account (the principals and
+   * resources of an account share them, and so share one copy of their strings and arrays).
+   */
+  private orgLevels(account: string, slot: 'scps' | 'rcps'): Promise<OrgPart> {
+    const key = `${slot}|${account}`;
+    const hit = this.orgs.get(key);
+    if (hit !== undefined) return hit;
+    const promise = this.readOrgLevels(account, slot);
+    this.orgs.set(key, promise);
+    promise.catch(() => {
+      if (this.orgs.get(key) === promise) this.orgs.delete(key);
+    });
+    return promise;
+  }
+
+  private async readOrgLevels(account: string, slot: 'scps' | 'rcps'): Promise<OrgPart> {
     const org = await this.cp.org.describe();
     if (!org) return { context: {} };
     const levels: OrgLevel[] | undefined = await this.cp.org.levels(account);
@@ -841,9 +869,11 @@ function samePrincipal(a: RequestPrincipal, b: RequestPrincipal): boolean {
   return a.Service === b.Service;
 }
 
+/** A principal's cache key: its ARN as it is; a credential, a service or an ARN-like text starting with NUL under NUL. */
 function principalKey(p: RequestPrincipal, credential: string | undefined): string {
-  if (credential !== undefined) return `credential:${credential}`;
-  return typeof p === 'string' ? p : `service:${p.Service}`;
+  if (credential !== undefined) return `\u0000credential:${credential}`;
+  if (typeof p !== 'string') return `\u0000service:${p.Service}`;
+  return p.startsWith('\u0000') ? `\u0000text:${p}` : p;
 }
 
 /** A resource as the pairs of a principal are keyed: its ARN, and what else changes its resolution. */

@@ -390,3 +390,19 @@ describe('bounded caches', () => {
     }
   });
 });
+
+describe('cache keys', () => {
+  it('a text principal never gets the cached decision of a service or a credential of that name', async () => {
+    const service = 'elasticmapreduce.amazonaws.com';
+    const request = { action: 's3:GetObject', resource: OBJECT };
+    const { result } = await reader.decide({ principal: { Service: service }, ...request }, { now: NOW });
+    assert.equal(result.decision, 'ImplicitDeny');
+    for (const text of [`service:${service}`, `\u0000service:${service}`]) {
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(reader.decide({ principal: text, ...request }, { now: NOW }), {
+          code: 'InvalidInput',
+        });
+      }
+    }
+  });
+});
