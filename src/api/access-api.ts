@@ -155,7 +155,7 @@ export function handleAccess(
   req: FastifyRequest,
   reply: FastifyReply,
   now: number,
-): Promise<FastifyReply> {
+): Promise<FastifyReply> | undefined {
   const path = req.url.split('?')[0] ?? '';
   const handler = ROUTES[path]!;
   return handleJson(backend, req, reply, now, (call) => handler(backend, call));

@@ -26,14 +26,18 @@ export interface CallEnvironment {
 }
 
 export interface ApiBackend {
-  findCredential(accessKeyId: string): Promise<StoredCredential | undefined>;
-  /** Authorizes the caller for one API call as AWS would, with the explanation when `explain` is set. */
+  /** The credential of an access key id; without waiting (not a promise) when the cache holds it. */
+  findCredential(accessKeyId: string): StoredCredential | undefined | Promise<StoredCredential | undefined>;
+  /**
+   * Authorizes the caller for one API call as AWS would, with the explanation when `explain` is set;
+   * without waiting (not a promise) when the allow is cached.
+   */
   authorizeCall(
     caller: Caller,
     call: CallAuthorization,
     env: CallEnvironment,
     explain: boolean,
-  ): Promise<AuthzResult>;
+  ): AuthzResult | Promise<AuthzResult>;
   /**
    * The decision API: evaluates a request for a principal known to the store; `credential` names the
    * session (access key id) whose own record decides.

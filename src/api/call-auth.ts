@@ -6,8 +6,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { RolecallError } from '../errors.js';
 import { credentialExpired } from '../iam/index.js';
 import { accessDeniedMessage, decodedDocument, sealMessage } from './authorization-message.js';
-import type { ApiBackend, CallEnvironment } from './backend.js';
-import type { Caller, Operation, OperationContext } from './operation.js';
+import type { ApiBackend, CallEnvironment, StoredCredential } from './backend.js';
+import type { CallAuthorization, Caller, Operation, OperationContext } from './operation.js';
 import {
   checkClaimTime,
   checkSignature,
@@ -22,17 +22,35 @@ function constantTimeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Authenticates a signed request: the claim, the clock, the key, the session token, then the signature. */
-export async function authenticate(
+export interface Authenticated {
+  caller: Caller;
+  claim: SignatureClaim;
+}
+
+/**
+ * Authenticates a signed request: the claim, the clock, the key, the session token, then the signature.
+ * Without waiting (not a promise) when the credential is cached, as it is for a client's second request.
+ */
+export function authenticate(
   backend: ApiBackend,
   incoming: IncomingSignedRequest,
   now: number,
-): Promise<{ caller: Caller; claim: SignatureClaim }> {
+): Authenticated | Promise<Authenticated> {
   const claim = readSignatureClaim(incoming);
   checkClaimTime(claim, now);
+  const cred = backend.findCredential(claim.accessKeyId);
+  if (cred instanceof Promise) return cred.then((c) => authenticateWith(incoming, claim, c, now));
+  return authenticateWith(incoming, claim, cred, now);
+}
+
+function authenticateWith(
+  incoming: IncomingSignedRequest,
+  claim: SignatureClaim,
+  cred: StoredCredential | undefined,
+  now: number,
+): Authenticated {
   const invalidToken = () =>
     new RolecallError('InvalidClientTokenId', 'The security token included in the request is invalid.');
-  const cred = await backend.findCredential(claim.accessKeyId);
   if (cred === undefined || !cred.active) throw invalidToken();
   if (cred.sessionToken !== undefined) {
     if (claim.securityToken === undefined || !constantTimeEqual(claim.securityToken, cred.sessionToken)) {
@@ -63,27 +81,62 @@ export interface DenialOptions {
  * authorization message unless `encodeDenials` asks for one.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
  */
-export async function authorizeOperation(
+export function authorizeOperation(
   backend: ApiBackend,
   op: Pick<Operation, 'authorize'>,
   ctx: OperationContext,
   options: DenialOptions = {},
-): Promise<void> {
+): void | Promise<void> {
+  const calls = op.authorize(ctx);
+  if (calls instanceof Promise) return calls.then((c) => authorizeCalls(backend, c, 0, ctx, options));
+  return authorizeCalls(backend, calls, 0, ctx, options);
+}
+
+/**
+ * `calls[from..]` one after another; without waiting while each allow is cached (the decision API's
+ * caller check on a warm server).
+ */
+function authorizeCalls(
+  backend: ApiBackend,
+  calls: readonly CallAuthorization[],
+  from: number,
+  ctx: OperationContext,
+  options: DenialOptions,
+): void | Promise<void> {
   const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
-  for (const call of await op.authorize(ctx)) {
-    const result = await backend.authorizeCall(ctx.caller, call, env, false);
-    if (result.decision === 'Allow') continue;
-    const explained = await backend.authorizeCall(ctx.caller, call, env, true);
-    const denied = {
-      principalArn: ctx.caller.arn,
-      principalId: ctx.caller.userId,
-      action: call.action,
-      resource: call.resource,
-      context: call.context ?? {},
-    };
-    const message = accessDeniedMessage(denied, explained);
-    if (options.encodeDenials !== true) throw new RolecallError('AccessDenied', message);
-    const encoded = sealMessage(decodedDocument(denied, explained), ctx.caller.account, backend.sealer);
-    throw new RolecallError('AccessDenied', `${message}. Encoded authorization failure message: ${encoded}`);
+  for (let i = from; i < calls.length; i++) {
+    const call = calls[i]!;
+    const result = backend.authorizeCall(ctx.caller, call, env, false);
+    if (result instanceof Promise) {
+      return result.then((r) =>
+        r.decision === 'Allow'
+          ? authorizeCalls(backend, calls, i + 1, ctx, options)
+          : deny(backend, call, env, ctx, options),
+      );
+    }
+    if (result.decision !== 'Allow') return deny(backend, call, env, ctx, options);
   }
+  return undefined;
+}
+
+/** AccessDenied for `call`, with the engine's explanation of why. */
+async function deny(
+  backend: ApiBackend,
+  call: CallAuthorization,
+  env: CallEnvironment,
+  ctx: OperationContext,
+  options: DenialOptions,
+): Promise<never> {
+  const explained = await backend.authorizeCall(ctx.caller, call, env, true);
+  const denied = {
+    principalArn: ctx.caller.arn,
+    principalId: ctx.caller.userId,
+    action: call.action,
+    resource: call.resource,
+    context: call.context ?? {},
+  };
+  const message = accessDeniedMessage(denied, explained);
+  if (options.encodeDenials !== true) throw new RolecallError('AccessDenied', message);
+  const encoded = sealMessage(decodedDocument(denied, explained), ctx.caller.account, backend.sealer);
+  throw new RolecallError('AccessDenied', `${message}. Encoded authorization failure message: ${encoded}`);
 }

@@ -12,7 +12,7 @@ import { RolecallError } from '../errors.js';
 import type { AuthzRequest, AuthzResult, ContextValue, RequestPrincipal } from '../eval/types.js';
 import type { ApiBackend, CallEnvironment } from './backend.js';
 import { authorizeOperation } from './call-auth.js';
-import { handleJson, invalidInput, isRecord, JsonMembers } from './json-endpoint.js';
+import { handleJson, invalidInput, isRecord, JsonMembers, then } from './json-endpoint.js';
 import type { Operation, OperationContext } from './operation.js';
 
 /** Largest batch accepted in one request. */
@@ -110,12 +110,12 @@ const principalOf = (r: AuthzRequest): string => (typeof r.principal === 'string
  * Decides requests for an authenticated caller (the decision API's and the console's explainer's one
  * path): the caller must be allowed `iam:SimulatePrincipalPolicy` on every principal asked about.
  */
-export async function decideFor(
+export function decideFor(
   backend: ApiBackend,
   ctx: OperationContext,
   requests: readonly AuthzRequest[],
   explain: boolean,
-): Promise<AuthzResult[]> {
+): AuthzResult[] | Promise<AuthzResult[]> {
   // Federated user credentials call no IAM operation (API_GetFederationToken.html, Permissions).
   if (ctx.caller.federated) {
     throw new RolecallError(
@@ -125,36 +125,41 @@ export async function decideFor(
   }
   const principals =
     requests.length === 1 ? [principalOf(requests[0]!)] : [...new Set(requests.map(principalOf))];
-  await authorizeOperation(backend, askOperation(principals), ctx);
-  const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
-  let named: (string | undefined)[] | undefined;
-  for (let i = 0; i < requests.length; i++) {
-    const credential = credentials.get(requests[i]!);
-    if (credential !== undefined) (named ??= new Array<string | undefined>(requests.length))[i] = credential;
-  }
-  return await backend.decideAll(requests, env, explain, named);
+  return then(authorizeOperation(backend, askOperation(principals), ctx), () => {
+    const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
+    let named: (string | undefined)[] | undefined;
+    for (let i = 0; i < requests.length; i++) {
+      const credential = credentials.get(requests[i]!);
+      if (credential !== undefined)
+        (named ??= new Array<string | undefined>(requests.length))[i] = credential;
+    }
+    return backend.decideAll(requests, env, explain, named);
+  });
 }
 
-export async function handleDecision(
+export function handleDecision(
   backend: ApiBackend,
   req: FastifyRequest,
   reply: FastifyReply,
   now: number,
-): Promise<FastifyReply> {
-  return handleJson(backend, req, reply, now, async ({ body: parsed, ctx }) => {
+): Promise<FastifyReply> | undefined {
+  return handleJson(backend, req, reply, now, ({ body: parsed, ctx }) => {
     const explain = parsed.explain === true;
     if (parsed.requests === undefined) {
-      const [result] = await decideFor(backend, ctx, [readDecisionRequest(parsed, '$')], explain);
-      return new JsonMembers(render(result!));
+      return then(
+        decideFor(backend, ctx, [readDecisionRequest(parsed, '$')], explain),
+        ([result]) => new JsonMembers(render(result!)),
+      );
     }
     if (!Array.isArray(parsed.requests)) throw invalid('`requests` must be an array', '$.requests');
     if (parsed.requests.length > MAX_BATCH) {
       throw invalid(`a batch holds at most ${MAX_BATCH} requests`, '$.requests');
     }
     const requests = parsed.requests.map((r, i) => readDecisionRequest(r, `$.requests[${i}]`));
-    const results = await decideFor(backend, ctx, requests, explain);
-    let text = '"results":[';
-    for (let i = 0; i < results.length; i++) text += `${i > 0 ? ',' : ''}{${render(results[i]!)}}`;
-    return new JsonMembers(`${text}]`);
+    return then(decideFor(backend, ctx, requests, explain), (results) => {
+      let text = '"results":[';
+      for (let i = 0; i < results.length; i++) text += `${i > 0 ? ',' : ''}{${render(results[i]!)}}`;
+      return new JsonMembers(`${text}]`);
+    });
   });
 }

@@ -7,6 +7,7 @@ import { decidePrepared, decideRequest, type PrepareOptions } from '../iam/index
 import type { AuthzRequest, AuthzResult, ContextValue } from '../eval/types.js';
 import type { ApiBackend, ApiControlPlane, CallEnvironment, StoredCredential } from './backend.js';
 import type { IamControl } from './control.js';
+import type { CallAuthorization, Caller } from './operation.js';
 import { Freshness, TtlCache } from './freshness.js';
 import { iamControl } from './iam-control.js';
 import { iamOperations } from './iam-operations.js';
@@ -113,6 +114,43 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     });
   };
 
+  /** The credential of an access key, from the cache (without waiting) or the store. */
+  const credential = (
+    accessKeyId: string,
+  ): StoredCredential | undefined | Promise<StoredCredential | undefined> => {
+    const hit = credentials.get(accessKeyId);
+    if (hit !== undefined) return hit;
+    return lookupCredential(accessKeyId).then((found) => {
+      credentials.set(accessKeyId, found);
+      return found;
+    });
+  };
+  /** The key of a context-free call's cached allow: who asks what, from where, in which region. */
+  const allowKey = (caller: Caller, call: CallAuthorization, env: CallEnvironment): string =>
+    `${caller.accessKeyId}\0${call.action}\0${call.resource}\0${env.sourceIp}\0${env.region}\0${call.identityOnly === true}`;
+  /** Decides one call with the engine; `key` (when not empty) remembers an allow. */
+  const decideCall = async (
+    caller: Caller,
+    call: CallAuthorization,
+    env: CallEnvironment,
+    explain: boolean,
+    key: string,
+  ): Promise<AuthzResult> => {
+    const result = await decide(
+      {
+        principal: caller.arn,
+        action: call.action,
+        resource: call.resource,
+        ...(call.context !== undefined ? { context: call.context } : {}),
+      },
+      env,
+      explain,
+      { credential: caller.accessKeyId, ...(call.identityOnly ? { identityOnly: true } : {}) },
+    );
+    if (key !== '' && result.decision === 'Allow') allowed.set(key, true, env.now);
+    return result;
+  };
+
   const controls = new Map<string, IamControl>();
   const controlFor = (account: string): IamControl => {
     let c = controls.get(account);
@@ -126,32 +164,16 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
   return {
     sealer,
     access: cp,
-    async findCredential(accessKeyId): Promise<StoredCredential | undefined> {
+    findCredential(accessKeyId) {
       const stale = freshness.check();
-      if (stale !== undefined) await stale;
-      const hit = credentials.get(accessKeyId);
-      if (hit !== undefined) return hit;
-      const found = await lookupCredential(accessKeyId);
-      credentials.set(accessKeyId, found);
-      return found;
+      if (stale !== undefined) return stale.then(() => credential(accessKeyId));
+      return credential(accessKeyId);
     },
-    async authorizeCall(caller, call, env, explain) {
+    authorizeCall(caller, call, env, explain) {
       const cacheable = !explain && (call.context === undefined || Object.keys(call.context).length === 0);
-      const key = `${caller.accessKeyId}\0${call.action}\0${call.resource}\0${env.sourceIp}\0${env.region}\0${call.identityOnly === true}`;
+      const key = cacheable ? allowKey(caller, call, env) : '';
       if (cacheable && allowed.get(key, env.now)) return ALLOWED;
-      const result = await decide(
-        {
-          principal: caller.arn,
-          action: call.action,
-          resource: call.resource,
-          ...(call.context !== undefined ? { context: call.context } : {}),
-        },
-        env,
-        explain,
-        { credential: caller.accessKeyId, ...(call.identityOnly ? { identityOnly: true } : {}) },
-      );
-      if (cacheable && result.decision === 'Allow') allowed.set(key, true, env.now);
-      return result;
+      return decideCall(caller, call, env, explain, key);
     },
     decide: (request, env, explain, options) =>
       decide(
