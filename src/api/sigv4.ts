@@ -194,15 +194,34 @@ function readPresigned(req: IncomingSignedRequest): SignatureClaim {
   };
 }
 
-/** The access key id, day, region and service of `AKID/YYYYMMDD/region/service/aws4_request`. */
+/**
+ * The access key id, day, region and service of `AKID/YYYYMMDD/region/service/aws4_request`: five
+ * non-empty parts, read in place (it is parsed on every request).
+ */
 function readCredential(credential: string): [string, string, string, string] {
-  const parts = credential.split('/');
-  if (parts.length !== 5 || parts[4] !== 'aws4_request' || parts.some((p) => p === '')) {
-    throw incomplete(
-      `Credential should be scoped to a valid region, not in the form ${parts.length === 5 ? 'given' : 'of a key and a scope'}. Credential=${credential}`,
-    );
+  const a = credential.indexOf('/');
+  const b = a < 0 ? -1 : credential.indexOf('/', a + 1);
+  const c = b < 0 ? -1 : credential.indexOf('/', b + 1);
+  const d = c < 0 ? -1 : credential.indexOf('/', c + 1);
+  if (
+    a > 0 &&
+    b > a + 1 &&
+    c > b + 1 &&
+    d > c + 1 &&
+    credential.length - d - 1 === 12 &&
+    credential.endsWith('aws4_request')
+  ) {
+    return [
+      credential.slice(0, a),
+      credential.slice(a + 1, b),
+      credential.slice(b + 1, c),
+      credential.slice(c + 1, d),
+    ];
   }
-  return [parts[0]!, parts[1]!, parts[2]!, parts[3]!];
+  const parts = credential.split('/');
+  throw incomplete(
+    `Credential should be scoped to a valid region, not in the form ${parts.length === 5 ? 'given' : 'of a key and a scope'}. Credential=${credential}`,
+  );
 }
 
 /** `YYYYMMDDTHHMMSSZ` to epoch milliseconds; undefined when malformed. */
@@ -390,11 +409,22 @@ function signedHeaderNames(claimed: readonly string[]): string[] {
 
 /** A header value as the library canonicalizes it: line breaks and runs of blanks become one space, trimmed. */
 function canonicalValue(v: string): string {
-  if (!/[\r\n\t]| {2}|^ | $/.test(v)) return v;
+  if (isCanonicalValue(v)) return v;
   return v
     .replace(/[\r\n]/g, ' ')
     .replace(/[ \t]+/g, ' ')
     .replace(/^ | $/g, '');
+}
+
+/** No tab or line break, no leading, trailing or doubled space: what SDKs send (scanned, not matched). */
+function isCanonicalValue(v: string): boolean {
+  const n = v.length;
+  if (n > 0 && (v.charCodeAt(0) === 0x20 || v.charCodeAt(n - 1) === 0x20)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0x09 || c === 0x0a || c === 0x0d || (c === 0x20 && v.charCodeAt(i + 1) === 0x20)) return false;
+  }
+  return true;
 }
 
 /**
@@ -525,8 +555,7 @@ export function canonicalRequest(
     : library.canonicalRequest(req, names, payloadHash);
 }
 
-const HEX_SIGNATURE = /^[0-9a-fA-F]{64}$/;
-/** The claimed signature's bytes (64 hex digits, checked first), decoded in place. */
+/** The claimed signature's bytes, decoded in place. */
 const claimed = Buffer.alloc(32);
 
 /**
@@ -554,9 +583,9 @@ export function checkSignature(req: IncomingSignedRequest, claim: SignatureClaim
   const key = signingKey(claim, secret);
   const expected =
     key.mac?.(stringToSign) ?? createHmac('sha256', key.key).update(stringToSign, 'utf8').digest();
-  // Any case of hex digits, as before: the comparison is of the 32 bytes, in constant time.
-  if (!HEX_SIGNATURE.test(claim.signature)) throw mismatch();
-  claimed.write(claim.signature, 0, 'hex');
+  // 64 hex digits in any case: the hex decoder stops at the first pair that is not two of them, so 32
+  // bytes written from 64 characters means all were. The comparison is of the bytes, in constant time.
+  if (claim.signature.length !== 64 || claimed.write(claim.signature, 0, 'hex') !== 32) throw mismatch();
   if (!timingSafeEqual(expected, claimed)) throw mismatch();
 }
 
