@@ -5,8 +5,19 @@
  * not share its event loop. The peer: a bare fastify server in its own process answering a decision-shaped
  * JSON to the same POST (no signature, no decision). Each round measures rolecall and the peer with the
  * same connections in alternating one-second slices, so both see the same machine however its load
- * changes; the ratios are per round, and their median is printed. Besides requests/s, the CPU time each server process spent per request (user + system, from
- * /proc) is printed: on a shared machine it is the steadier of the two figures.
+ * changes; the ratios are per round, and their median is printed. Besides requests/s, the CPU time each
+ * server process spent per request (user + system, from /proc, all its threads) is printed: on a shared
+ * machine it is the steadier of the two figures.
+ *
+ * How to read the two ratios: near idle, the measured server has a core to itself (autocannon runs on the
+ * other, and the server not being measured waits), so its requests/s is one over its CPU per request and
+ * the requests/s ratio comes close to the CPU ratio. Under load, every process gets a time share; the load
+ * generator's share caps both servers alike and the requests/s ratio moves towards 1. The CPU ratio does
+ * not depend on the load: it is the figure to compare across runs.
+ *
+ * The peer does what any JSON endpoint on fastify must: the same fastify version and request id (a UUID),
+ * the body kept raw and parsed as JSON, and the same answer (same members, same length, same headers:
+ * content-type, content-length, x-amzn-RequestId, keep-alive).
  *
  * Every response is checked: the decision of each answer (and of each member of a batch) against the one
  * the bench expects from the role's policy below; a mismatch fails the run.
@@ -117,7 +128,7 @@ async function startServer(dir: string): Promise<Server> {
   return { url: await waitForListening(child, 'rolecall serve'), child };
 }
 
-/** The peer: fastify answering a constant decision-shaped JSON to POST /v1/authorize, nothing else. */
+/** The peer: fastify answering rolecall's JSON for the bench's request to POST /v1/authorize, nothing else. */
 async function startEcho(): Promise<Server> {
   const code = `
     import Fastify from 'fastify';
@@ -127,7 +138,7 @@ async function startEcho(): Promise<Server> {
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     app.post('/v1/authorize', (req, reply) => {
       JSON.parse(req.body.toString('utf8'));
-      return reply.header('x-amzn-RequestId', req.id).send({ decision: 'Allow', reason: 'IdentityAllow', requestId: req.id });
+      return reply.header('x-amzn-RequestId', req.id).send({ decision: 'Allow', reason: 'Allowed', requestId: req.id });
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     console.log('listening on http://127.0.0.1:' + app.server.address().port);`;
@@ -323,6 +334,28 @@ function singleVerifier(expected: string): (body: string) => boolean {
   };
 }
 
+/** Fails unless both servers answer `body` with the same members, length and header names. */
+async function checkSameAnswer(
+  a: Server,
+  b: Server,
+  headers: Record<string, string>,
+  body: string,
+): Promise<void> {
+  const answer = async (srv: Server) => {
+    const res = await fetch(`${srv.url}/v1/authorize`, { method: 'POST', headers, body });
+    const text = await res.text();
+    const members = Object.keys(JSON.parse(text) as object).join(',');
+    const names = [...res.headers.keys()].filter((h) => h !== 'date').join(',');
+    return { status: res.status, length: text.length, members, names, text };
+  };
+  const [x, y] = [await answer(a), await answer(b)];
+  if (x.status !== y.status || x.length !== y.length || x.members !== y.members || x.names !== y.names) {
+    throw new Error(
+      `the peer does not answer what rolecall answers:\n  rolecall ${x.status} [${x.names}] ${x.text}\n  peer     ${y.status} [${y.names}] ${y.text}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-load-'));
   const server = await startServer(dir);
@@ -442,6 +475,9 @@ async function main(): Promise<void> {
         },
       },
     );
+
+    // A fair peer answers what rolecall answers: the same members, the same length, the same headers.
+    if (only === undefined || only === 'one') await checkSameAnswer(server, echo, oneHeaders, one);
 
     // Warm-up (the JIT, the resolver's caches), not reported.
     const warm = (load: Load) => measure(load, 1);
