@@ -6,6 +6,7 @@
  */
 import { RolecallError } from '../errors.js';
 import type { AuthzResult, ContextValue, PolicySet } from '../eval/types.js';
+import { decidePrepared } from '../iam/decide.js';
 import type { ResolvedPrincipal } from '../iam/index.js';
 import type { ApiControlPlane } from './backend.js';
 import type { IamControl, SimulationInput, SimulationResultView } from './control.js';
@@ -116,7 +117,13 @@ export function simulation(
             ...prepared.request,
             principal: input.callerArn ?? prepared.request.principal,
           };
-          const result = cp.engine.authorize(request, set, { now, explain: true });
+          // The one decision step, as for every request about a stored principal (a principal that is gone
+          // or a session that expired is allowed nothing), over the set with the simulation's inputs.
+          const result = decidePrepared(
+            cp.engine,
+            { ...prepared, request, policySet: set },
+            { now, explain: true },
+          );
           out.push(view(action, resource, result, set, types));
         }
       }
@@ -137,7 +144,10 @@ export function simulation(
       const out: SimulationResultView[] = [];
       for (const action of input.actions) {
         for (const resource of input.resources.length > 0 ? input.resources : ['*']) {
-          // Only the given policies decide, with the registered resource's policy unless one is given.
+          // Only the given policies decide, with the registered resource's policy unless one is given: no
+          // stored principal is involved (CallerArn only names the caller for the resource policy's
+          // Principal), so there is no principal for the resolver to check and the engine decides directly.
+          // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html
           const rp =
             resourcePolicy ??
             (resource !== '*'

@@ -21,6 +21,7 @@ import {
 } from '../analyze/index.js';
 import type { AuthzRequest, ContextValue, RequestPrincipal } from '../eval/types.js';
 import { actionsMatching } from '../knowledge/service-data.js';
+import { decidePrepared, nothingAllowedWhy } from './decide.js';
 import type { OpenedControlPlane } from './open.js';
 
 /** What the queries read: the identities, the resolver and the engine (the CLI's and the endpoint's). */
@@ -85,6 +86,8 @@ async function allowed(
   opts: { freeResource?: boolean } = {},
 ): Promise<AllowedUnder | undefined> {
   const prepared = await cp.resolver.prepare(request);
+  // The decision step's principal checks first: a principal allowed nothing is allowed under no context.
+  if (nothingAllowedWhy(prepared.principal, now) !== undefined) return undefined;
   return allowedUnderSome(prepared.policySet, prepared.request, { now }, opts);
 }
 
@@ -227,7 +230,7 @@ async function serviceTrust(cp: AccessControlPlane, role: RoleInfo, now: number)
       action: 'sts:AssumeRole',
       resource: role.arn,
     });
-    const result = cp.engine.authorize(prepared.request, prepared.policySet, { now });
+    const result = decidePrepared(cp.engine, prepared, { now });
     if (result.decision === 'Allow') out.push(svc);
   }
   return out;

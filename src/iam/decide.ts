@@ -9,7 +9,7 @@
  */
 import type { AuthzEnv, AuthzRequest, AuthzResult } from '../eval/types.js';
 import type { PolicyEngine } from './engine.js';
-import type { PrepareOptions, PreparedRequest, Resolver } from './resolver.js';
+import type { PrepareOptions, PreparedRequest, Resolver, ResolvedPrincipal } from './resolver.js';
 import { credentialExpired } from './sessions.js';
 
 /** No permission at all, whatever any policy says, for the reason given in the explanation. */
@@ -25,19 +25,26 @@ function nothingAllowed(env: AuthzEnv, why: string): AuthzResult {
   };
 }
 
+/**
+ * Why the principal is allowed nothing at `now`, whatever any policy or context says (its role or user is
+ * gone, its session expired), or undefined. Searches over contexts (who-can, escalation) ask it first.
+ */
+export function nothingAllowedWhy(principal: ResolvedPrincipal, now: number): string | undefined {
+  if (principal.revoked) return 'the credential\u2019s principal no longer exists';
+  const expiresAt = principal.expiresAt;
+  if (expiresAt !== undefined && credentialExpired(expiresAt, now))
+    return `the credential\u2019s session expired at ${new Date(expiresAt).toISOString()}`;
+  return undefined;
+}
+
 /** The engine's answer for a prepared request. */
 export function decidePrepared(
   engine: Pick<PolicyEngine, 'authorize'>,
   prepared: PreparedRequest,
   env: AuthzEnv,
 ): AuthzResult {
-  const principal = prepared.principal;
-  if (principal.revoked) return nothingAllowed(env, 'the credential\u2019s principal no longer exists');
-  const expiresAt = principal.expiresAt;
-  if (expiresAt !== undefined && credentialExpired(expiresAt, env.now)) {
-    const at = new Date(expiresAt).toISOString();
-    return nothingAllowed(env, `the credential\u2019s session expired at ${at}`);
-  }
+  const why = nothingAllowedWhy(prepared.principal, env.now);
+  if (why !== undefined) return nothingAllowed(env, why);
   return engine.authorize(prepared.request, prepared.policySet, env);
 }
 
