@@ -27,6 +27,7 @@ interface SimulateOptions {
   session?: string[];
   scp?: string[];
   principal?: string;
+  accessKeyId?: string;
   action?: string;
   resource?: string;
   resourceAccount?: string;
@@ -39,6 +40,9 @@ interface SimulateOptions {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** An access key id: AKIA for a long-term key, ASIA for a temporary one (IAM's AccessKeyId pattern `[\w]+`). */
+const ACCESS_KEY_ID = /^A[KS]IA[A-Z0-9]{12,124}$/;
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -53,6 +57,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--principal <arn>',
       'principal ARN, or a service principal such as elasticmapreduce.amazonaws.com',
+    )
+    .option(
+      '--access-key-id <id>',
+      "decide as the store's credential with this access key id (AKIA... or ASIA...): its principal and session",
     )
     .option('--action <action>', 'action, for example s3:GetObject')
     .option('--resource <arn>', 'resource ARN (default *)')
@@ -75,7 +83,7 @@ export function register(program: Command, ctx: CommandContext): void {
       if (Number.isNaN(now))
         throw new RolecallError('UsageError', `--now \`${opts.now}\` is not an ISO 8601 time`);
       if (files.length > 0) {
-        if (opts.policy || opts.principal)
+        if (opts.policy || opts.principal || opts.accessKeyId)
           throw new RolecallError('UsageError', 'give scenario files or an ad hoc request, not both');
         ctx.exitCode = await runFiles(files, opts, ctx, now);
         return;
@@ -143,20 +151,35 @@ function parseContext(entries: string[] = []): Record<string, ContextValue> {
 }
 
 async function runAdHoc(opts: SimulateOptions, ctx: CommandContext, now: number): Promise<number> {
-  if (!opts.principal || !opts.action) {
+  if ((!opts.principal && !opts.accessKeyId) || !opts.action) {
     throw new RolecallError(
       'UsageError',
-      'give scenario files, or --principal and --action (with --policy files or a store)',
+      'give scenario files, or --principal (or --access-key-id) and --action (with --policy files or a store)',
     );
   }
+  if (opts.accessKeyId !== undefined) {
+    if (opts.policy)
+      throw new RolecallError(
+        'UsageError',
+        '--access-key-id names a credential of the store: decide with the store (--store), not --policy files',
+      );
+    if (!ACCESS_KEY_ID.test(opts.accessKeyId))
+      throw new RolecallError(
+        'UsageError',
+        `--access-key-id \`${opts.accessKeyId}\` is not an access key id (AKIA... for a user's key, ASIA... for a session's)`,
+      );
+  }
   // A typo in a principal, action or ARN would be decided as written: reject it instead.
-  principalValue(opts.principal, '--principal');
+  if (opts.principal !== undefined) principalValue(opts.principal, '--principal');
   actionValue(opts.action, '--action');
   if (opts.resource !== undefined && opts.resource !== '*') arnValue(opts.resource, '--resource');
   if (opts.resourceAccount !== undefined) accountId(opts.resourceAccount, '--resource-account');
-  const principal = /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(opts.principal)
-    ? { Service: opts.principal }
-    : opts.principal;
+  const principal =
+    opts.principal === undefined
+      ? ''
+      : /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(opts.principal)
+        ? { Service: opts.principal }
+        : opts.principal;
   const request = {
     principal,
     action: opts.action,
@@ -196,10 +219,15 @@ async function runAdHoc(opts: SimulateOptions, ctx: CommandContext, now: number)
     result = authorize(request, set, { now, explain: true });
   } else {
     const { withControlPlane } = await import('./control-plane-options.js');
-    result = await withControlPlane(
-      { ...(opts.store ? { store: opts.store } : {}) },
-      async (cp) => (await cp.decide(request, { now, explain: true })).result,
-    );
+    result = await withControlPlane({ ...(opts.store ? { store: opts.store } : {}) }, async (cp) => {
+      // A credential is decided through the resolver's credential path, as the endpoint decides a signed
+      // request: its own principal and session (gone or expired: allowed nothing). With --principal too,
+      // the resolver refuses a principal that is not the credential's.
+      const credential = opts.accessKeyId;
+      if (credential === undefined) return (await cp.decide(request, { now, explain: true })).result;
+      const own = opts.principal ?? (await cp.resolver.credentialPrincipal(credential)).principal;
+      return (await cp.decide({ ...request, principal: own }, { now, explain: true }, { credential })).result;
+    });
   }
   const detail = explainDetail(opts);
   const where = { files: new Set(policyFiles(opts)) };
