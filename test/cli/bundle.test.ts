@@ -5,9 +5,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import type { Script } from 'node:vm';
@@ -78,6 +79,8 @@ describe('the bin runs the built bundle', () => {
       ['simulate', '--store', store, ...request, '--action', 's3:DeleteObject', '--explain'],
       ['simulate', '--no-such-flag'],
       ['role', 'list', '--store', store],
+      // Loads the AWS managed policy package, which a command needs only when it runs.
+      ['emr', 'policies', '--json'],
     ];
     try {
       for (const args of runs) {
@@ -146,6 +149,36 @@ describe('the bin runs the built bundle', () => {
         );
       }
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serve starts from the bundle and answers its health endpoint', async () => {
+    built();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-bundle-serve-'));
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+      cwd: dir,
+      // A store of its own in the empty folder, whatever the runner's settings.
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ROLECALL_'))),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          output += d.toString();
+          const m = /listening on (http:\/\/\S+)/.exec(output);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
+      });
+      const res = await fetch(`${url}/health`);
+      assert.equal(res.status, 200, output);
+      assert.deepEqual(await res.json(), { status: 'ok' });
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
