@@ -107,8 +107,12 @@ export function simulation(
             context,
             ...(input.resourceOwner !== undefined ? { resourceAccount: input.resourceOwner } : {}),
           });
+          // The simulator does not retrieve a resource's policy: only a ResourcePolicy given takes part, so
+          // the one the store holds for the resource is left out.
+          // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html (ResourceArns)
+          const { resource: _stored, ...held } = prepared.policySet;
           const set: PolicySet = {
-            ...prepared.policySet,
+            ...held,
             identity: [...prepared.policySet.identity, ...extra],
             ...(boundary !== undefined ? { boundary } : {}),
             ...(resourcePolicy !== undefined ? { resource: resourcePolicy } : {}),
@@ -129,47 +133,45 @@ export function simulation(
       }
       return out;
     },
-    async simulateCustom(input, now) {
-      if (input.resourcePolicy !== undefined && input.callerArn === undefined) {
-        throw new RolecallError('InvalidInput', 'CallerArn is required when ResourcePolicy is given.');
-      }
-      const types = new Map<string, string>();
-      const boundary = boundaryOf(input);
-      const set: PolicySet = {
-        identity: inputPolicies(input, types),
-        ...(boundary !== undefined ? { boundary } : {}),
-      };
-      const resourcePolicy = resourcePolicyOf(input);
-      const context = givenContext(input);
-      const out: SimulationResultView[] = [];
-      for (const action of input.actions) {
-        for (const resource of input.resources.length > 0 ? input.resources : ['*']) {
-          // Only the given policies decide, with the registered resource's policy unless one is given: no
-          // stored principal is involved (CallerArn only names the caller for the resource policy's
-          // Principal), so there is no principal for the resolver to check and the engine decides directly.
-          // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html
-          const rp =
-            resourcePolicy ??
-            (resource !== '*'
-              ? (await cp.resolver.resource(resource, action).catch(() => undefined))?.policy
-              : undefined);
-          const result = cp.engine.authorize(
-            {
-              // Without CallerArn the caller is no principal at all (the account root would have full
-              // access of its own).
-              principal: input.callerArn ?? 'simulated-caller',
-              action,
-              resource,
-              context,
-              ...(input.resourceOwner !== undefined ? { resourceAccount: input.resourceOwner } : {}),
-            },
-            { ...set, ...(rp !== undefined ? { resource: rp } : {}) },
-            { now, explain: true },
-          );
-          out.push(view(action, resource, result, set, types));
+    simulateCustom(input, now) {
+      return Promise.resolve().then(() => {
+        if (input.resourcePolicy !== undefined && input.callerArn === undefined) {
+          throw new RolecallError('InvalidInput', 'CallerArn is required when ResourcePolicy is given.');
         }
-      }
-      return out;
+        const types = new Map<string, string>();
+        const boundary = boundaryOf(input);
+        const set: PolicySet = {
+          identity: inputPolicies(input, types),
+          ...(boundary !== undefined ? { boundary } : {}),
+        };
+        const resourcePolicy = resourcePolicyOf(input);
+        const context = givenContext(input);
+        const out: SimulationResultView[] = [];
+        for (const action of input.actions) {
+          for (const resource of input.resources.length > 0 ? input.resources : ['*']) {
+            // Only the given policies decide (a resource's own policy only when given as ResourcePolicy: the
+            // simulator does not retrieve it): no stored principal is involved (CallerArn only names the
+            // caller for the resource policy's Principal), so there is no principal for the resolver to check
+            // and the engine decides directly.
+            // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html (ResourceArns)
+            const result = cp.engine.authorize(
+              {
+                // Without CallerArn the caller is no principal at all (the account root would have full
+                // access of its own).
+                principal: input.callerArn ?? 'simulated-caller',
+                action,
+                resource,
+                context,
+                ...(input.resourceOwner !== undefined ? { resourceAccount: input.resourceOwner } : {}),
+              },
+              { ...set, ...(resourcePolicy !== undefined ? { resource: resourcePolicy } : {}) },
+              { now, explain: true },
+            );
+            out.push(view(action, resource, result, set, types));
+          }
+        }
+        return out;
+      });
     },
     // The policies SimulatePrincipalPolicy evaluates for the principal, from the same resolver: its own and
     // (for a user) its groups' policies, its permissions boundary and its account's SCP levels.
