@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { writeDecisionFixture } from '../scripts/decision-fixture.js';
 import { staleSource } from '../scripts/stale-dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,46 +82,13 @@ function decided(decision: string) {
 function main(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-startup-'));
   try {
-    const policy = path.join(dir, 'policy.json');
-    const trust = path.join(dir, 'trust.json');
-    const store = path.join(dir, 'rolecall.db');
-    fs.writeFileSync(
-      policy,
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::emr-logs/*' }],
-      }),
-    );
-    fs.writeFileSync(
-      trust,
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'elasticmapreduce.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    );
+    const { policy, store, setup, request } = writeDecisionFixture(dir);
     const env: NodeJS.ProcessEnv = { ...process.env, ROLECALL_SECRET_KEY: '' };
-    for (const args of [
-      ['role', 'create', 'EMR_DefaultRole', '--store', store, '--trust-policy', trust],
-      ['role', 'put-policy', 'EMR_DefaultRole', 'logs', policy, '--store', store],
-    ]) {
+    for (const args of setup) {
       const r = run([bin, ...args], env, dir);
       if (r.status !== 0) throw new Error(`rolecall ${args.join(' ')} failed: ${r.stderr}`);
     }
 
-    const request = [
-      '--principal',
-      'arn:aws:iam::123456789012:role/EMR_DefaultRole',
-      '--action',
-      's3:GetObject',
-      '--resource',
-      'arn:aws:s3:::emr-logs/j-1/stdout',
-    ];
     const contenders: Contender[] = [
       {
         name: 'node -e 0',

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { Script } from 'node:vm';
 import { build, type Plugin } from 'esbuild';
 import type { main as Main } from '../src/cli/main.js';
+import { writeDecisionFixture } from './decision-fixture.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -100,42 +101,11 @@ async function train(main: typeof Main): Promise<void> {
   const settings = Object.entries(process.env).filter(([k]) => k.startsWith('ROLECALL_'));
   for (const [k] of settings) delete process.env[k];
   try {
-    const policy = path.join(dir, 'policy.json');
-    const trust = path.join(dir, 'trust.json');
-    const store = path.join(dir, 'rolecall.db');
-    fs.writeFileSync(
-      policy,
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::emr-logs/*' }],
-      }),
-    );
-    fs.writeFileSync(
-      trust,
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'elasticmapreduce.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    );
-    const request = [
-      '--principal',
-      'arn:aws:iam::123456789012:role/R',
-      '--action',
-      's3:GetObject',
-      '--resource',
-      'arn:aws:s3:::emr-logs/j-1/stdout',
-    ];
+    const { policy, store, setup, request } = writeDecisionFixture(dir);
     const runs: { argv: string[]; status: number }[] = [
       { argv: ['--help'], status: 0 },
       { argv: ['simulate', '--policy', policy, ...request], status: 0 },
-      { argv: ['role', 'create', 'R', '--store', store, '--trust-policy', trust], status: 0 },
-      { argv: ['role', 'put-policy', 'R', 'logs', policy, '--store', store], status: 0 },
+      ...setup.map((argv) => ({ argv, status: 0 })),
       { argv: ['simulate', '--store', store, ...request], status: 0 },
     ];
     for (const run of runs) {
