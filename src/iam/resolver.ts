@@ -177,11 +177,59 @@ class BoundedMap<K, V> {
   }
 }
 
-/** A principal being resolved or resolved, with the policy sets assembled for it per resource. */
+/**
+ * A principal being resolved or resolved, with the policy sets assembled for it per resource. A principal
+ * decides about few resources: the first two pairs are held in the entry itself (a warm decision then
+ * reads one object where a map would add its own object and table), the others in a map.
+ */
 interface PrincipalEntry {
   promise: Promise<ResolvedPrincipal>;
-  value?: ResolvedPrincipal;
-  pairs?: Map<string, Pair>;
+  value: ResolvedPrincipal | undefined;
+  /** How many pairs the entry holds. */
+  pairCount: number;
+  key0: string | undefined;
+  pair0: Pair | undefined;
+  key1: string | undefined;
+  pair1: Pair | undefined;
+  more: Map<string, Pair> | undefined;
+}
+
+function newPrincipalEntry(promise: Promise<ResolvedPrincipal>): PrincipalEntry {
+  return {
+    promise,
+    value: undefined,
+    pairCount: 0,
+    key0: undefined,
+    pair0: undefined,
+    key1: undefined,
+    pair1: undefined,
+    more: undefined,
+  };
+}
+
+function pairOf(entry: PrincipalEntry, key: string): Pair | undefined {
+  if (entry.key0 === key) return entry.pair0;
+  if (entry.key1 === key) return entry.pair1;
+  return entry.more?.get(key);
+}
+
+/** Keeps `pair` under `key`; true when the entry did not hold the key before. */
+function putPair(entry: PrincipalEntry, key: string, pair: Pair): boolean {
+  if (entry.key0 === key) entry.pair0 = pair;
+  else if (entry.key1 === key) entry.pair1 = pair;
+  else if (entry.more?.has(key)) entry.more.set(key, pair);
+  else {
+    if (entry.key0 === undefined) {
+      entry.key0 = key;
+      entry.pair0 = pair;
+    } else if (entry.key1 === undefined) {
+      entry.key1 = key;
+      entry.pair1 = pair;
+    } else (entry.more ??= new Map()).set(key, pair);
+    entry.pairCount++;
+    return true;
+  }
+  return false;
 }
 
 interface ResourceEntry {
@@ -233,7 +281,7 @@ export class Resolver {
   ) {
     this.size = { ...DEFAULT_CACHE_SIZE, ...options.cacheSize };
     this.principals = new BoundedMap(this.size.principals, (evicted) => {
-      this.pairCount -= evicted.pairs?.size ?? 0;
+      this.pairCount -= evicted.pairCount;
     });
     this.resources = new BoundedMap(this.size.resources);
     this.compiled = new BoundedMap(this.size.compiled);
@@ -253,7 +301,7 @@ export class Resolver {
   /** How many entries each cache holds. */
   cacheSizes(): CacheSize {
     let pairs = 0;
-    for (const e of this.principals.values()) pairs += e.pairs?.size ?? 0;
+    for (const e of this.principals.values()) pairs += e.pairCount;
     return {
       principals: this.principals.size,
       resources: this.resources.size,
@@ -297,7 +345,7 @@ export class Resolver {
     if (options.identityOnly) return undefined;
     if (!this.freshNow()) return undefined;
     const entry = this.principals.get(principalKey(request.principal, options.credential));
-    const pair = entry?.pairs?.get(pairKey(request));
+    const pair = entry === undefined ? undefined : pairOf(entry, pairKey(request));
     // Keyed by the principal itself, a pair is the request principal's; a credential's must also be the
     // principal the request names (prepare refuses it otherwise).
     if (pair === undefined) return undefined;
@@ -327,10 +375,7 @@ export class Resolver {
       this.invalidate();
       return;
     }
-    entry.pairs ??= new Map();
-    const key = pairKey(request);
-    if (!entry.pairs.has(key)) this.pairCount++;
-    entry.pairs.set(key, pair);
+    if (putPair(entry, pairKey(request), pair)) this.pairCount++;
   }
 
   /** The policy set and context of a principal and resource, before the caller's context keys. */
@@ -388,7 +433,7 @@ export class Resolver {
   private principalEntry(key: string, resolve: () => Promise<ResolvedPrincipal>): Promise<ResolvedPrincipal> {
     const hit = this.principals.get(key);
     if (hit !== undefined) return hit.promise;
-    const entry: PrincipalEntry = { promise: resolve() };
+    const entry = newPrincipalEntry(resolve());
     this.principals.set(key, entry);
     entry.promise.then(
       (value) => {
