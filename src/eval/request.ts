@@ -56,6 +56,33 @@ function servicePrincipal(service: string): PrincipalInfo {
 let lastPrincipal: string | undefined;
 let lastPrincipalInfo: PrincipalInfo = { kind: 'other' };
 
+/** Where a request made by `withPrincipalInfo` carries its principal parsed. */
+const PRINCIPAL = Symbol('parsed principal');
+
+/** The principal parsed, as the engine keeps it. */
+export function parsedPrincipal(p: RequestPrincipal): PrincipalInfo {
+  return typeof p === 'string'
+    ? remember(principalCache, p, principalInfo)
+    : remember(servicePrincipalCache, p.Service, servicePrincipal);
+}
+
+/**
+ * `request` carrying `info`, its principal parsed (from `parsedPrincipal`), for requests made from a cache
+ * of many principals (the resolver's): the engine then does not look the principal up in its own cache.
+ * Used only while the request's principal is still the ARN it was parsed from.
+ */
+export function withPrincipalInfo<R extends AuthzRequest>(request: R, info: PrincipalInfo): R {
+  (request as { [PRINCIPAL]?: PrincipalInfo })[PRINCIPAL] = info;
+  return request;
+}
+
+function requestPrincipal(req: AuthzRequest): PrincipalInfo {
+  const carried = (req as { [PRINCIPAL]?: PrincipalInfo })[PRINCIPAL];
+  return carried !== undefined && carried.arn !== undefined && carried.arn === req.principal
+    ? carried
+    : cachedPrincipal(req.principal);
+}
+
 function cachedPrincipal(p: RequestPrincipal): PrincipalInfo {
   if (typeof p === 'string') {
     if (p !== lastPrincipal) {
@@ -241,7 +268,7 @@ export class PreparedRequest {
     this.isAssume = a.assume;
     this.rcpService = a.rcpService;
     this.resource = req.resource;
-    this.principal = cachedPrincipal(req.principal);
+    this.principal = requestPrincipal(req);
     this.ctx = req.context;
     this.ctxIndex = undefined;
     this.now = env.now;

@@ -17,7 +17,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 import { RolecallError } from '../errors.js';
-import { indexedContext } from '../eval/index.js';
+import { indexedContext, parsedPrincipal, withPrincipalInfo, type PrincipalInfo } from '../eval/index.js';
 import type {
   AuthzRequest,
   CompiledPolicy,
@@ -248,6 +248,8 @@ interface Pair {
   context: Readonly<Record<string, ContextValue>>;
   resourceAccount: string | undefined;
   principal: ResolvedPrincipal;
+  /** The principal as the engine parses it, carried by every request made from the pair. */
+  parsed: PrincipalInfo;
   resource: ResolvedResource;
 }
 
@@ -405,7 +407,14 @@ export class Resolver {
     if (awsOwned && principal.account !== undefined) context['aws:ResourceAccount'] = principal.account;
     const resourceAccount =
       request.resourceAccount ?? resource.account ?? (awsOwned ? principal.account : undefined);
-    return { policySet, context: indexedContext(context), resourceAccount, principal, resource };
+    return {
+      policySet,
+      context: indexedContext(context),
+      resourceAccount,
+      principal,
+      parsed: parsedPrincipal(principal.principal),
+      resource,
+    };
   }
 
   /** A resource policy that only delegates to the account's identity-based policies. */
@@ -960,12 +969,10 @@ function finish(request: AuthzRequest, pair: Pair): PreparedRequest {
       context = Object.assign(merged, given);
     }
   }
-  const out: AuthzRequest = {
-    principal: pair.principal.principal,
-    action: request.action,
-    resource: request.resource,
-    context,
-  };
+  const out: AuthzRequest = withPrincipalInfo(
+    { principal: pair.principal.principal, action: request.action, resource: request.resource, context },
+    pair.parsed,
+  );
   if (pair.resourceAccount !== undefined) out.resourceAccount = pair.resourceAccount;
   return { request: out, policySet: pair.policySet, principal: pair.principal, resource: pair.resource };
 }
