@@ -268,6 +268,8 @@ export class Resolver {
   private readonly principals: BoundedMap<string, PrincipalEntry>;
   private readonly resources: BoundedMap<string, ResourceEntry>;
   private readonly compiled: BoundedMap<string, CompiledPolicy>;
+  /** Managed policy versions as attached, by kind and name (ARN and version), with their text. */
+  private readonly managedUses: BoundedMap<string, { text: string; use: CompiledPolicy }>;
   /** Organization levels per policy type and account. */
   private readonly orgs: BoundedMap<string, Promise<OrgPart>>;
   private pairCount = 0;
@@ -287,6 +289,7 @@ export class Resolver {
     });
     this.resources = new BoundedMap(this.size.resources);
     this.compiled = new BoundedMap(this.size.compiled);
+    this.managedUses = new BoundedMap(this.size.compiled);
     this.orgs = new BoundedMap(this.size.resources);
     this.off = cp.store.onCommit(() => this.invalidate());
   }
@@ -492,9 +495,21 @@ export class Resolver {
     return c.name === name ? c : { name, kind: c.kind, _compiled: c._compiled };
   }
 
+  /**
+   * A managed policy's version, one object for every principal it is attached to (a use named by the
+   * policy's ARN and version is the same for all of them): the principals of a large store then share it
+   * instead of each reading its own copy on every decision.
+   */
   private async managed(arn: string, kind: PolicyKind): Promise<CompiledPolicy> {
     const doc = await this.cp.iam.managedPolicyDocument(arn);
-    return this.policy(doc.document, kind, `${doc.arn} (${doc.versionId})`);
+    const name = `${doc.arn} (${doc.versionId})`;
+    const key = `${kind}\u0000${name}`;
+    // A policy deleted and created again under its name starts over at v1 with another text.
+    const known = this.managedUses.get(key);
+    if (known !== undefined && known.text === doc.document) return known.use;
+    const use = this.policy(doc.document, kind, name);
+    this.managedUses.set(key, { text: doc.document, use });
+    return use;
   }
 
   /**
