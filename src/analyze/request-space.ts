@@ -393,7 +393,9 @@ function principalDimension(
     )
       continue;
     if (owner !== undefined && info.account === owner) continue;
-    const k = typeof p === 'string' ? p : `service:${p.Service}`;
+    // Tagged by type: a Federated or CanonicalUser text such as `service:s3.amazonaws.com` is another
+    // principal than the service `s3.amazonaws.com`, and both must be tried.
+    const k = typeof p === 'string' ? `text:${p}` : `service:${p.Service}`;
     if (seen.has(k)) continue;
     seen.add(k);
     out.push(p);
