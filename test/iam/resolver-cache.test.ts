@@ -123,6 +123,31 @@ describe('a cached decision sees every change, in this handle and in another on 
     await both('ImplicitDeny', arn, 's3:PutObject');
   });
 
+  it('a managed policy deleted and created again under its name: the same ARN and version, another text', async () => {
+    const name = fresh('Recreated');
+    const arn = await role(name, allow('s3:ListBucket'));
+    const ref = { kind: 'role' as const, account: ACCT, name };
+    const policyName = fresh('Again');
+    const first = await writer.iam.createPolicy({
+      account: ACCT,
+      name: policyName,
+      document: allow('s3:GetObject'),
+    });
+    await writer.iam.attachPolicy(ref, first.arn);
+    await both('Allow', arn, 's3:GetObject');
+    await writer.iam.detachPolicy(ref, first.arn);
+    await writer.iam.deletePolicy(first.arn);
+    const second = await writer.iam.createPolicy({
+      account: ACCT,
+      name: policyName,
+      document: allow('s3:PutObject'),
+    });
+    assert.equal(second.arn, first.arn);
+    await writer.iam.attachPolicy(ref, second.arn);
+    await both('ImplicitDeny', arn, 's3:GetObject');
+    await both('Allow', arn, 's3:PutObject');
+  });
+
   it('group membership, and the group’s policy', async () => {
     const user = fresh('member');
     const group = fresh('readers');
