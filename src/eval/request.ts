@@ -2,7 +2,8 @@
  * A request prepared for one decision: the action split into service and name, the principal parsed,
  * and case-insensitive context lookup (context key names are case-insensitive:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html).
- * Preparing allocates nothing once the action and principal have been seen: both are cached, and context
+ * Preparing allocates nothing once the action and principal have been seen: both are cached (a request
+ * made from the resolver's cache carries its principal already parsed, and skips that cache), and context
  * keys are looked up in place.
  */
 import { RCP_SERVICES } from '../knowledge/rcp-services.js';
