@@ -5,16 +5,17 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Script } from 'node:vm';
 import type { main as Main } from '../../src/cli/main.js';
 import { staleSource } from '../../scripts/stale-dist.js';
-import { runCli } from '../helpers/cli.js';
+import { cliRunner, runCli, type CliResult } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const bin = path.join(repoRoot, 'bin/rolecall.cjs');
@@ -27,6 +28,23 @@ interface BinLoader {
 }
 const loader = createRequire(import.meta.url)(bin) as BinLoader;
 
+/** `rolecall ARGS` answered by the bundle's `main` (a warm worker, as runCli is for the source). */
+const runBundle = cliRunner(
+  pathToFileURL(path.join(repoRoot, 'test/cli/fixtures/bundle-cli-worker.ts')).href,
+);
+
+/** `rolecall ARGS` as the installed bin: a process of its own. */
+function binProcess(args: string[], o: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { ...o, encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ status: child.exitCode ?? -1, stdout, stderr }),
+    );
+  });
+}
+
 function built(): void {
   assert.ok(fs.existsSync(bundle), 'no dist/rolecall.cjs: `npm install` (or `npm run build`) builds it');
   const stale = staleSource(repoRoot, bundle);
@@ -34,7 +52,7 @@ function built(): void {
 }
 
 describe('the bin runs the built bundle', () => {
-  it('answers as the CLI from source: help, decisions, a deny, a usage error, a store', () => {
+  it('answers as the CLI from source: help, decisions, a deny, a usage error, a store', async () => {
     built();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-bundle-'));
     const policy = path.join(dir, 'p.json');
@@ -69,32 +87,42 @@ describe('the bin runs the built bundle', () => {
       '--resource',
       'arn:aws:s3:::emr-logs/a',
     ];
-    const runs = [
-      ['--help'],
-      ['--version'],
-      ['simulate', '--help'],
-      ['simulate', '--policy', policy, ...request, '--action', 's3:GetObject', '--explain'],
-      ['simulate', '--policy', policy, ...request, '--action', 's3:DeleteObject', '--json'],
-      ['simulate', '--store', store, ...request, '--action', 's3:GetObject'],
-      ['simulate', '--store', store, ...request, '--action', 's3:DeleteObject', '--explain'],
-      ['simulate', '--no-such-flag'],
-      ['role', 'list', '--store', store],
+    // `process`: the bin also runs as a process, for a command of each kind whose answer goes through
+    // the process (stdout, stderr, exit code); every command is also answered by the bundle's `main` in a
+    // warm worker, as runCli answers from source.
+    const runs: { args: string[]; process?: true }[] = [
+      { args: ['--help'], process: true },
+      { args: ['--version'] },
+      { args: ['simulate', '--help'] },
+      { args: ['simulate', '--policy', policy, ...request, '--action', 's3:GetObject', '--explain'] },
+      { args: ['simulate', '--policy', policy, ...request, '--action', 's3:DeleteObject', '--json'] },
+      { args: ['simulate', '--store', store, ...request, '--action', 's3:GetObject'], process: true },
+      {
+        args: ['simulate', '--store', store, ...request, '--action', 's3:DeleteObject', '--explain'],
+        process: true,
+      },
+      { args: ['simulate', '--no-such-flag'], process: true },
+      { args: ['role', 'list', '--store', store] },
       // Loads the AWS managed policy package, which a command needs only when it runs.
-      ['emr', 'policies', '--json'],
+      { args: ['emr', 'policies', '--json'] },
     ];
     try {
-      for (const args of runs) {
+      // The processes run while the worker answers.
+      const spawned = runs.map((r) =>
+        r.process ? binProcess(r.args, { cwd: dir, env: { ...process.env, ...env } }) : undefined,
+      );
+      for (const [i, { args }] of runs.entries()) {
         const fromSource = runCli(args, opts);
-        const r = spawnSync(process.execPath, [bin, ...args], {
-          cwd: dir,
-          env: { ...process.env, ...env },
-          encoding: 'utf8',
-          timeout: 60_000,
-        });
         const shown = `rolecall ${args.join(' ')}`;
-        assert.equal(r.stdout, fromSource.stdout, shown);
-        assert.equal(r.stderr, fromSource.stderr, shown);
-        assert.equal(r.status, fromSource.status, shown);
+        const fromBundle = runBundle(args, opts);
+        assert.equal(fromBundle.stdout, fromSource.stdout, shown);
+        assert.equal(fromBundle.stderr, fromSource.stderr, shown);
+        assert.equal(fromBundle.status, fromSource.status, shown);
+        const r = await spawned[i];
+        if (r === undefined) continue;
+        assert.equal(r.stdout, fromSource.stdout, `${shown} (the bin)`);
+        assert.equal(r.stderr, fromSource.stderr, `${shown} (the bin)`);
+        assert.equal(r.status, fromSource.status, `${shown} (the bin)`);
       }
       assert.ok(!fs.existsSync(path.join(dir, 'default.db')), 'every command used the store it was given');
     } finally {

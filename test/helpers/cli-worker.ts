@@ -8,14 +8,19 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { main } from '../../src/cli/main.js';
 import type { CliCall, CliReply, CliResult } from './cli.js';
 
-/** Runs one call through the CLI's `main`. */
-export async function run(call: CliCall): Promise<CliResult> {
+/** Runs one call through the CLI's `main` from source. */
+export function run(call: CliCall): Promise<CliResult> {
+  return runWith(main, call);
+}
+
+/** Runs one call through `cli`, a `main(argv, io)` (the source's, or the built bundle's). */
+export async function runWith(cli: typeof main, call: CliCall): Promise<CliResult> {
   for (const k of Object.keys(process.env)) if (!(k in call.env)) delete process.env[k];
   Object.assign(process.env, call.env);
   let stdout = '';
   let stderr = '';
   try {
-    const status = await main(call.args, {
+    const status = await cli(call.args, {
       out: (s) => (stdout += s),
       err: (s) => (stderr += s),
     });
