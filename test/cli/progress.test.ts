@@ -10,10 +10,11 @@ import { describe, it } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { showProgress } from '../../src/cli/progress.js';
 import { LOAD_CHANNEL, type LoadEvent } from '../../src/load-events.js';
-import { runCliProcess } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const SHOW = ['policy', 'show', 'arn:aws:iam::aws:policy/ReadOnlyAccess', '--store', 'memory'];
+/** The installed bin: the process tests are about what a process sees (a terminal or not). */
+const bin = [process.execPath, path.join(repoRoot, 'bin/rolecall.cjs')];
 
 describe('progress of slow loads', () => {
   it('on a terminal: a line while AWS managed policies load, erased when done', async () => {
@@ -31,13 +32,7 @@ describe('progress of slow loads', () => {
     'in a real pseudo-terminal, the CLI detects the terminal itself',
     { skip: hasScript ? false : 'util-linux `script` is not installed: no pseudo-terminal to run in' },
     () => {
-      const cli = [
-        process.execPath,
-        '--import',
-        import.meta.resolve('tsx'),
-        path.join(repoRoot, 'src/cli/main.ts'),
-      ];
-      const command = [...cli, ...SHOW].map((a) => `'${a}'`).join(' ');
+      const command = [...bin, ...SHOW].map((a) => `'${a}'`).join(' ');
       const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, r.stdout);
       assert.ok(r.stdout.includes('rolecall: loading AWS managed policies...\r\x1b[K'), r.stdout);
@@ -77,7 +72,11 @@ describe('progress of slow loads', () => {
   });
 
   it('when stderr is not a terminal: nothing', () => {
-    const r = runCliProcess(SHOW);
+    const r = spawnSync(bin[0]!, [...bin.slice(1), ...SHOW], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /"Version": "2012-10-17"/);
     assert.equal(r.stderr, '');
