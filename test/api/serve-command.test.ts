@@ -21,39 +21,32 @@ interface Started {
   stop: () => Promise<number | null>;
 }
 
+/** `rolecall serve` from the installed bin (the built bundle), as a user starts it. */
+const bin = path.join(repoRoot, 'bin/rolecall.cjs');
+
 async function serve(dir: string, ...extra: string[]): Promise<Started> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'src/cli/main.ts'),
-      'serve',
-      '--port',
-      '0',
-      '--store',
-      path.join(dir, 'rolecall.db'),
-      ...extra,
-    ],
+    [bin, 'serve', '--port', '0', '--store', path.join(dir, 'rolecall.db'), ...extra],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROLECALL_SECRET_KEY: '' } },
   );
   let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Ready when the server says where it listens (each chunk of output is checked as it arrives).
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 60_000);
-    const poll = setInterval(() => {
+    const read = (c: Buffer) => {
+      out += c.toString('utf8');
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
-        clearInterval(poll);
         resolve(m[1]);
       }
-    }, 50);
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
     void exited.then(() => {
       clearTimeout(timer);
-      clearInterval(poll);
       reject(new Error(`serve exited:\n${out}`));
     });
   });
@@ -125,16 +118,7 @@ test(
         const port = new URL(second.url).port;
         const busy = spawnSync(
           process.execPath,
-          [
-            '--import',
-            'tsx',
-            path.join(repoRoot, 'src/cli/main.ts'),
-            'serve',
-            '--port',
-            port,
-            '--store',
-            path.join(other, 'rolecall.db'),
-          ],
+          [bin, 'serve', '--port', port, '--store', path.join(other, 'rolecall.db')],
           { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
         );
         assert.equal(busy.status, 1);
