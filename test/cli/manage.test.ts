@@ -16,9 +16,8 @@ import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const ACCT = '111122223333';
-/** tsx resolved from the repository, so the CLI runs with a temporary directory as its working directory. */
-const TSX = import.meta.resolve('tsx');
-const MAIN = path.join(repoRoot, 'src/cli/main.ts');
+/** The installed bin (the built bundle), for the test about a process killed mid-transaction. */
+const BIN = path.join(repoRoot, 'bin/rolecall.cjs');
 
 function workdir(): { dir: string; store: string; file: (name: string, text: string) => string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-cli-'));
@@ -193,7 +192,7 @@ describe('rolecall apply and export', () => {
           '\ngroups:',
       ),
     );
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'apply', bigFile], {
+    const child = spawn(process.execPath, [BIN, 'apply', bigFile], {
       cwd: w.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
