@@ -8,7 +8,10 @@
  * - @cloud-copilot/iam-simulate (a devDependency used only here), after its own warm-up;
  * - the warm store-backed decision (`openControlPlane().decide`: the resolver's cached policy set and
  *   context, the store's revision check, then the engine) over SQLite stores of 10 and 10,000 roles, every
- *   role in turn (./store-setup.ts).
+ *   role in turn (./store-setup.ts);
+ * - the same warm decision over a PostgreSQL store of 10 roles, when PostgreSQL is reachable
+ *   (`ROLECALL_BENCH_PG`), printed as a multiple of the SQLite one: its revision is heard through
+ *   LISTEN/NOTIFY and confirmed by a query at most once per revision window, not read per decision.
  * Every decision is checked against the scenario's `expect` (AWS's answer) first, and the heap held by a
  * compiled policy set is measured when the run exposes the collector (`npm run bench` does).
  * Run with `npm run bench` (compiled JavaScript, as a library user runs it).
@@ -19,7 +22,7 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { authorize } from '../src/eval/index.js';
 import { buildPolicySet, loadScenarioFile, type Scenario } from '../src/scenario/index.js';
 import type { Decision, PolicySet } from '../src/eval/types.js';
-import { benchStore, type BenchStore } from './store-setup.js';
+import { benchPostgresUnavailable, benchStore, BENCH_PG_URL, type BenchStore } from './store-setup.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = 6;
@@ -113,8 +116,10 @@ for (let i = 0; i < sims.length; i++) {
     disagreements.push(`  ${scenarios[i]!.name}: iam-simulate ${theirs}, AWS ${scenarios[i]!.expect}`);
 }
 
-// 4. The store-backed decision over 10 and 10,000 roles, every answer checked.
+// 4. The store-backed decision over 10 and 10,000 roles, every answer checked; PostgreSQL's when reachable.
 const stores: [BenchStore, BenchStore] = [await benchStore(10), await benchStore(10_000)];
+const pgDown = await benchPostgresUnavailable();
+const pgStore = pgDown === undefined ? await benchStore(10, 'postgres') : undefined;
 const storeWrong = new Set<string>();
 async function storeDecisions(b: BenchStore, from: number, count: number): Promise<void> {
   for (let k = 0; k < count; k++) {
@@ -124,8 +129,8 @@ async function storeDecisions(b: BenchStore, from: number, count: number): Promi
       storeWrong.add(`  ${r.principal} ${r.action} ${r.resource}: ${result.decision}, expected ${r.expect}`);
   }
 }
-// Warm: every request of both stores decided once.
-for (const b of stores) await storeDecisions(b, 0, b.requests.length);
+// Warm: every request of every store decided once.
+for (const b of [...stores, ...(pgStore ? [pgStore] : [])]) await storeDecisions(b, 0, b.requests.length);
 
 /** A contender: runs `batch` decisions per call; its time and count add up over the rounds. */
 interface Contender {
@@ -187,6 +192,15 @@ const contenders: Contender[] = [
       await runSimulation(sims[from % sims.length]!, {});
     },
   },
+  ...(pgStore
+    ? [
+        {
+          name: 'store-backed, 10 roles, PG',
+          batch: 16,
+          run: (from: number) => storeDecisions(pgStore, from, 16),
+        },
+      ]
+    : []),
 ].map((c) => ({ ...c, ns: 0, count: 0, samples: [] as number[] }));
 
 // Warm-up of every contender (iam-simulate's own included) before anything is timed.
@@ -225,13 +239,14 @@ for (let round = 0; round < ROUNDS; round++) {
 const perDecision = (c: Contender) => c.ns / c.count;
 const median = (c: Contender) => c.samples.sort((a, b) => a - b)[Math.floor(c.samples.length / 2)]!;
 const p99 = (c: Contender) => c.samples[Math.min(c.samples.length - 1, Math.floor(c.samples.length * 0.99))]!;
-const [floor, off, on, store10, store10k, theirs] = contenders as [
+const [floor, off, on, store10, store10k, theirs, storePg] = contenders as [
   Contender,
   Contender,
   Contender,
   Contender,
   Contender,
   Contender,
+  Contender | undefined,
 ];
 console.log(
   `${scenarios.length} requests of ${path.basename(file)}, ${ROUNDS} interleaved rounds, ${SECONDS}s per contender`,
@@ -258,6 +273,11 @@ console.log(
 );
 console.log(
   `ratio  iam-simulate / rolecall explain off = ${(median(theirs) / median(off)).toFixed(0)}x (medians)`,
+);
+console.log(
+  storePg !== undefined
+    ? `ratio  store-backed 10 roles PG / SQLite   = ${(median(storePg) / median(store10)).toFixed(2)}x (medians)`
+    : `store-backed on PostgreSQL: not measured, PostgreSQL not reachable at ${BENCH_PG_URL}: ${pgDown}`,
 );
 console.log(
   `garbage collections during rolecall explain off: ${collections} (floor hits ${floorHits > 0 ? 'seen' : 'none'})`,
@@ -291,8 +311,8 @@ console.log(
 );
 console.log(
   storeWrong.size === 0
-    ? `decisions: store-backed gives the expected answer on all ${stores[0].requests.length + stores[1].requests.length} requests`
+    ? `decisions: store-backed gives the expected answer on all ${stores[0].requests.length + stores[1].requests.length + (pgStore?.requests.length ?? 0)} requests`
     : `decisions: store-backed differs on ${storeWrong.size} requests:\n${[...storeWrong].join('\n')}`,
 );
-for (const b of stores) await b.close();
+for (const b of [...stores, ...(pgStore ? [pgStore] : [])]) await b.close();
 if (wrong.length > 0 || storeWrong.size > 0) process.exitCode = 1;

@@ -1,6 +1,7 @@
 /**
- * A SQLite store with `n` roles for the store-backed decision benchmark, and the requests to decide
- * against it with the answer each must get (known by construction, independently of the engine).
+ * A store with `n` roles for the store-backed decision benchmark (SQLite, or PostgreSQL in a schema of its
+ * own), and the requests to decide against it with the answer each must get (known by construction,
+ * independently of the engine).
  *
  * Roles are spread over accounts of at most 100 (an account's entity quota check reads its roles). Every
  * role: a trust policy for EMR, a `team` tag (one of ten), the shared customer managed policy that
@@ -10,9 +11,11 @@
  * first account) is registered with a policy that lets the organization's principals read and write under
  * their team's prefix (the other accounts' roles need it: their requests are cross-account).
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { Decision } from '../src/eval/types.js';
 import { openControlPlane, type OpenedControlPlane } from '../src/iam/index.js';
 
@@ -36,9 +39,18 @@ export interface BenchStore {
   close(): Promise<void>;
 }
 
-export async function benchStore(n: number): Promise<BenchStore> {
+/** The PostgreSQL database the bench uses when it is reachable (`ROLECALL_BENCH_PG`). */
+export const BENCH_PG_URL = process.env.ROLECALL_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** `postgres`: a schema of its own in BENCH_PG_URL, dropped on close. */
+export async function benchStore(n: number, backend: 'sqlite' | 'postgres' = 'sqlite'): Promise<BenchStore> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-bench-'));
-  const cp = await openControlPlane(path.join(dir, 'rolecall.db'));
+  const schema = `rolecall_bench_${randomBytes(6).toString('hex')}`;
+  // A PostgreSQL store keeps its secret key beside the current directory's store unless given one.
+  if (backend === 'postgres') process.env.ROLECALL_SECRET_KEY ??= randomBytes(32).toString('hex');
+  const cp = await openControlPlane(
+    backend === 'sqlite' ? path.join(dir, 'rolecall.db') : `${BENCH_PG_URL}?schema=${schema}`,
+  );
   await cp.store.withTransaction(async () => {
     const org = await cp.org.create('999999999999');
     const scp = await cp.org.createPolicy({
@@ -125,6 +137,29 @@ export async function benchStore(n: number): Promise<BenchStore> {
     close: async () => {
       await cp.close();
       fs.rmSync(dir, { recursive: true, force: true });
+      if (backend === 'postgres') await dropSchema(schema);
     },
   };
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: BENCH_PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Undefined when PostgreSQL answers at BENCH_PG_URL, else why not. */
+export async function benchPostgresUnavailable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: BENCH_PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.end();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }
