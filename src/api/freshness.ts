@@ -1,21 +1,18 @@
 /**
  * Caches of the endpoint (credentials, callers' authorizations, the resolver's policy sets) kept fresh
  * the way the resolver is: dropped on every write committed by this process, and when the store's revision
- * shows a write by another process. The revision is read at most every `checkEveryMs`, so a change made
- * by another server is seen within that time (IAM itself is eventually consistent).
+ * shows a write by another process. The revision is checked before every request, from memory where the
+ * store can answer without a query (its revision window, store/revision-window.ts), so a write another
+ * server acknowledged is enforced by the next request here.
  */
 import type { Store } from '../store/index.js';
 
 export class Freshness {
   private readonly listeners: (() => void)[] = [];
   private revision: number | undefined;
-  private checkedAt = 0;
   private readonly off: () => void;
 
-  constructor(
-    private readonly store: Store,
-    private readonly checkEveryMs = 1000,
-  ) {
+  constructor(private readonly store: Store) {
     this.off = store.onCommit(() => this.invalidate());
   }
 
@@ -29,13 +26,11 @@ export class Freshness {
   }
 
   /**
-   * Invalidates when another process wrote since the last check (at most one store read per interval).
-   * Returns a promise only when it has to wait for the store (a store that cannot tell its revision
-   * without a query); otherwise it is done when it returns.
+   * Invalidates when another process wrote since the last check. Returns a promise only when it has to
+   * wait for the store (it cannot tell its revision without a query just now); otherwise it is done when
+   * it returns.
    */
-  check(now = Date.now()): Promise<void> | undefined {
-    if (now - this.checkedAt < this.checkEveryMs) return undefined;
-    this.checkedAt = now;
+  check(): Promise<void> | undefined {
     const rev = this.store.revisionNow?.();
     if (rev !== undefined) {
       this.seen(rev);

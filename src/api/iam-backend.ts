@@ -50,7 +50,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     explain: boolean,
     options: PrepareOptions = {},
   ): Promise<AuthzResult> => {
-    const stale = freshness.check(env.now);
+    const stale = freshness.check();
     if (stale !== undefined) await stale;
     const { result } = await decideRequest(
       cp.resolver,
@@ -211,7 +211,7 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         }
         return results;
       };
-      const stale = freshness.check(env.now);
+      const stale = freshness.check();
       if (stale !== undefined) return decideRest(0, stale);
       // Warm: every request is in the resolver's cache, nothing waits.
       for (let i = 0; i < requests.length; i++) {

@@ -67,7 +67,7 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
   await repairPrincipalReferences(store);
   const now = options.clock ? { now: options.clock } : {};
   const base = createControlPlane(store, { checkPolicy: engine.checkPolicy, ...now });
-  // The backend's Freshness checks the store revision (at most once a second), not every decision.
+  // The backend's Freshness checks the store revision before each request, for the resolver too.
   const resolver = new Resolver(base, engine.compile, { checkRevision: false });
   const freshness = new Freshness(store);
   const cp: ApiControlPlane & { close(): Promise<void> } = {

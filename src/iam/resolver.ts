@@ -10,9 +10,11 @@
  * Caching: resolved principals and resources, and per principal each resource's assembled policy set and
  * context, are kept for the store's revision they were read at: dropped on every write committed by this
  * process (commit hook) and whenever the revision shows a write by another process (checked before every
- * decision; SQLite and memory stores answer without a query, SQLite without a system call for a
- * millisecond after it last read while this process commits nothing). A warm decision is then one map
- * lookup (a principal's entry holds its first two pairs itself) and touches few objects of its own: the
+ * decision, without a query: the memory store from its counter, SQLite from the WAL-index header read at
+ * most once a millisecond while this process commits nothing, PostgreSQL from the revisions its LISTEN
+ * connection hears, confirmed by a query less than a millisecond old; a write returns only once that
+ * window has passed, see store/revision-window.ts). A warm decision is then one map lookup (a
+ * principal's entry holds its first two pairs itself) and touches few objects of its own: the
  * request it makes carries the principal parsed for the engine, and a managed policy version is one
  * object for all the principals it is attached to.
  * Every cache is bounded (`ResolverOptions.cacheSize`).
@@ -114,7 +116,7 @@ export interface PrepareOptions {
 export interface ResolverOptions {
   /**
    * Compare the store's revision before using the cache, so writes by other processes are seen. On by
-   * default; a server that receives PostgreSQL notifications may turn it off.
+   * default; off where something else checks it before each decision (the endpoint's Freshness).
    */
   checkRevision?: boolean;
   /** Bounds of the caches (entries); defaults in DEFAULT_CACHE_SIZE. */
@@ -475,7 +477,8 @@ export class Resolver {
 
   private async checkRevision(): Promise<void> {
     if (this.options.checkRevision === false) return;
-    const rev = await this.cp.store.revision();
+    // The revision the warm path compares with: a query only when the store cannot answer without one.
+    const rev = this.cp.store.revisionNow?.() ?? (await this.cp.store.revision());
     if (rev !== this.revision) {
       this.invalidate();
       this.revision = rev;

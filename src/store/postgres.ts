@@ -1,8 +1,17 @@
 /**
  * The shared backend: several rolecall servers on one PostgreSQL database. Transactions are SERIALIZABLE
  * and retried on serialization failures, so a conflicting concurrent change (two CreatePolicyVersion racing
- * for the last slot) re-runs against the winner's state and fails with the domain error. Commits are
- * announced with NOTIFY so caches in other processes invalidate (LISTEN starts with the first listener).
+ * for the last slot) re-runs against the winner's state and fails with the domain error.
+ *
+ * Revision: every write commits a new revision and announces it with NOTIFY (its number in the payload).
+ * Each store keeps one connection that LISTENs (from its first commit listener on), so it hears other
+ * processes' commits as they are delivered, and calls its commit listeners for them. `revisionNow` answers
+ * from memory, without a query, while the revision was confirmed by a query less than the revision window
+ * ago (./revision-window.ts): a notification arrives after its commit, asynchronously, so only a query
+ * proves that nothing else committed; queries on the listen connection refresh it ahead of time while
+ * decisions ask, and its heartbeat finds a dead connection (then it reconnects and reads the revision once,
+ * so whatever it missed meanwhile invalidates caches). A write returns once the window has passed since
+ * its commit, so a decision that starts after the write returned, on any server, sees it.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -12,6 +21,7 @@ import { CommitListeners } from './listeners.js';
 import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { prefixEnd } from './prefix-range.js';
+import { REVISION_WINDOW_MS, settle } from './revision-window.js';
 import { storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, TransactionOptions } from './types.js';
 
@@ -22,9 +32,31 @@ export interface PostgresOptions {
   keyFile?: string;
   maxRetries?: number;
   poolSize?: number;
+  /**
+   * Milliseconds for which `revisionNow` trusts the revision last confirmed by a query, and a write waits
+   * after its commit before it returns (default REVISION_WINDOW_MS; 0: every decision queries, writes do
+   * not wait). Every process on one database should use the same window.
+   */
+  revisionWindowMs?: number;
+  /** Milliseconds between heartbeats of the listen connection; one unanswered by the next means it is dead. */
+  heartbeatMs?: number;
+  /** A monotonic clock in milliseconds, for the revision window (default `performance.now`). */
+  clock?: () => number;
 }
 
 const CHANNEL = 'rolecall_changes';
+const REVISION = 'SELECT n FROM revision WHERE id = 1';
+const HEARTBEAT_MS = 2000;
+/** The first wait before reconnecting the listen connection; it doubles up to the heartbeat interval. */
+const RECONNECT_MS = 50;
+
+/** The listen connection, and whether it is gone (then everything it still reports is ignored). */
+interface Listener {
+  client: pg.Client;
+  dead: boolean;
+  /** A heartbeat is out and not answered yet. */
+  beating: boolean;
+}
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** serialization_failure, deadlock_detected: safe to retry the whole transaction. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -37,11 +69,26 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly listeners = new CommitListeners();
   private readonly current = new TransactionContext<StoreTx>();
-  private listenClient: pg.Client | undefined;
   private readonly config: pg.ClientConfig;
   private readonly maxRetries: number;
   /** Tags this instance's notifications: its own commits already notified its listeners directly. */
   private readonly instanceId = randomBytes(8).toString('hex');
+  private readonly windowMs: number;
+  private readonly heartbeatMs: number;
+  private readonly clock: () => number;
+  /** The highest revision learned (a query, a notification, a commit of this store); -1 before any. */
+  private known = -1;
+  /** When (clock) the query was sent that last confirmed `known`: every commit before it is in `known`. */
+  private confirmedAt = -Infinity;
+  /** A refresh of the revision is out. */
+  private refreshing = false;
+  private listener: Listener | undefined;
+  private isListening = false;
+  private readonly listeningHooks = new Set<(listening: boolean) => void>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private reconnect: NodeJS.Timeout | undefined;
+  private reconnectMs = RECONNECT_MS;
+  private closed = false;
 
   private constructor(url: string, options: PostgresOptions) {
     const u = new URL(url);
@@ -58,6 +105,9 @@ export class PostgresStore implements Store {
     // An idle client losing its connection must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
     this.maxRetries = options.maxRetries ?? 20;
+    this.windowMs = options.revisionWindowMs ?? REVISION_WINDOW_MS;
+    this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    this.clock = options.clock ?? (() => performance.now());
     this.secrets = storeSecrets(options.keyFile ?? path.join('.rolecall', 'secret.key'));
   }
 
@@ -116,6 +166,7 @@ export class PostgresStore implements Store {
         throw connectError(e, this.location);
       }
       let wrote = false;
+      let revision = -1;
       try {
         await client.query(
           options.readOnly
@@ -161,12 +212,23 @@ export class PostgresStore implements Store {
         };
         const result = await this.current.run(tx, () => fn(tx));
         if (wrote) {
-          await client.query('UPDATE revision SET n = n + 1 WHERE id = 1');
-          await client.query('SELECT pg_notify($1, $2)', [CHANNEL, `${this.schema} ${this.instanceId}`]);
+          // The notification is delivered only if the transaction commits, after it commits.
+          const bumped = await client.query<{ n: string }>(
+            'WITH bumped AS (UPDATE revision SET n = n + 1 WHERE id = 1 RETURNING n) SELECT n, pg_notify($1::text, $2::text || n) FROM bumped',
+            [CHANNEL, `${this.schema} ${this.instanceId} `],
+          );
+          revision = Number(bumped.rows[0]?.n);
         }
         await client.query('COMMIT');
         client.release();
-        if (wrote) this.listeners.notify();
+        if (wrote) {
+          const committedAt = performance.now();
+          this.learn(revision, false);
+          this.listeners.notify();
+          // Every process on the database trusts a confirmed revision for the window: once it has passed,
+          // none can decide without this write.
+          await settle(committedAt, this.windowMs);
+        }
         return result;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -187,31 +249,173 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** The revision as of now: always a query. */
   async revision(): Promise<number> {
-    const r = await this.pool.query<{ n: string }>('SELECT n FROM revision WHERE id = 1');
-    return Number(r.rows[0]?.n ?? 0);
+    const sentAt = this.clock();
+    const r = await this.pool.query<{ n: string }>(REVISION);
+    this.confirm(Number(r.rows[0]?.n ?? 0), sentAt);
+    return this.known;
   }
 
+  /**
+   * The revision from memory while a query confirmed it less than the window ago (notifications heard
+   * since included); undefined otherwise, and the caller reads `revision()`. Past half the window it sends
+   * a query ahead, so that decisions arriving steadily never wait for one.
+   */
+  revisionNow(): number | undefined {
+    if (this.known < 0) return undefined;
+    const age = this.clock() - this.confirmedAt;
+    if (age >= this.windowMs) return undefined;
+    if (age >= this.windowMs / 2) this.refresh();
+    return this.known;
+  }
+
+  /** Whether the listen connection is up and listening (it hears other processes' commits). */
+  get listening(): boolean {
+    return this.isListening;
+  }
+
+  /** Called whenever the listen connection starts or stops listening. */
+  onListening(hook: (listening: boolean) => void): () => void {
+    this.listeningHooks.add(hook);
+    return () => this.listeningHooks.delete(hook);
+  }
+
+  /** Commits of this process, and of other processes as they are heard of (notification or query). */
   onCommit(listener: () => void): () => void {
     const off = this.listeners.add(listener);
-    if (!this.listenClient) {
-      const client = new pg.Client(this.config);
-      this.listenClient = client;
-      client.on('error', () => undefined);
-      client.on('notification', (n) => {
-        const [schema, from] = (n.payload ?? '').split(' ');
-        if (schema === this.schema && from !== this.instanceId) this.listeners.notify();
-      });
-      client
-        .connect()
-        .then(() => client.query(`LISTEN ${CHANNEL}`))
-        .catch(() => undefined);
-    }
+    this.listen();
     return off;
   }
 
+  /**
+   * A revision read from the database by a query sent at `sentAt`: every commit before then is in it. A
+   * notification heard meanwhile may have brought a later one; the revision only grows.
+   */
+  private confirm(revision: number, sentAt: number): void {
+    this.learn(revision, true);
+    if (sentAt > this.confirmedAt) this.confirmedAt = sentAt;
+  }
+
+  /** A revision heard of; commit listeners are told of a newer one unless this store's commit made it. */
+  private learn(revision: number, foreign: boolean): void {
+    if (!Number.isSafeInteger(revision) || revision <= this.known) return;
+    // Before the first revision nothing can have been cached by it, nothing to invalidate.
+    const first = this.known < 0;
+    this.known = revision;
+    if (foreign && !first) this.listeners.notify();
+  }
+
+  /** Sends a query for the revision ahead of the window's end: on the listen connection when it is up. */
+  private refresh(): void {
+    if (this.refreshing || this.closed) return;
+    this.refreshing = true;
+    const listener = this.isListening ? this.listener : undefined;
+    const sentAt = this.clock();
+    const query = listener
+      ? listener.client.query<{ n: string }>(REVISION)
+      : this.pool.query<{ n: string }>(REVISION);
+    query.then(
+      (r) => {
+        this.refreshing = false;
+        if (listener?.dead !== true) this.confirm(Number(r.rows[0]?.n ?? 0), sentAt);
+      },
+      () => {
+        this.refreshing = false;
+        if (listener) this.lost(listener);
+      },
+    );
+  }
+
+  /** Opens the listen connection when there is none: LISTEN, then the revision read once. */
+  private listen(): void {
+    if (this.closed || this.listener !== undefined) return;
+    const client = new pg.Client({
+      ...this.config,
+      application_name: 'rolecall-listen',
+      keepAlive: true,
+      connectionTimeoutMillis: this.heartbeatMs,
+    });
+    const listener: Listener = { client, dead: false, beating: false };
+    this.listener = listener;
+    const lost = () => this.lost(listener);
+    // A connection that answers its start-up but not LISTEN or the read is as dead as one that never opens.
+    const giveUp = setTimeout(lost, 2 * this.heartbeatMs).unref();
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (n) => {
+      const [schema, from, revision] = (n.payload ?? '').split(' ');
+      if (!listener.dead && schema === this.schema) this.learn(Number(revision), from !== this.instanceId);
+    });
+    void (async () => {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      // Commits from now on are heard; the read tells those before, missed while not listening.
+      const sentAt = this.clock();
+      const r = await client.query<{ n: string }>(REVISION);
+      clearTimeout(giveUp);
+      if (listener.dead) return;
+      this.confirm(Number(r.rows[0]?.n ?? 0), sentAt);
+      this.reconnectMs = RECONNECT_MS;
+      this.setListening(true);
+      this.heartbeat ??= setInterval(() => this.beat(), this.heartbeatMs).unref();
+    })().catch(lost);
+  }
+
+  /** A heartbeat: the revision read on the listen connection; the last one unanswered means it is dead. */
+  private beat(): void {
+    const listener = this.listener;
+    if (listener === undefined || !this.isListening) return;
+    if (listener.beating) {
+      this.lost(listener);
+      return;
+    }
+    listener.beating = true;
+    const sentAt = this.clock();
+    listener.client.query<{ n: string }>(REVISION).then(
+      (r) => {
+        listener.beating = false;
+        if (!listener.dead) this.confirm(Number(r.rows[0]?.n ?? 0), sentAt);
+      },
+      () => this.lost(listener),
+    );
+  }
+
+  /** The listen connection failed or stopped answering: dropped, and opened again after a while. */
+  private lost(listener: Listener): void {
+    if (listener.dead) return;
+    listener.dead = true;
+    listener.beating = false;
+    if (this.listener === listener) this.listener = undefined;
+    // A connection that stopped answering would keep end() waiting: its socket goes first.
+    listener.client.connection.stream.destroy();
+    listener.client.end().catch(() => undefined);
+    this.setListening(false);
+    if (this.closed) return;
+    this.reconnect = setTimeout(() => {
+      this.reconnect = undefined;
+      this.listen();
+    }, this.reconnectMs).unref();
+    this.reconnectMs = Math.min(this.reconnectMs * 2, this.heartbeatMs);
+  }
+
+  private setListening(listening: boolean): void {
+    if (this.isListening === listening) return;
+    this.isListening = listening;
+    for (const hook of this.listeningHooks) hook(listening);
+  }
+
   async close(): Promise<void> {
-    await this.listenClient?.end().catch(() => undefined);
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.reconnect);
+    const listener = this.listener;
+    if (listener !== undefined) {
+      listener.dead = true;
+      this.listener = undefined;
+      this.setListening(false);
+      await listener.client.end().catch(() => undefined);
+    }
     await this.pool.end();
   }
 

@@ -14,6 +14,7 @@ import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { Mutex } from './mutex.js';
 import { prefixEnd } from './prefix-range.js';
+import { REVISION_WINDOW_MS, settle } from './revision-window.js';
 import { privateDir, privateFile } from './private-files.js';
 import { storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
@@ -40,7 +41,9 @@ export interface SqliteOptions {
   keyFile?: string;
   /**
    * Milliseconds for which `revisionNow` trusts the WAL-index header it last read when no store of this
-   * process has committed to the file since (default REVISION_WINDOW_MS; 0: read it on every call).
+   * process has committed to the file since, and a write waits after its commit before it returns
+   * (default REVISION_WINDOW_MS; 0: read it on every call, writes do not wait). Every process on one file
+   * should use the same window.
    */
   revisionWindowMs?: number;
   /** A monotonic clock in milliseconds, for that window (default `performance.now`). */
@@ -146,9 +149,21 @@ export class SqliteStore implements Store {
     }
   }
 
-  withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  async withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const outer = this.current.current();
     if (outer) return fn(outer);
+    const { result, committedAt } = await this.transaction(fn, options);
+    // Another process trusts the WAL-index header it read for the window: once it has passed, none can
+    // decide without this write. This process's other transactions do not wait for it.
+    if (committedAt !== undefined) await settle(committedAt, this.windowMs);
+    return result;
+  }
+
+  /** One transaction; `committedAt` when it wrote. */
+  private transaction<T>(
+    fn: (tx: StoreTx) => Promise<T>,
+    options: TransactionOptions,
+  ): Promise<{ result: T; committedAt: number | undefined }> {
     return this.mutex.run(async () => {
       try {
         this.db.exec(options.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
@@ -190,8 +205,10 @@ export class SqliteStore implements Store {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw storeError(e, this.location);
       }
-      if (wrote) this.listeners.notify();
-      return result;
+      if (!wrote) return { result, committedAt: undefined };
+      const committedAt = performance.now();
+      this.listeners.notify();
+      return { result, committedAt };
     });
   }
 
@@ -203,9 +220,10 @@ export class SqliteStore implements Store {
   /**
    * The revision, without a system call while the window holds: no store of this process has committed
    * to the file since the WAL-index header was last seen unchanged, less than `revisionWindowMs` ago. A
-   * commit by another process is then seen within that window (a millisecond by default), a commit by
-   * this process at once. IAM itself propagates changes to where requests are decided with a delay: its
-   * data plane is a replica of the control plane that changes are propagated to.
+   * commit by another process is then seen within that window (a millisecond by default), before the
+   * write returns to its caller (it waits for the window), a commit by this process at once. IAM itself
+   * propagates changes to where requests are decided with a delay: its data plane is a replica of the
+   * control plane that changes are propagated to.
    * https://docs.aws.amazon.com/IAM/latest/UserGuide/disaster-recovery-resiliency.html
    */
   revisionNow(): number {
@@ -289,9 +307,6 @@ function openShm(file: string): number {
 
 /** Bytes of the first copy of the WAL-index header (https://www.sqlite.org/walformat.html). */
 const WAL_INDEX_HEADER = 48;
-
-/** How long `revisionNow` trusts a header read while this process has not committed (see revisionNow). */
-export const REVISION_WINDOW_MS = 1;
 
 /**
  * This process's commit count per database file, by device and inode (two paths to one file are one

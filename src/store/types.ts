@@ -89,12 +89,17 @@ export interface Store {
    */
   revision(): Promise<number>;
   /**
-   * The same number read without waiting, where the backend can answer without a round trip (memory,
-   * SQLite); absent otherwise. Lets a cache check it before every decision. It reflects every commit of
-   * this process at once; SQLite's may lag another process's commit by up to its window (a millisecond).
+   * The same number read without waiting, where the backend can answer without a round trip; undefined
+   * when it cannot just now (then call `revision()`). Lets a cache check it before every decision. It
+   * reflects every commit of this process at once, and every commit of another process that returned to
+   * its caller (SQLite and PostgreSQL trust a revision they confirmed for a window, and a write waits as
+   * long after its commit: ./revision-window.ts).
    */
-  revisionNow?(): number;
-  /** Called after every committed write transaction of this process (cache invalidation hook). */
+  revisionNow?(): number | undefined;
+  /**
+   * Called after every committed write transaction of this process (cache invalidation hook), and after
+   * another process's commit when the backend hears of it (PostgreSQL).
+   */
   onCommit(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -7,7 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { MemoryStore, PostgresStore, SqliteStore, type Store } from '../../src/store/index.js';
+import type { TestContext } from 'node:test';
+import {
+  MemoryStore,
+  PostgresStore,
+  SqliteStore,
+  type PostgresOptions,
+  type Store,
+} from '../../src/store/index.js';
 
 export const PG_URL = process.env.ROLECALL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -43,11 +50,19 @@ export const sqliteBackend: Backend = {
   },
 };
 
+/** A PostgreSQL store on a fresh schema, or on `options.schema`, at `url`. */
+export function openPostgres(options: PostgresOptions = {}, url = PG_URL): Promise<PostgresStore> {
+  return PostgresStore.open(url, {
+    schema: `rolecall_test_${randomBytes(6).toString('hex')}`,
+    keyFile,
+    ...options,
+  });
+}
+
 export const postgresBackend: Backend = {
   name: 'postgres',
-  open: () =>
-    PostgresStore.open(PG_URL, { schema: `rolecall_test_${randomBytes(6).toString('hex')}`, keyFile }),
-  reopen: (s) => PostgresStore.open(PG_URL, { schema: (s as PostgresStore).schema, keyFile }),
+  open: () => openPostgres(),
+  reopen: (s) => openPostgres({ schema: (s as PostgresStore).schema }),
   dispose: async (s) => {
     await (s as PostgresStore).dropSchema();
     await s.close();
@@ -80,4 +95,16 @@ export async function backends(): Promise<{ backend: Backend; skip?: string }[]>
     pg.skip = `PostgreSQL not reachable at ${PG_URL}: ${why}`;
   }
   return [{ backend: memoryBackend }, { backend: sqliteBackend }, pg];
+}
+
+/**
+ * For a test that needs PostgreSQL: true (the test skipped with the reason) when it is unreachable outside
+ * CI; in CI an unreachable PostgreSQL fails the test.
+ */
+export async function skipWithoutPostgres(t: TestContext): Promise<boolean> {
+  const why = await postgresUnavailable();
+  if (why === undefined) return false;
+  if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${why}`);
+  t.skip(`PostgreSQL not reachable at ${PG_URL}: ${why}`);
+  return true;
 }

@@ -1,15 +1,19 @@
 /**
  * SQLite's `revisionNow` trusts the WAL-index header it read for a millisecond (the window): a commit by
  * another process is seen once the window has passed, a commit by any store of this process on the file
- * at once, whatever path it was opened by. `revision()` always reads.
+ * at once, whatever path it was opened by. `revision()` always reads. A write returns only once the window
+ * has passed since its commit, so another process that learns it returned sees it.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/index.js';
 import { tempDir } from './backends.js';
+import { repoRoot } from '../helpers/paths.js';
 
 /** A store on `db` whose window is 10 ms of a clock the test moves. */
 function clocked(db: string): { store: SqliteStore; advance: (ms: number) => void } {
@@ -61,6 +65,58 @@ test('SQLite: a commit by another store of this process is seen at once, through
   } finally {
     await second.close();
     await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SQLite: once another process’s write has returned, this process’s next revisionNow sees it', async () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'rolecall.db');
+  // A long window makes a stale answer likely if a write returned before it had passed.
+  const reader = new SqliteStore(db, { keyFile: `${db}.key`, revisionWindowMs: 30 });
+  const base = reader.revisionNow();
+  // The writer: another process on the file, one write per line it reads, a line out when it returned.
+  const writer = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { createInterface } from 'node:readline';
+       import { SqliteStore } from ${JSON.stringify(path.join(repoRoot, 'src/store/index.ts'))};
+       const store = new SqliteStore(${JSON.stringify(db)}, { keyFile: ${JSON.stringify(`${db}.key`)}, revisionWindowMs: 30 });
+       let i = 0;
+       for await (const _ of createInterface({ input: process.stdin })) {
+         await store.withTransaction((tx) => tx.put('role', '111122223333/r' + i++, 1));
+         process.stdout.write('written\\n');
+       }
+       await store.close();`,
+    ],
+    { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let reading = true;
+  // The reader reads the header again and again meanwhile, so that it holds one read moments before each commit.
+  const keepReading = (async () => {
+    while (reading) {
+      reader.revisionNow();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  try {
+    const lines = createInterface({ input: writer.stdout })[Symbol.asyncIterator]();
+    for (let i = 0; i < 20; i++) {
+      writer.stdin.write('write\n');
+      assert.equal((await lines.next()).value, 'written');
+      const seen = reader.revisionNow();
+      assert.ok(seen >= base + i + 1, `write ${i}: returned in the other process, this one answers ${seen}`);
+    }
+  } finally {
+    reading = false;
+    await keepReading;
+    writer.stdin.end();
+    await new Promise((resolve) => writer.once('close', resolve));
+    await reader.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

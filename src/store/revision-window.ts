@@ -1,0 +1,25 @@
+/**
+ * The freshness rule of the durable stores, shared by SQLite and PostgreSQL. A process trusts the revision
+ * it last confirmed (read from the database) for a window of `REVISION_WINDOW_MS`, so a warm decision reads
+ * no database; and a write returns to its caller only once that window has passed since its commit. A
+ * decision that starts after a write was acknowledged, in any process on the database, therefore sees it:
+ * the decision trusts only a revision confirmed less than a window before it started, so after the write's
+ * commit. (Both windows are measured by each process's monotonic clock; their rates agree far better than
+ * the window needs.) The process that wrote sees its write at once.
+ */
+
+/** Milliseconds a confirmed revision is trusted, and a write waits after its commit. */
+export const REVISION_WINDOW_MS = 1;
+
+/**
+ * Resolves once `windowMs` has passed since `committedAt` (a `performance.now()` reading). Timers run on
+ * the event loop's millisecond clock and may fire a little early by this one: it waits again until it
+ * has really passed.
+ */
+export async function settle(committedAt: number, windowMs: number): Promise<void> {
+  for (;;) {
+    const left = committedAt + windowMs - performance.now();
+    if (left <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
+  }
+}
