@@ -11,7 +11,8 @@
  * proves that nothing else committed; queries on the listen connection refresh it ahead of time while
  * decisions ask, and its heartbeat finds a dead connection (then it reconnects and reads the revision once,
  * so whatever it missed meanwhile invalidates caches). A write returns once the window has passed since
- * its commit, so a decision that starts after the write returned, on any server, sees it.
+ * its commit, so a decision that starts after the write returned, on any server, sees it. (NOTIFY is sent
+ * only if its transaction commits, in commit order: https://www.postgresql.org/docs/current/sql-notify.html)
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -414,7 +415,11 @@ export class PostgresStore implements Store {
       listener.dead = true;
       this.listener = undefined;
       this.setListening(false);
-      await listener.client.end().catch(() => undefined);
+      const ended = listener.client.end().catch(() => undefined);
+      // A connection gone silent never answers the goodbye: its socket goes after a heartbeat's wait.
+      const cut = setTimeout(() => listener.client.connection.stream.destroy(), this.heartbeatMs).unref();
+      await ended;
+      clearTimeout(cut);
     }
     await this.pool.end();
   }
