@@ -74,6 +74,21 @@ const packagesOutside: Plugin = {
         };
       return { path: args.path, external: true };
     });
+    // commander requires child_process when it loads, for subcommands that are programs of their own
+    // (its only use: `spawn`), which rolecall has none of; child_process loads Node's net, stream and dgram
+    // modules, which every command would pay for. In the bundle it is required on first use instead.
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      const uses = text.match(/childProcess\.\w+/g) ?? [];
+      if (!text.includes(eager) || uses.some((m) => m !== 'childProcess.spawn'))
+        return {
+          errors: [{ text: `${args.path}: commander's use of child_process changed; update the build` }],
+        };
+      const lazy =
+        "let childProcessModule; const childProcess = { spawn: (...a) => (childProcessModule ??= require('node:child_process')).spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
     // src/ requires CommonJS packages through `createRequire(import.meta.url)(...)` (cheaper than an
     // import for the ES module files of dist/src/), which esbuild does not follow: in the bundle those
     // calls are plain `require`, which it does.

@@ -3,7 +3,9 @@
  * itself on the program; this file only wires them and turns errors into one-line messages and exit codes
  * (0 success or allow, 1 error, 2 deny, 3 invalid policy).
  */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import type * as Tty from 'node:tty';
 import type * as Commander from 'commander';
 import { isRolecallError } from '../errors.js';
 import { exitCodes, type CommandContext } from './context.js';
@@ -128,30 +130,70 @@ function hintHelp(cmd: Command, name: string): void {
   for (const sub of cmd.commands) hintHelp(sub, `${name} ${sub.name()}`);
 }
 
+/**
+ * Standard output for one command: its few lines are written at once with write(2) on descriptor 1, in
+ * order. process.stdout would first build a stream over the descriptor (for a pipe, a socket: Node's net
+ * and stream modules), which costs a one-shot command more than deciding does. When the descriptor takes
+ * no more now (a full non-blocking pipe: EAGAIN), the rest goes to process.stdout, which queues it after
+ * what was written. When the reader goes away (`rolecall ... | head -1`: EPIPE), the rest of the output
+ * is dropped quietly and the command still ends with its own exit code (a deny stays 2).
+ */
+function standardOutput(): (s: string) => void {
+  let readerGone = false;
+  let stream: NodeJS.WriteStream | undefined;
+  return (s) => {
+    if (readerGone) return;
+    if (stream !== undefined) {
+      stream.write(s);
+      return;
+    }
+    let rest = Buffer.from(s, 'utf8');
+    while (rest.length > 0) {
+      try {
+        rest = rest.subarray(fs.writeSync(1, rest));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') {
+          readerGone = true;
+          return;
+        }
+        if (code !== 'EAGAIN') throw e;
+        stream = process.stdout;
+        stream.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EPIPE') throw error;
+          readerGone = true;
+        });
+        stream.write(rest);
+        return;
+      }
+    }
+  };
+}
+
+/**
+ * Whether a descriptor (1 or 2) is a terminal. Only a character device can be one: anything else (a pipe,
+ * a file) is answered without node:tty or process.stdout, which load Node's net and stream modules.
+ */
+function isTerminal(fd: 1 | 2): boolean {
+  try {
+    if (!fs.fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (createRequire(import.meta.url)('node:tty') as typeof Tty).isatty(fd);
+}
+
 /** What a caller of `main` may give: where to write, and whether `err` is a terminal (for progress). */
 export type MainIo = Partial<Omit<CommandContext, 'exitCode'>> & { errIsTTY?: boolean };
 
 export async function main(argv: string[], io: MainIo = {}): Promise<number> {
-  // When the reader goes away (`rolecall ... | head -1`), the rest of the output is dropped quietly and
-  // the command still ends with its own exit code (a deny stays 2).
-  let readerGone = false;
-  const onStdoutError = (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    readerGone = true;
-  };
-  if (io.out === undefined) process.stdout.on('error', onStdoutError);
   const err = io.err ?? ((s: string) => process.stderr.write(s));
-  const errIsTTY = io.errIsTTY ?? (io.err === undefined && process.stderr.isTTY);
+  const errIsTTY = io.errIsTTY ?? (io.err === undefined && isTerminal(2));
   // Every write, commander's own errors included, erases a progress line first.
   const progress = errIsTTY ? showProgress(err) : undefined;
   const clean = (w: (s: string) => void) => (progress ? progress.clearing(w) : w);
   const ctx: CommandContext = {
-    out: clean(
-      io.out ??
-        ((s) => {
-          if (!readerGone) process.stdout.write(s);
-        }),
-    ),
+    out: clean(io.out ?? standardOutput()),
     err: clean(err),
     exitCode: exitCodes.ok,
   };
@@ -164,6 +206,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       writeErr: ctx.err,
       // One line, as every other error: `rolecall: unknown option ...`, then the hint.
       outputError: (s, write) => write(`rolecall: ${s.replace(/^error: /, '')}`),
+      // The help's width and colours come from the terminal, when it is one (else commander's 80
+      // columns); commander would ask process.stdout, which builds a stream for a pipe too. The help
+      // writes no colours of its own.
+      getOutHelpWidth: () => (isTerminal(1) && process.stdout.columns) || 80,
+      getOutHasColors: () => isTerminal(1) && process.stdout.hasColors(),
     });
   try {
     await registerGroups(program, ctx, argv);
