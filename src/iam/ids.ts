@@ -2,7 +2,7 @@
  * AWS's identifiers: unique ids with their type prefixes, access key ids, secrets, session tokens and
  * Organizations ids. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-prefixes
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 
 export type UniqueIdPrefix = 'AROA' | 'AIDA' | 'ANPA' | 'AGPA' | 'AIPA' | 'AKIA' | 'ASIA';
 
@@ -10,7 +10,7 @@ const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 function randomFrom(alphabet: string, length: number): string {
-  const bytes = randomBytes(length);
+  const bytes = nodeCrypto().randomBytes(length);
   let out = '';
   for (const b of bytes) out += alphabet[b % alphabet.length];
   return out;
@@ -28,16 +28,16 @@ export function accessKeyId(prefix: 'AKIA' | 'ASIA'): string {
 
 /** 40 characters, like AWS's secret access keys. */
 export function secretAccessKey(): string {
-  return randomBytes(30).toString('base64');
+  return nodeCrypto().randomBytes(30).toString('base64');
 }
 
 export function sessionToken(): string {
-  return 'IQoJb3JpZ2luX2Vj' + randomBytes(192).toString('base64');
+  return 'IQoJb3JpZ2luX2Vj' + nodeCrypto().randomBytes(192).toString('base64');
 }
 
 /** A stable id for an AWS managed policy (the package has none): the same in every store. */
 export function awsManagedPolicyId(arn: string): string {
-  const digest = createHash('sha256').update(arn).digest();
+  const digest = nodeCrypto().createHash('sha256').update(arn).digest();
   let out = 'ANPA';
   for (let i = 0; i < 17; i++) out += UPPER_ALNUM[(digest[i] ?? 0) % UPPER_ALNUM.length];
   return out;

@@ -26,10 +26,10 @@ export interface OpenedControlPlane extends ControlPlane {
 /** `location`: a SQLite path, a `postgres://` URL or `memory`; default `ROLECALL_STORE` or `.rolecall/rolecall.db`. */
 export async function openControlPlane(
   location?: string,
-  options: { quotas?: Partial<IamQuotas>; now?: () => number } = {},
+  options: { quotas?: Partial<IamQuotas>; now?: () => number; noSecrets?: boolean } = {},
 ): Promise<OpenedControlPlane> {
   const engine = await loadPolicyEngine();
-  const store = await openStore(storeLocation(location));
+  const store = await openStore(storeLocation(location), { noSecrets: options.noSecrets === true });
   await repairPrincipalReferences(store);
   const cp = createControlPlane(store, {
     checkPolicy: engine.checkPolicy,

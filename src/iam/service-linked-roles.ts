@@ -6,7 +6,7 @@
  * task stays readable for GetServiceLinkedRoleDeletionStatus.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
  */
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import { RolecallError } from '../errors.js';
 import type { StoreTx } from '../store/index.js';
 import { touchAccount } from './accounts.js';
@@ -139,7 +139,7 @@ export class ServiceLinkedRoleService extends IamPart {
       if (service === undefined) {
         throw new RolecallError('InvalidInput', `Role ${role.name} is not a service-linked role.`);
       }
-      const id = `task/aws-service-role/${service}/${role.name}/${randomUUID()}`;
+      const id = `task/aws-service-role/${service}/${role.name}/${nodeCrypto().randomUUID()}`;
       await repos.role.delete(tx, entityKey(account, role.name));
       await replacePrincipalEverywhere(tx, roleArn(account, role.path, role.name), role.id);
       await repos.deletionTask.put(tx, id, {

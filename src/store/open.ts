@@ -15,15 +15,30 @@ export function storeLocation(option?: string, env: NodeJS.ProcessEnv = process.
   return DEFAULT_STORE_PATH;
 }
 
+export interface OpenStoreOptions {
+  /**
+   * The command seals and opens no secret (a decision read from the store): the durable store is opened
+   * without its secret key, which is neither read nor created, nor checked against the store; its box
+   * refuses every use. A command that uses a secret opens the store with its key, and is refused there
+   * when the key is not the store's.
+   */
+  noSecrets?: boolean;
+}
+
 /**
  * Each backend is loaded when it is opened: a SQLite user never loads pg, and the reverse. A durable store
- * is checked to open with this process's secret key before anything uses it.
+ * is checked to open with this process's secret key before anything uses it (unless opened `noSecrets`).
  */
-export async function openStore(location: string = storeLocation()): Promise<Store> {
+export async function openStore(
+  location: string = storeLocation(),
+  options: OpenStoreOptions = {},
+): Promise<Store> {
   if (location === 'memory') return new (await import('./memory.js')).MemoryStore();
+  const noSecrets = options.noSecrets === true;
   const store = /^postgres(ql)?:\/\//.test(location)
-    ? await (await import('./postgres.js')).PostgresStore.open(location)
-    : new (await import('./sqlite.js')).SqliteStore(location);
+    ? await (await import('./postgres.js')).PostgresStore.open(location, { noSecrets })
+    : new (await import('./sqlite.js')).SqliteStore(location, { noSecrets });
+  if (noSecrets) return store;
   try {
     await checkSecretKey(store);
   } catch (e) {

@@ -23,7 +23,7 @@ import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { prefixEnd } from './prefix-range.js';
 import { REVISION_WINDOW_MS, settle } from './revision-window.js';
-import { storeSecrets, type SecretBox } from './secrets.js';
+import { refusingSecretBox, storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, TransactionOptions } from './types.js';
 
 export interface PostgresOptions {
@@ -31,6 +31,8 @@ export interface PostgresOptions {
   schema?: string;
   /** Defaults to `.rolecall/secret.key` under the current directory. */
   keyFile?: string;
+  /** The command seals and opens no secret (as SqliteOptions.noSecrets). */
+  noSecrets?: boolean;
   maxRetries?: number;
   poolSize?: number;
   /**
@@ -109,7 +111,9 @@ export class PostgresStore implements Store {
     this.windowMs = options.revisionWindowMs ?? REVISION_WINDOW_MS;
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.clock = options.clock ?? (() => performance.now());
-    this.secrets = storeSecrets(options.keyFile ?? path.join('.rolecall', 'secret.key'));
+    this.secrets = options.noSecrets
+      ? refusingSecretBox(this.location)
+      : storeSecrets(options.keyFile ?? path.join('.rolecall', 'secret.key'));
   }
 
   /** Connects, creates the schema when missing and runs the migrations. */

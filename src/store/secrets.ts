@@ -4,10 +4,10 @@
  * created with mode 0600 beside the SQLite file (or under `.rolecall/` for PostgreSQL), in a folder created
  * with mode 0700.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
+import { nodeCrypto } from '../node-crypto.js';
 import { privateDir } from './private-files.js';
 
 export interface SecretBox {
@@ -25,6 +25,7 @@ export function secretBox(key: Buffer, source = 'a key of this process'): Secret
   return {
     source,
     encrypt(plain) {
+      const { createCipheriv, randomBytes } = nodeCrypto();
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
@@ -34,7 +35,7 @@ export function secretBox(key: Buffer, source = 'a key of this process'): Secret
       if (!sealed.startsWith(PREFIX))
         throw new RolecallError('StoreUnavailable', 'a stored secret is not sealed');
       const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64');
-      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+      const decipher = nodeCrypto().createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
       decipher.setAuthTag(raw.subarray(12, 28));
       try {
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
@@ -70,7 +71,7 @@ export function loadSecretKey(keyFile: string, env: NodeJS.ProcessEnv = process.
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   privateDir(path.dirname(keyFile));
-  const key = randomBytes(32);
+  const key = nodeCrypto().randomBytes(32);
   try {
     // `wx`: two processes starting together must not overwrite each other's key.
     fs.writeFileSync(keyFile, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
@@ -79,6 +80,19 @@ export function loadSecretKey(keyFile: string, env: NodeJS.ProcessEnv = process.
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     return parseKey(fs.readFileSync(keyFile, 'utf8'), `\`${keyFile}\``);
   }
+}
+
+/**
+ * The box of a store opened by a command that reads and writes no secret (`noSecrets`): no key is loaded
+ * or created, and any use is that command's bug, reported as such instead of sealing or opening anything.
+ */
+export function refusingSecretBox(location: string): SecretBox {
+  const refuse = (): never => {
+    throw new Error(
+      `the store \`${location}\` was opened without its secret key, by a command that uses no secret`,
+    );
+  };
+  return { source: 'no key (the store was opened to use no secret)', encrypt: refuse, decrypt: refuse };
 }
 
 /** The secret box of a durable store: its key and where that key came from. */

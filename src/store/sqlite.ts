@@ -16,7 +16,7 @@ import { Mutex } from './mutex.js';
 import { prefixEnd } from './prefix-range.js';
 import { REVISION_WINDOW_MS, settle } from './revision-window.js';
 import { privateDir, privateFile } from './private-files.js';
-import { storeSecrets, type SecretBox } from './secrets.js';
+import { refusingSecretBox, storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
 
 /**
@@ -39,6 +39,11 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** Defaults to `secret.key` beside the database file. */
   keyFile?: string;
+  /**
+   * The command seals and opens no secret: the key is neither read nor created, and the store's box
+   * refuses every use (see openStore).
+   */
+  noSecrets?: boolean;
   /**
    * Milliseconds for which `revisionNow` trusts the WAL-index header it last read when no store of this
    * process has committed to the file since, and a write waits after its commit before it returns
@@ -107,7 +112,9 @@ export class SqliteStore implements Store {
     } catch (e) {
       throw storeError(e, location);
     }
-    this.secrets = storeSecrets(options.keyFile ?? path.join(path.dirname(location), 'secret.key'));
+    this.secrets = options.noSecrets
+      ? refusingSecretBox(location)
+      : storeSecrets(options.keyFile ?? path.join(path.dirname(location), 'secret.key'));
     this.file = openFile(location);
     this.windowMs = options.revisionWindowMs ?? REVISION_WINDOW_MS;
     this.clock = options.clock ?? (() => performance.now());

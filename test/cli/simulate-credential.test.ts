@@ -96,4 +96,33 @@ test('simulate --access-key-id decides as the stored credential: its session, it
   const bad = await simulate('not-a-key', NOW);
   assert.equal(bad.status, 1);
   assert.match(bad.err, /--access-key-id `not-a-key` is not an access key id/);
+
+  // With a key that is not the store's: a credential's record holds its secrets, so the store is
+  // refused, in one line; a principal's decision reads no secret and is decided (without the key).
+  const previousKey = process.env.ROLECALL_SECRET_KEY;
+  process.env.ROLECALL_SECRET_KEY = 'cd'.repeat(32);
+  try {
+    const wrongKey = await simulate(userKey, NOW);
+    assert.equal(wrongKey.status, 1, wrongKey.out + wrongKey.err);
+    assert.match(
+      wrongKey.err,
+      /^rolecall: StoreUnavailable: the secret key from `ROLECALL_SECRET_KEY` does not open the store/,
+    );
+    const byPrincipal = await runMain([
+      'simulate',
+      '--store',
+      store,
+      '--principal',
+      `arn:aws:iam::${ACCT}:role/Reader`,
+      '--action',
+      's3:GetObject',
+      '--resource',
+      'arn:aws:s3:::logs/a',
+    ]);
+    assert.equal(byPrincipal.status, 0, byPrincipal.out + byPrincipal.err);
+    assert.match(byPrincipal.out, /^Allow: /);
+  } finally {
+    if (previousKey === undefined) delete process.env.ROLECALL_SECRET_KEY;
+    else process.env.ROLECALL_SECRET_KEY = previousKey;
+  }
 });

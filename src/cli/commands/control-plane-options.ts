@@ -36,14 +36,18 @@ export function accountOf(opts: StoreOptions): string {
   return accountId(account, opts.account !== undefined ? '--account' : 'ROLECALL_ACCOUNT');
 }
 
-/** Opens the control plane for one command and closes it afterwards. */
+/**
+ * Opens the control plane for one command and closes it afterwards. `noSecrets`: the command seals and
+ * opens no secret, so the store is opened without its secret key (see OpenStoreOptions).
+ */
 export async function withControlPlane<T>(
   opts: StoreOptions,
   fn: (cp: OpenedControlPlane) => Promise<T>,
+  { noSecrets = false }: { noSecrets?: boolean } = {},
 ): Promise<T> {
   // Loaded here, not at start: commands that never open a store do not pay for it.
   const { openControlPlane } = await import('../../iam/open.js');
-  const cp = await openControlPlane(opts.store);
+  const cp = await openControlPlane(opts.store, { noSecrets });
   try {
     return await fn(cp);
   } finally {

@@ -219,15 +219,24 @@ async function runAdHoc(opts: SimulateOptions, ctx: CommandContext, now: number)
     result = authorize(request, set, { now, explain: true });
   } else {
     const { withControlPlane } = await import('./control-plane-options.js');
-    result = await withControlPlane({ ...(opts.store ? { store: opts.store } : {}) }, async (cp) => {
-      // A credential is decided through the resolver's credential path, as the endpoint decides a signed
-      // request: its own principal and session (gone or expired: allowed nothing). With --principal too,
-      // the resolver refuses a principal that is not the credential's.
-      const credential = opts.accessKeyId;
-      if (credential === undefined) return (await cp.decide(request, { now, explain: true })).result;
-      const own = opts.principal ?? (await cp.resolver.credentialPrincipal(credential)).principal;
-      return (await cp.decide({ ...request, principal: own }, { now, explain: true }, { credential })).result;
-    });
+    // A principal's decision reads policies, never a secret: the store is opened without its secret key
+    // (whose check belongs to the commands that use it). A credential's record is read with its secrets
+    // (the resolver reads it as the endpoint does), so --access-key-id opens the store with its key.
+    const store = { ...(opts.store ? { store: opts.store } : {}) };
+    result = await withControlPlane(
+      store,
+      async (cp) => {
+        // A credential is decided through the resolver's credential path, as the endpoint decides a signed
+        // request: its own principal and session (gone or expired: allowed nothing). With --principal too,
+        // the resolver refuses a principal that is not the credential's.
+        const credential = opts.accessKeyId;
+        if (credential === undefined) return (await cp.decide(request, { now, explain: true })).result;
+        const own = opts.principal ?? (await cp.resolver.credentialPrincipal(credential)).principal;
+        return (await cp.decide({ ...request, principal: own }, { now, explain: true }, { credential }))
+          .result;
+      },
+      { noSecrets: opts.accessKeyId === undefined },
+    );
   }
   const detail = explainDetail(opts);
   const where = { files: new Set(policyFiles(opts)) };
