@@ -51,7 +51,7 @@ export interface SqliteOptions {
    * should use the same window.
    */
   revisionWindowMs?: number;
-  /** A monotonic clock in milliseconds, for that window (default `performance.now`). */
+  /** A monotonic clock in milliseconds, for that window (default monotonicMs). */
   clock?: () => number;
 }
 
@@ -117,7 +117,7 @@ export class SqliteStore implements Store {
       : storeSecrets(options.keyFile ?? path.join(path.dirname(location), 'secret.key'));
     this.file = openFile(location);
     this.windowMs = options.revisionWindowMs ?? REVISION_WINDOW_MS;
-    this.clock = options.clock ?? (() => performance.now());
+    this.clock = options.clock ?? monotonicMs;
     this.stmt = {
       get: this.db.prepare('SELECT value FROM records WHERE tbl = ? AND key = ?'),
       put: this.db.prepare(
@@ -134,7 +134,14 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * Runs the migrations this file lacks, each in a transaction that holds the write lock. A file that has
+   * every migration (every open but the first of a store) is only read: a one-shot command that reads the
+   * store takes no write lock, so it never waits for a writer of another process nor makes one wait. A
+   * migration is never undone, so a file seen to have them all keeps them.
+   */
   private migrate(): void {
+    if (this.migrated()) return;
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
     );
@@ -154,6 +161,19 @@ export class SqliteStore implements Store {
         throw e;
       }
     }
+  }
+
+  /** Whether the file has every migration: read outside any transaction, so without a lock held. */
+  private migrated(): boolean {
+    let done: Set<number>;
+    try {
+      const rows = this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[];
+      done = new Set(rows);
+    } catch {
+      // No migration table yet: a new store.
+      return false;
+    }
+    return MIGRATIONS.every((m) => done.has(m.version));
   }
 
   async withTransaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -310,6 +330,14 @@ function openShm(file: string): number {
   if (opened.ino === now.ino && opened.dev === now.dev) return fd;
   fs.closeSync(fd);
   throw new Error(`${file} was replaced while it was opened`);
+}
+
+/**
+ * Milliseconds of a monotonic clock, from process.hrtime: as cheap as performance.now, whose global loads
+ * Node's perf_hooks modules on first use, which one command reading the store would pay for.
+ */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** Bytes of the first copy of the WAL-index header (https://www.sqlite.org/walformat.html). */
