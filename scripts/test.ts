@@ -1,40 +1,53 @@
 /**
- * `npm test`: every test file under test/, three at a time, each in its own process (node:test's
- * runner, the spec reporter), the longest files first.
+ * `npm test`: every test file under test/, through node:test's runner (the spec reporter), three
+ * processes at a time, the longest first.
  *
  * Why not `node --test FILES`: on Node 20 the command line runner sorts its files by name, so the order
- * given is lost, and the longest files (the browser suite, the bundled bin, the process tests) start
+ * given is lost, and the longest files (the browser suite, the aws CLI suite, the bundled bin) start
  * wherever the alphabet puts them; a long file that starts late is the run's critical path while the
- * other two slots sit idle. `run({ files })` keeps the order: the files of LONGEST start first (longest
- * first), then every other file by name. The list only orders; a file missing from it still runs, and a
- * name in it that is no test file fails the run (so it cannot go stale silently).
+ * other slots sit idle. `run({ files })` keeps the order.
  *
- * `npm test -- FILE...` runs only the files given, in that order.
+ * Why files share a process: each process pays the TypeScript loader's start-up and loads the same
+ * modules through it again (the store, the control plane, the server, the SDK clients): about a second
+ * of CPU before its first test, which over some 80 files was a third of the run on a 2-core machine. The
+ * files of LONGEST run alone, in that order; every other file runs with the files of its folder (at most
+ * GROUP of them a process), each group imported file after file, so its tests run one after another as
+ * in a file of their own and a group's failures name their own files. A test file keeps what it changes
+ * of the process to its own tests (the environment is restored in `finally`, servers and stores are
+ * closed).
+ *
+ * `npm test -- FILE...` runs only the files given, each in its own process, in that order.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The files that take longest, longest first (a `npm test` on the 2-core CI machine). */
+/**
+ * The files that take longest, longest first (CPU of each alone on the 2-core CI machine): each in a
+ * process of its own, started first. A name here that is no test file fails the run.
+ */
 const LONGEST = [
   'test/console/console-browser.test.ts',
-  'test/cli/bundle.test.ts',
-  'test/cli/unix.test.ts',
-  'test/emr/snapshot-script.test.ts',
-  'test/api/serve-command.test.ts',
-  'test/emr/cli.test.ts',
-  'test/cli/progress.test.ts',
-  'test/emr/check-formats.test.ts',
-  'test/emr/check-setup.test.ts',
-  'test/eval/properties.test.ts',
   'test/api/aws-cli.test.ts',
+  'test/cli/bundle.test.ts',
+  'test/cli/progress.test.ts',
+  'test/cli/unix.test.ts',
   'test/cli/manage.test.ts',
+  'test/emr/cli.test.ts',
   'test/policy/parse.test.ts',
+  'test/api/robustness.test.ts',
+  'test/api/sdk.test.ts',
+  'test/api/secret-key.test.ts',
+  'test/emr/snapshot-script.test.ts',
 ];
+
+/** The most files one process runs: enough to share the start-up, few enough to keep three busy. */
+const GROUP = 6;
 
 function testFiles(dir: string): string[] {
   return fs
@@ -44,19 +57,55 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
-function ordered(): string[] {
+/** The rest, by folder, in groups of at most GROUP (the folder's files spread evenly). */
+function groups(files: string[]): string[][] {
+  const byFolder = new Map<string, string[]>();
+  for (const f of files) {
+    const folder = path.dirname(f);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), f]);
+  }
+  const out: string[][] = [];
+  for (const inFolder of byFolder.values()) {
+    const n = Math.ceil(inFolder.length / GROUP);
+    for (let i = 0; i < n; i++) out.push(inFolder.filter((_, j) => j % n === i));
+  }
+  // Larger groups first: after the longest files, the rest by size.
+  return out.sort((a, b) => b.length - a.length);
+}
+
+/** A module that imports `files` one after another: what node:test runs as one process. */
+function groupEntry(dir: string, index: number, files: string[]): string {
+  const name = `${String(index + 1).padStart(2, '0')}-${path.dirname(files[0]!).replaceAll('/', '-')}.test.mjs`;
+  const entry = path.join(dir, name);
+  const imports = files.map(
+    (f) => `await import(${JSON.stringify(pathToFileURL(path.join(root, f)).href)});`,
+  );
+  fs.writeFileSync(entry, `// npm test (scripts/test.ts): ${files.join(', ')}\n${imports.join('\n')}\n`);
+  return entry;
+}
+
+function plan(): { files: string[]; cleanup: () => void } {
   const all = testFiles('test');
   const missing = LONGEST.filter((f) => !all.includes(f));
   if (missing.length > 0)
     throw new Error(`scripts/test.ts: LONGEST names files that are not tests: ${missing.join(', ')}`);
-  return [...LONGEST, ...all.filter((f) => !LONGEST.includes(f))];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-test-groups-'));
+  const entries = groups(all.filter((f) => !LONGEST.includes(f))).map((g, i) =>
+    g.length === 1 ? path.join(root, g[0]!) : groupEntry(dir, i, g),
+  );
+  return {
+    files: [...LONGEST.map((f) => path.join(root, f)), ...entries],
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 const given = process.argv.slice(2);
-const files = (given.length > 0 ? given : ordered()).map((f) => path.resolve(root, f));
+const { files, cleanup } =
+  given.length > 0 ? { files: given.map((f) => path.resolve(root, f)), cleanup: () => undefined } : plan();
 
 const stream = run({ files, concurrency: 3 });
 stream.on('test:fail', (data) => {
   if (data.todo === undefined || data.todo === false) process.exitCode = 1;
 });
+process.on('exit', cleanup);
 stream.compose<NodeJS.ReadableStream>(new spec()).pipe(process.stdout);
