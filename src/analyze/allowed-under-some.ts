@@ -11,6 +11,7 @@ import { internalsOf } from '../eval/compile.js';
 import type { AuthzEnv, AuthzRequest, AuthzResult, CompiledPolicy, PolicySet } from '../eval/types.js';
 import { searchDifference } from './access-search.js';
 import { requestOf, requestSpace, statementTests } from './request-space.js';
+import { setOwn } from '../own-key.js';
 
 export interface AllowedUnder {
   request: AuthzRequest;
@@ -67,7 +68,7 @@ export function allowedUnderSome(
   const conditions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(request.context ?? {})) {
     if (given.has(k.toLowerCase()) || !space.dimensions.has(`key:${k.toLowerCase()}`)) continue;
-    conditions[k] = Array.isArray(v) && v.length === 0 ? '(absent)' : v;
+    setOwn(conditions, k, Array.isArray(v) && v.length === 0 ? '(absent)' : v);
   }
   return { request, result: authorize(request, set, explain), conditions };
 }

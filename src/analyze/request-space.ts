@@ -25,6 +25,7 @@ import type { CompiledPrincipal } from '../eval/principal.js';
 import { compileArnGlob, compileGlob } from '../policy/wildcard.js';
 import type { AccessPolicyKind } from './policy-alone.js';
 import { arnPattern, globPattern, literalPattern, stringCells, type StringPattern } from './value-cells.js';
+import { setOwn } from '../own-key.js';
 
 export type DimValue = string | RequestPrincipal | readonly string[] | undefined;
 
@@ -537,12 +538,12 @@ export function requestOf(space: RequestSpace, assignment: ReadonlyMap<string, D
     if (dim === 'principal') {
       if (base) continue;
       const hit = Object.entries(fromPrincipal).find(([k]) => k.toLowerCase() === lower);
-      if (hit) context[hit[0]] = hit[1];
+      if (hit) setOwn(context, hit[0], hit[1]);
       continue;
     }
     const v = pick(dim);
     // An absent key is an empty list: it overrides the values the engine would derive (aws:CurrentTime...).
-    context[key] = v === undefined ? [] : (v as ContextValue);
+    setOwn(context, key, v === undefined ? [] : (v as ContextValue));
   }
   const request: AuthzRequest = {
     principal,

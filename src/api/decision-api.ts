@@ -14,6 +14,7 @@ import type { ApiBackend, CallEnvironment } from './backend.js';
 import { authorizeOperation } from './call-auth.js';
 import { handleJson, invalidInput, isRecord, JsonMembers, then } from './json-endpoint.js';
 import type { Operation, OperationContext } from './operation.js';
+import { setOwn } from '../own-key.js';
 
 /** Largest batch accepted in one request. */
 export const MAX_BATCH = 1000;
@@ -36,8 +37,8 @@ function readContext(v: unknown, path: string): Record<string, ContextValue> {
   for (const key in v) {
     if (!Object.hasOwn(v, key)) continue;
     const value = v[key];
-    if (isScalar(value)) out[key] = value;
-    else if (Array.isArray(value) && value.every(isScalar)) out[key] = value;
+    if (isScalar(value)) setOwn(out, key, value);
+    else if (Array.isArray(value) && value.every(isScalar)) setOwn(out, key, value);
     else
       throw invalid(
         `context key \`${key}\` must be a string, number, boolean or an array of them`,

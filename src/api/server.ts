@@ -25,6 +25,7 @@ import { API_VERSIONS, NAMESPACES, type OperationContext, type WireService } fro
 import { checkRequestLimits } from './request-limits.js';
 import type { IncomingSignedRequest } from './sigv4.js';
 import { renderError, renderResponse } from './xml.js';
+import { setOwn } from '../own-key.js';
 
 export interface ServerOptions {
   backend: ApiBackend;
@@ -73,7 +74,7 @@ function toIncoming(req: FastifyRequest): IncomingSignedRequest {
   if (q >= 0) {
     for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) {
       const prev = query[k];
-      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      setOwn(query, k, prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]);
     }
   }
   return {

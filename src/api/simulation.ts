@@ -11,6 +11,7 @@ import type { ResolvedPrincipal } from '../iam/index.js';
 import type { ApiControlPlane } from './backend.js';
 import type { IamControl, SimulationInput, SimulationResultView } from './control.js';
 import { contextKeysOf } from './context-keys.js';
+import { setOwn } from '../own-key.js';
 
 const DECISIONS = { Allow: 'allowed', ExplicitDeny: 'explicitDeny', ImplicitDeny: 'implicitDeny' } as const;
 
@@ -65,7 +66,7 @@ export function simulation(
 > {
   const givenContext = (input: SimulationInput): Record<string, ContextValue> => {
     const context: Record<string, ContextValue> = {};
-    for (const e of input.context) context[e.key] = contextValue(e.type, e.values);
+    for (const e of input.context) setOwn(context, e.key, contextValue(e.type, e.values));
     return context;
   };
   const resourcePolicyOf = (input: SimulationInput) =>

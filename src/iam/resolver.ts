@@ -42,6 +42,7 @@ import type {
   Tag,
   UserInfo,
 } from './types.js';
+import { assignOwn, setOwn } from '../own-key.js';
 
 /** Compiles one policy document (text as stored) for the engine. */
 export type PolicyCompiler = (text: string, options: { kind: PolicyKind; name: string }) => CompiledPolicy;
@@ -780,7 +781,7 @@ export class Resolver {
     const tags = [...user.tags.filter((t) => !keys.has(t.key.toLowerCase())), ...s.tags];
     const context: Record<string, ContextValue> = {};
     for (const [k, v] of Object.entries(base.context)) {
-      if (!/^aws:(PrincipalTag\/|username$)/i.test(k)) context[k] = v;
+      if (!/^aws:(PrincipalTag\/|username$)/i.test(k)) setOwn(context, k, v);
     }
     return {
       ...base,
@@ -984,9 +985,9 @@ function finish(request: AuthzRequest, pair: Pair): PreparedRequest {
       const merged: Record<string, ContextValue> = {};
       for (let i = 0; i < known.length; i += 2) {
         const lk = known[i + 1]!;
-        if (lower === undefined ? lk !== one : !lower.has(lk)) merged[known[i]!] = context[known[i]!]!;
+        if (lower === undefined ? lk !== one : !lower.has(lk)) setOwn(merged, known[i]!, context[known[i]!]!);
       }
-      context = Object.assign(merged, given);
+      context = assignOwn(merged, given);
     }
   }
   const out: AuthzRequest = withPrincipalInfo(

@@ -44,6 +44,7 @@ import {
   type UserState,
 } from './state.js';
 import type { OrgPolicyType, Tag } from './types.js';
+import { setOwn } from '../own-key.js';
 
 type Path = (string | number)[];
 
@@ -527,7 +528,7 @@ export function parseStateFile(text: string, file: string, checkPolicy: PolicyCh
       if (attrs !== undefined && attrs !== null) {
         if (typeof attrs !== 'object' || Array.isArray(attrs))
           r.problem([...p, 'attributes'], 'must be a mapping');
-        else for (const [k, v] of Object.entries(attrs)) attributes[k] = String(v as string);
+        else for (const [k, v] of Object.entries(attrs)) setOwn(attributes, k, String(v as string));
       }
       const rs: ResourceState = {
         arn,

@@ -67,6 +67,9 @@ test('valid corpus policies: the only errors are real defects of their examples'
     // The EMR Serverless page's PassRole example uses a 10-digit account.
     'emr-roles.json:pass-role-to-emr-serverless INVALID_ARN_ACCOUNT',
     'emr-studio-user-permissions.json:create-workspace INVALID_ACTION',
+    // A key named `__proto__` (no service prefix) is decided like any other key; the validator flags its form.
+    'iam-condition-logic.json:null-true-on-a-key-named-__proto__-that-is-present INVALID_CONDITION_KEY_FORMAT',
+    'iam-condition-logic.json:stringequals-on-a-key-named-__proto__ INVALID_CONDITION_KEY_FORMAT',
     // The operator page's placeholder key.
     'iam-condition-operators-bool-null-binary.json:binaryequals-same INVALID_CONDITION_KEY_FORMAT',
     // IAM completes an incomplete ARN with wildcards, which these cases show; the validator still flags it.

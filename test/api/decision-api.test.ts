@@ -44,6 +44,15 @@ before(async () => {
       { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
     ),
   );
+  await role(
+    'ProtoKey',
+    doc({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { Null: { ['__proto__']: 'true' } },
+    }),
+  );
 });
 after(async () => {
   if (!skip) await server.close();
@@ -91,6 +100,22 @@ describe('decision API batches', { skip }, () => {
       expected,
     );
     assert.ok(results.every((r) => r.explanation !== undefined));
+  });
+
+  test('a context key named __proto__ is a key like any other, in a single request and in a batch', async () => {
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+    // The body is written as JSON text: an object literal's `__proto__` would set the prototype instead.
+    const ask = (context: string) =>
+      `{"principal":${JSON.stringify(arns.ProtoKey)},"action":"s3:GetObject","resource":"arn:aws:s3:::b/k"${context}}`;
+    const post = async (body: string) => (await authorize(JSON.parse(body) as unknown)).json;
+    assert.equal((await post(ask(''))).decision, 'Allow');
+    assert.equal((await post(ask(',"context":{"__proto__":"x"}'))).decision, 'ImplicitDeny');
+    assert.equal(
+      (await post(ask(',"context":{"__proto__":["x"],"aws:SourceIp":"10.0.0.1"}'))).decision,
+      'ImplicitDeny',
+    );
+    const batch = await post(`{"requests":[${ask('')},${ask(',"context":{"__proto__":"x"}')}]}`);
+    assert.deepEqual(decisions(batch), ['Allow', 'ImplicitDeny']);
   });
 
   test('the batch after a write decides with the new policy', async () => {

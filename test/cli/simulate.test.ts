@@ -275,6 +275,27 @@ describe('rolecall simulate --policy (ad hoc)', () => {
     assert.equal(extra.status, 2);
   });
 
+  it('keeps a context key named __proto__ as a key: present, so Null true does not hold', () => {
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+    const absent = file('null-proto.json', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: '*',
+          Condition: { Null: { ['__proto__']: 'true' } },
+        },
+      ],
+    });
+    const args = ['simulate', '--policy', absent, '--principal', 'arn:aws:iam::111122223333:user/a'];
+    const asked = [...args, '--action', 's3:GetObject'];
+    assert.equal(runCli(asked).status, 0);
+    const given = runCli([...asked, '--context', '__proto__=x']);
+    assert.equal(given.status, 2, given.stdout);
+    assert.match(given.stdout, /^ImplicitDeny/);
+  });
+
   it('takes the trust policy as the resource policy of sts:AssumeRole', () => {
     const caller = file('caller.json', {
       Version: '2012-10-17',

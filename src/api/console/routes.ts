@@ -19,6 +19,7 @@ import type { OperationContext } from '../operation.js';
 import { XmlMap, isoTimestamp, type XmlValue } from '../xml.js';
 import { consoleOperations, type ConsoleOperation } from './operations.js';
 import { ConsoleSessions, SESSION_COOKIE, SESSION_TTL_MS } from './sessions.js';
+import { setOwn } from '../../own-key.js';
 
 export interface ConsoleOptions {
   controlPlane: ApiControlPlane;
@@ -117,7 +118,7 @@ export function xmlToJson(v: XmlValue): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, XmlValue>)) {
       const j = xmlToJson(x);
-      if (j !== undefined) out[k] = j;
+      if (j !== undefined) setOwn(out, k, j);
     }
     return out;
   }

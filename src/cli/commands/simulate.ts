@@ -19,6 +19,7 @@ import type { PolicyIssue, PolicyKind } from '../../policy/types.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { readTextFile } from './read-text-file.js';
 import { appliedStatements, renderExplanation, type ExplainDetail } from './explanation-text.js';
+import { setOwn } from '../../own-key.js';
 
 interface SimulateOptions {
   policy?: string[];
@@ -145,7 +146,7 @@ function parseContext(entries: string[] = []): Record<string, ContextValue> {
     const k = e.slice(0, eq);
     const v = e.slice(eq + 1);
     const prev = out[k];
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    setOwn(out, k, prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]);
   }
   return out;
 }

@@ -20,6 +20,7 @@ import {
   type ImportedSetup,
 } from './setup.js';
 import { childPath, get, parseSource, str, type SourceNode, type SourcePlace } from './source.js';
+import { setOwn } from '../../own-key.js';
 
 export interface CloudFormationOptions {
   account: string;
@@ -381,7 +382,7 @@ class Template {
     const o: Record<string, Value> = {};
     for (const [k, v] of n.entries) {
       const x = this.eval(v);
-      if (x !== NO_VALUE) o[k] = x;
+      if (x !== NO_VALUE) setOwn(o, k, x);
     }
     return o;
   }

@@ -6,6 +6,7 @@
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { RolecallError, type ErrorPlace } from '../../errors.js';
+import { setOwn } from '../../own-key.js';
 
 export interface SourcePlace {
   file: string;
@@ -85,7 +86,7 @@ export function plain(n: SourceNode): unknown {
   if (n.kind === 'scalar') return n.value;
   if (n.kind === 'seq') return n.items.map(plain);
   const o: Record<string, unknown> = {};
-  for (const [k, v] of n.entries) o[k] = plain(v);
+  for (const [k, v] of n.entries) setOwn(o, k, plain(v));
   return o;
 }
 

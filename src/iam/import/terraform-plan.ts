@@ -10,6 +10,7 @@ import { trusts } from './cloudformation.js';
 import { emrResourceState } from './emr-resources.js';
 import { defaultKeyPolicy, emptySetup, invalidFile, placeKey, tagList, type ImportedSetup } from './setup.js';
 import { get, parseSource, plain, str, type SourceNode, type SourcePlace } from './source.js';
+import { setOwn } from '../../own-key.js';
 
 export interface TerraformPlanOptions {
   account: string;
@@ -169,7 +170,7 @@ export function importTerraformPlan(text: string, file: string, o: TerraformPlan
       if (typeof r.address !== 'string') continue;
       const out: Record<string, string[]> = {};
       for (const [k, e] of Object.entries(r.expressions ?? {}))
-        if (Array.isArray(e?.references)) out[k] = e.references;
+        if (Array.isArray(e?.references)) setOwn(out, k, e.references);
       mod.resources.set(r.address, out);
     }
     const outputs = get(m, 'outputs');
