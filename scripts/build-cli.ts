@@ -159,6 +159,12 @@ export async function buildCli(outDir = path.join(root, 'dist')): Promise<string
       js: `${loader.BUILD_ID_PREFIX}${randomUUID()}\n'use strict';\nconst __rolecallModuleUrl = require('node:url').pathToFileURL(__filename).href;`,
     },
     legalComments: 'none',
+    // Every command reads the whole bundle and copies it into a string before its first line (V8 keeps
+    // the source beside the cached code): minified, that is about half the bytes (1.15 MB to 0.6 MB) and
+    // a code cache a little smaller. Nothing in src/ depends on a function's or class's own name (errors
+    // carry their name as a field, RolecallError's `name`); a stack under ROLECALL_DEBUG names minified
+    // functions, and `npm run rolecall` runs the source for debugging.
+    minify: true,
     logLevel: 'warning',
     write: false,
   });
