@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RolecallError } from '../errors.js';
+import { installedPackageDir } from '../package-dir.js';
 import { CommitListeners } from './listeners.js';
 import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
@@ -20,18 +21,43 @@ import { refusingSecretBox, storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
 
 /**
- * The driver's compiled addon, found where its `bindings` helper looks first (build/, then build/Debug/,
- * then build/Release/, where its install puts it) and loaded by path; undefined elsewhere, and the driver
- * searches as it always does. Given by path, the driver skips that helper's search from a stack trace,
- * which also fails when the driver's code is bundled into the CLI (the stack names the bundle).
+ * The driver's compiled addon, found as its `bindings` helper finds it, and given to the driver: left to
+ * itself the driver asks that helper, which finds the package from a stack trace and fails when the
+ * driver's code is bundled into the CLI (the stack names the bundle, whose package has no addon). The
+ * package is found where Node looks for it (installedPackageDir). An install puts the addon in
+ * build/Release/ (node-gyp); the helper looks in build/, build/Debug/ and build/Release/ first, checked
+ * here by path. Anywhere else (a prebuilt under lib/binding/, compiled/, out/, ...) the helper itself
+ * finds it, told the package's folder, so it needs no stack trace and searches as it always does
+ * (https://github.com/TooTallNate/node-bindings, bindings.js: its `try` list; `path: true` returns the
+ * file instead of loading it). Where it finds none, its error lists every place it tried.
  */
-function driverAddon(): string | undefined {
-  const root = path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+let addon: string | undefined;
+
+function driverAddon(): string {
+  if (addon !== undefined) return addon;
+  const root =
+    installedPackageDir('better-sqlite3', import.meta.url) ??
+    path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
   for (const dir of ['build', 'build/Debug', 'build/Release']) {
     const file = path.join(root, dir, 'better_sqlite3.node');
-    if (fs.existsSync(file)) return file;
+    if (fs.existsSync(file)) return (addon = file);
   }
-  return undefined;
+  // The driver's own dependency, required from the driver's folder as the driver requires it.
+  const bindings = createRequire(path.join(root, 'package.json'))('bindings') as (opts: {
+    bindings: string;
+    module_root: string;
+    path: true;
+  }) => string;
+  try {
+    return (addon = bindings({ bindings: 'better_sqlite3.node', module_root: root, path: true }));
+  } catch (e) {
+    const tries = (e as { tries?: unknown }).tries;
+    if (!Array.isArray(tries)) throw e;
+    throw new RolecallError(
+      'StoreUnavailable',
+      `the SQLite driver's compiled addon (better_sqlite3.node) is not installed in \`${root}\` (looked in ${tries.map((t) => path.relative(root, String(t))).join(', ')}): reinstall better-sqlite3 (\`npm rebuild better-sqlite3\`)`,
+    );
+  }
 }
 
 export interface SqliteOptions {
@@ -99,10 +125,9 @@ export class SqliteStore implements Store {
       // its -wal and -shm files with the database file's mode.
       privateDir(path.dirname(path.resolve(location)));
       privateFile(location, [`${location}-wal`, `${location}-shm`]);
-      const nativeBinding = driverAddon();
       this.db = new Database(location, {
         timeout: options.busyTimeoutMs ?? 15_000,
-        ...(nativeBinding !== undefined ? { nativeBinding } : {}),
+        nativeBinding: driverAddon(),
       });
       this.db.pragma('journal_mode = WAL');
       // FULL: a committed write survives power loss too; control-plane writes are rare enough to pay for it.

