@@ -22,7 +22,7 @@ import { CommitListeners } from './listeners.js';
 import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { prefixEnd } from './prefix-range.js';
-import { REVISION_WINDOW_MS, settle } from './revision-window.js';
+import { monotonicMs, REVISION_WINDOW_MS, settle } from './revision-window.js';
 import { refusingSecretBox, storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, TransactionOptions } from './types.js';
 
@@ -43,7 +43,7 @@ export interface PostgresOptions {
   revisionWindowMs?: number;
   /** Milliseconds between heartbeats of the listen connection; one unanswered by the next means it is dead. */
   heartbeatMs?: number;
-  /** A monotonic clock in milliseconds, for the revision window (default `performance.now`). */
+  /** A monotonic clock in milliseconds, for the revision window (default monotonicMs). */
   clock?: () => number;
 }
 
@@ -110,7 +110,7 @@ export class PostgresStore implements Store {
     this.maxRetries = options.maxRetries ?? 20;
     this.windowMs = options.revisionWindowMs ?? REVISION_WINDOW_MS;
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-    this.clock = options.clock ?? (() => performance.now());
+    this.clock = options.clock ?? monotonicMs;
     this.secrets = options.noSecrets
       ? refusingSecretBox(this.location)
       : storeSecrets(options.keyFile ?? path.join('.rolecall', 'secret.key'));
@@ -227,7 +227,7 @@ export class PostgresStore implements Store {
         await client.query('COMMIT');
         client.release();
         if (wrote) {
-          const committedAt = performance.now();
+          const committedAt = monotonicMs();
           this.learn(revision, false);
           this.listeners.notify();
           // Every process on the database trusts a confirmed revision for the window: once it has passed,

@@ -12,13 +12,22 @@
 export const REVISION_WINDOW_MS = 1;
 
 /**
- * Resolves once `windowMs` has passed since `committedAt` (a `performance.now()` reading). Timers run on
- * the event loop's millisecond clock and may fire a little early by this one: it waits again until it
- * has really passed.
+ * Milliseconds of a monotonic clock, from process.hrtime: the clock of the window. performance.now would
+ * do as well, but the global `performance` loads Node's perf_hooks modules (eleven of them) on first use,
+ * which a one-shot command that reads or writes the store would pay for.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/**
+ * Resolves once `windowMs` has passed since `committedAt` (a monotonicMs reading). Timers run on the
+ * event loop's millisecond clock and may fire a little early by this one: it waits again until it has
+ * really passed.
  */
 export async function settle(committedAt: number, windowMs: number): Promise<void> {
   for (;;) {
-    const left = committedAt + windowMs - performance.now();
+    const left = committedAt + windowMs - monotonicMs();
     if (left <= 0) return;
     await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
   }

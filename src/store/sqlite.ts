@@ -15,7 +15,7 @@ import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { Mutex } from './mutex.js';
 import { prefixEnd } from './prefix-range.js';
-import { REVISION_WINDOW_MS, settle } from './revision-window.js';
+import { monotonicMs, REVISION_WINDOW_MS, settle } from './revision-window.js';
 import { privateDir, privateFile } from './private-files.js';
 import { refusingSecretBox, storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
@@ -258,7 +258,7 @@ export class SqliteStore implements Store {
         throw storeError(e, this.location);
       }
       if (!wrote) return { result, committedAt: undefined };
-      const committedAt = performance.now();
+      const committedAt = monotonicMs();
       this.listeners.notify();
       return { result, committedAt };
     });
@@ -355,14 +355,6 @@ function openShm(file: string): number {
   if (opened.ino === now.ino && opened.dev === now.dev) return fd;
   fs.closeSync(fd);
   throw new Error(`${file} was replaced while it was opened`);
-}
-
-/**
- * Milliseconds of a monotonic clock, from process.hrtime: as cheap as performance.now, whose global loads
- * Node's perf_hooks modules on first use, which one command reading the store would pay for.
- */
-function monotonicMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** Bytes of the first copy of the WAL-index header (https://www.sqlite.org/walformat.html). */
