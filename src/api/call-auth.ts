@@ -88,29 +88,32 @@ export function authorizeOperation(
   options: DenialOptions = {},
 ): void | Promise<void> {
   const calls = op.authorize(ctx);
-  if (calls instanceof Promise) return calls.then((c) => authorizeCalls(backend, c, 0, ctx, options));
-  return authorizeCalls(backend, calls, 0, ctx, options);
+  if (calls instanceof Promise) return calls.then((c) => authorizeCalls(backend, c, ctx, options));
+  return authorizeCalls(backend, calls, ctx, options);
 }
 
+const NO_DENIAL_OPTIONS: DenialOptions = Object.freeze({});
+
 /**
- * `calls[from..]` one after another; without waiting while each allow is cached (the decision API's
- * caller check on a warm server).
+ * `calls[from..]` one after another, as authorizeOperation does for an operation's; without waiting
+ * while each allow is cached (the decision API's caller check on a warm server).
  */
-function authorizeCalls(
+export function authorizeCalls(
   backend: ApiBackend,
   calls: readonly CallAuthorization[],
-  from: number,
   ctx: OperationContext,
-  options: DenialOptions,
+  options: DenialOptions = NO_DENIAL_OPTIONS,
+  from = 0,
 ): void | Promise<void> {
-  const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
+  // The context has the environment's members (now, sourceIp, region).
+  const env: CallEnvironment = ctx;
   for (let i = from; i < calls.length; i++) {
     const call = calls[i]!;
     const result = backend.authorizeCall(ctx.caller, call, env, false);
     if (result instanceof Promise) {
       return result.then((r) =>
         r.decision === 'Allow'
-          ? authorizeCalls(backend, calls, i + 1, ctx, options)
+          ? authorizeCalls(backend, calls, ctx, options, i + 1)
           : deny(backend, call, env, ctx, options),
       );
     }

@@ -10,10 +10,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RolecallError } from '../errors.js';
 import type { AuthzRequest, AuthzResult, ContextValue, RequestPrincipal } from '../eval/types.js';
-import type { ApiBackend, CallEnvironment } from './backend.js';
-import { authorizeOperation } from './call-auth.js';
-import { handleJson, invalidInput, isRecord, JsonMembers, then } from './json-endpoint.js';
-import type { Operation, OperationContext } from './operation.js';
+import type { ApiBackend } from './backend.js';
+import { authorizeCalls } from './call-auth.js';
+import { handleJson, invalidInput, isRecord, JsonMembers, then, type JsonCall } from './json-endpoint.js';
+import type { CallAuthorization, OperationContext } from './operation.js';
 import { setOwn } from '../own-key.js';
 
 /** Largest batch accepted in one request. */
@@ -97,15 +97,19 @@ function render(result: AuthzResult): string {
   return text;
 }
 
-/** The permission the caller needs for each principal it asks about. */
-const askOperation = (principals: string[]): Operation => ({
-  service: 'iam',
-  name: 'Authorize',
-  authorize: () => principals.map((p) => ({ action: 'iam:SimulatePrincipalPolicy', resource: p })),
-  run: () => Promise.resolve(undefined),
+/** The permission the caller needs on a principal it asks about. */
+const askAbout = (principal: string): CallAuthorization => ({
+  action: 'iam:SimulatePrincipalPolicy',
+  resource: principal,
 });
 
 const principalOf = (r: AuthzRequest): string => (typeof r.principal === 'string' ? r.principal : '*');
+
+/** The caller's checks, one per principal asked about (each once). */
+function askCalls(requests: readonly AuthzRequest[]): CallAuthorization[] {
+  if (requests.length === 1) return [askAbout(principalOf(requests[0]!))];
+  return [...new Set(requests.map(principalOf))].map(askAbout);
+}
 
 /**
  * Decides requests for an authenticated caller (the decision API's and the console's explainer's one
@@ -124,17 +128,44 @@ export function decideFor(
       `User: ${ctx.caller.arn} is not authorized to perform: iam:SimulatePrincipalPolicy with federated user credentials`,
     );
   }
-  const principals =
-    requests.length === 1 ? [principalOf(requests[0]!)] : [...new Set(requests.map(principalOf))];
-  return then(authorizeOperation(backend, askOperation(principals), ctx), () => {
-    const env: CallEnvironment = { now: ctx.now, sourceIp: ctx.sourceIp, region: ctx.region };
-    let named: (string | undefined)[] | undefined;
-    for (let i = 0; i < requests.length; i++) {
-      const credential = credentials.get(requests[i]!);
-      if (credential !== undefined)
-        (named ??= new Array<string | undefined>(requests.length))[i] = credential;
-    }
-    return backend.decideAll(requests, env, explain, named);
+  const allowed = authorizeCalls(backend, askCalls(requests), ctx);
+  if (allowed instanceof Promise) return allowed.then(() => decideAllowed(backend, ctx, requests, explain));
+  return decideAllowed(backend, ctx, requests, explain);
+}
+
+/** decideFor once the caller is allowed. */
+function decideAllowed(
+  backend: ApiBackend,
+  ctx: OperationContext,
+  requests: readonly AuthzRequest[],
+  explain: boolean,
+): AuthzResult[] | Promise<AuthzResult[]> {
+  let named: (string | undefined)[] | undefined;
+  for (let i = 0; i < requests.length; i++) {
+    const credential = credentials.get(requests[i]!);
+    if (credential !== undefined) (named ??= new Array<string | undefined>(requests.length))[i] = credential;
+  }
+  // The context has the environment's members (now, sourceIp, region).
+  return backend.decideAll(requests, ctx, explain, named);
+}
+
+/** One result as the answer's members. */
+const oneAnswer = (results: AuthzResult[]): JsonMembers => new JsonMembers(render(results[0]!));
+
+function decisionAnswer({ backend, body: parsed, ctx }: JsonCall): JsonMembers | Promise<JsonMembers> {
+  const explain = parsed.explain === true;
+  if (parsed.requests === undefined) {
+    return then(decideFor(backend, ctx, [readDecisionRequest(parsed, '$')], explain), oneAnswer);
+  }
+  if (!Array.isArray(parsed.requests)) throw invalid('`requests` must be an array', '$.requests');
+  if (parsed.requests.length > MAX_BATCH) {
+    throw invalid(`a batch holds at most ${MAX_BATCH} requests`, '$.requests');
+  }
+  const requests = parsed.requests.map((r, i) => readDecisionRequest(r, `$.requests[${i}]`));
+  return then(decideFor(backend, ctx, requests, explain), (results) => {
+    let text = '"results":[';
+    for (let i = 0; i < results.length; i++) text += `${i > 0 ? ',' : ''}{${render(results[i]!)}}`;
+    return new JsonMembers(`${text}]`);
   });
 }
 
@@ -144,23 +175,5 @@ export function handleDecision(
   reply: FastifyReply,
   now: number,
 ): Promise<FastifyReply> | undefined {
-  return handleJson(backend, req, reply, now, ({ body: parsed, ctx }) => {
-    const explain = parsed.explain === true;
-    if (parsed.requests === undefined) {
-      return then(
-        decideFor(backend, ctx, [readDecisionRequest(parsed, '$')], explain),
-        ([result]) => new JsonMembers(render(result!)),
-      );
-    }
-    if (!Array.isArray(parsed.requests)) throw invalid('`requests` must be an array', '$.requests');
-    if (parsed.requests.length > MAX_BATCH) {
-      throw invalid(`a batch holds at most ${MAX_BATCH} requests`, '$.requests');
-    }
-    const requests = parsed.requests.map((r, i) => readDecisionRequest(r, `$.requests[${i}]`));
-    return then(decideFor(backend, ctx, requests, explain), (results) => {
-      let text = '"results":[';
-      for (let i = 0; i < results.length; i++) text += `${i > 0 ? ',' : ''}{${render(results[i]!)}}`;
-      return new JsonMembers(`${text}]`);
-    });
-  });
+  return handleJson(backend, req, reply, now, decisionAnswer);
 }

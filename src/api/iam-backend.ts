@@ -28,6 +28,112 @@ function requestContext(env: CallEnvironment): Record<string, ContextValue> {
 const NO_OPTIONS: PrepareOptions = Object.freeze({});
 const ALLOWED: AuthzResult = Object.freeze({ decision: 'Allow', reason: 'Allowed' });
 
+/** A remembered allow of a context-free call: who (the access key, outside) asks what, from where. */
+interface Allow {
+  action: string;
+  resource: string;
+  sourceIp: string;
+  region: string;
+  identityOnly: boolean;
+  at: number;
+}
+
+/**
+ * Allows of context-free calls per access key, each for `ttlMs`; a lookup compares the call's members in
+ * place (no key is built per request). Bounded: `perKey` allows per key (the oldest goes), and past
+ * `maxKeys` keys it starts over.
+ */
+export class AllowCache {
+  private readonly byKey = new Map<string, Allow[]>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxKeys = 10_000,
+    private readonly perKey = 64,
+  ) {}
+
+  private find(allows: Allow[], call: CallAuthorization, env: CallEnvironment): number {
+    const identityOnly = call.identityOnly === true;
+    for (let i = 0; i < allows.length; i++) {
+      const a = allows[i]!;
+      if (
+        a.resource === call.resource &&
+        a.action === call.action &&
+        a.sourceIp === env.sourceIp &&
+        a.region === env.region &&
+        a.identityOnly === identityOnly
+      )
+        return i;
+    }
+    return -1;
+  }
+
+  has(accessKeyId: string, call: CallAuthorization, env: CallEnvironment): boolean {
+    const allows = this.byKey.get(accessKeyId);
+    if (allows === undefined) return false;
+    const i = this.find(allows, call, env);
+    if (i < 0) return false;
+    if (env.now - allows[i]!.at > this.ttlMs) {
+      allows.splice(i, 1);
+      return false;
+    }
+    return true;
+  }
+
+  add(accessKeyId: string, call: CallAuthorization, env: CallEnvironment): void {
+    let allows = this.byKey.get(accessKeyId);
+    if (allows === undefined) {
+      if (this.byKey.size >= this.maxKeys) this.byKey.clear();
+      allows = [];
+      this.byKey.set(accessKeyId, allows);
+    }
+    const i = this.find(allows, call, env);
+    if (i >= 0) {
+      allows[i]!.at = env.now;
+      return;
+    }
+    if (allows.length >= this.perKey) allows.shift();
+    allows.push({
+      action: call.action,
+      resource: call.resource,
+      sourceIp: env.sourceIp,
+      region: env.region,
+      identityOnly: call.identityOnly === true,
+      at: env.now,
+    });
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}
+
+/**
+ * The request keys every call carries, as a frozen object shared by the requests of one environment
+ * (the last one asked for is kept: a client's requests come from one address and region).
+ */
+class RequestContexts {
+  private last:
+    { sourceIp: string; region: string; context: Readonly<Record<string, ContextValue>> } | undefined;
+  of(env: CallEnvironment): Readonly<Record<string, ContextValue>> {
+    const last = this.last;
+    if (last !== undefined && last.sourceIp === env.sourceIp && last.region === env.region)
+      return last.context;
+    const context = Object.freeze(requestContext(env));
+    this.last = { sourceIp: env.sourceIp, region: env.region, context };
+    return context;
+  }
+}
+
+/** `r` with the request keys of its environment (`base`) under the keys it gives. */
+function withContext(r: AuthzRequest, base: Readonly<Record<string, ContextValue>>): AuthzRequest {
+  let given = false;
+  for (const _ in r.context) {
+    given = true;
+    break;
+  }
+  return { ...r, context: given ? { ...base, ...r.context } : base };
+}
+
 /**
  * `freshness` drops the backend's and the resolver's caches on writes (this process's and, through the
  * store revision, other processes'); give the resolver `checkRevision: false` so it does not read the
@@ -40,8 +146,9 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
   freshness.add(() => cp.resolver.invalidate());
   // Allows of context-free calls (the decision API's caller check) for a second: IAM is eventually
   // consistent too, and every write drops them at once.
-  const allowed = new TtlCache<string, true>(1000);
+  const allowed = new AllowCache(1000);
   freshness.add(() => allowed.clear());
+  const contexts = new RequestContexts();
 
   /** `credential`: the access key the call was signed with; the caller is that credential's own record. */
   const decide = async (
@@ -125,16 +232,13 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
       return found;
     });
   };
-  /** The key of a context-free call's cached allow: who asks what, from where, in which region. */
-  const allowKey = (caller: Caller, call: CallAuthorization, env: CallEnvironment): string =>
-    `${caller.accessKeyId}\0${call.action}\0${call.resource}\0${env.sourceIp}\0${env.region}\0${call.identityOnly === true}`;
-  /** Decides one call with the engine; `key` (when not empty) remembers an allow. */
+  /** Decides one call with the engine; `cacheable`: an allow is remembered. */
   const decideCall = async (
     caller: Caller,
     call: CallAuthorization,
     env: CallEnvironment,
     explain: boolean,
-    key: string,
+    cacheable: boolean,
   ): Promise<AuthzResult> => {
     const result = await decide(
       {
@@ -147,8 +251,32 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
       explain,
       { credential: caller.accessKeyId, ...(call.identityOnly ? { identityOnly: true } : {}) },
     );
-    if (key !== '' && result.decision === 'Allow') allowed.set(key, true, env.now);
+    if (cacheable && result.decision === 'Allow') allowed.add(caller.accessKeyId, call, env);
     return result;
+  };
+
+  /** decideAll from request `start` on, resolving what the cache does not hold (after `stale`, if given). */
+  const decideRest = async (
+    requests: readonly AuthzRequest[],
+    env: CallEnvironment,
+    explain: boolean,
+    credentialOf: readonly (string | undefined)[],
+    start: number,
+    results: AuthzResult[],
+    stale?: Promise<void>,
+  ): Promise<AuthzResult[]> => {
+    if (stale !== undefined) await stale;
+    const base = contexts.of(env);
+    const authzEnv = { now: env.now, explain };
+    for (let i = start; i < requests.length; i++) {
+      const request = withContext(requests[i]!, base);
+      const credential = credentialOf[i];
+      const options = credential !== undefined ? { credential } : NO_OPTIONS;
+      const prepared =
+        cp.resolver.prepareCached(request, options) ?? (await cp.resolver.prepare(request, options));
+      results[i] = decidePrepared(cp.engine, prepared, authzEnv);
+    }
+    return results;
   };
 
   const controls = new Map<string, IamControl>();
@@ -171,9 +299,8 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
     },
     authorizeCall(caller, call, env, explain) {
       const cacheable = !explain && (call.context === undefined || Object.keys(call.context).length === 0);
-      const key = cacheable ? allowKey(caller, call, env) : '';
-      if (cacheable && allowed.get(key, env.now)) return ALLOWED;
-      return decideCall(caller, call, env, explain, key);
+      if (cacheable && allowed.has(caller.accessKeyId, call, env)) return ALLOWED;
+      return decideCall(caller, call, env, explain, cacheable);
     },
     decide: (request, env, explain, options) =>
       decide(
@@ -183,40 +310,20 @@ export function createBackend(cp: ApiControlPlane, freshness = new Freshness(cp.
         options?.credential !== undefined ? { credential: options.credential } : {},
       ),
     decideAll(requests, env, explain, credentialOf = []) {
+      const stale = freshness.check();
+      if (stale !== undefined) return decideRest(requests, env, explain, credentialOf, 0, [], stale);
       // Once per batch: the request keys every call carries, under the keys each request gives.
-      const base = Object.freeze(requestContext(env));
+      const base = contexts.of(env);
       const authzEnv = { now: env.now, explain };
       const results = new Array<AuthzResult>(requests.length);
-      const withContext = (i: number): AuthzRequest => {
-        const r = requests[i]!;
-        let given = false;
-        for (const _ in r.context) {
-          given = true;
-          break;
-        }
-        return { ...r, context: given ? { ...base, ...r.context } : base };
-      };
-      const options = (i: number): PrepareOptions => {
-        const credential = credentialOf[i];
-        return credential !== undefined ? { credential } : NO_OPTIONS;
-      };
-      const decideRest = async (start: number, stale?: Promise<void>): Promise<AuthzResult[]> => {
-        if (stale !== undefined) await stale;
-        for (let i = start; i < requests.length; i++) {
-          const request = withContext(i);
-          const prepared =
-            cp.resolver.prepareCached(request, options(i)) ??
-            (await cp.resolver.prepare(request, options(i)));
-          results[i] = decidePrepared(cp.engine, prepared, authzEnv);
-        }
-        return results;
-      };
-      const stale = freshness.check();
-      if (stale !== undefined) return decideRest(0, stale);
       // Warm: every request is in the resolver's cache, nothing waits.
       for (let i = 0; i < requests.length; i++) {
-        const prepared = cp.resolver.prepareCached(withContext(i), options(i));
-        if (prepared === undefined) return decideRest(i);
+        const credential = credentialOf[i];
+        const prepared = cp.resolver.prepareCached(
+          withContext(requests[i]!, base),
+          credential !== undefined ? { credential } : NO_OPTIONS,
+        );
+        if (prepared === undefined) return decideRest(requests, env, explain, credentialOf, i, results);
         results[i] = decidePrepared(cp.engine, prepared, authzEnv);
       }
       return results;

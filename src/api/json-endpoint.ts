@@ -6,12 +6,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RolecallError } from '../errors.js';
 import type { ApiBackend, CallEnvironment } from './backend.js';
-import { authenticate, authorizeOperation } from './call-auth.js';
+import { authenticate, authorizeOperation, type Authenticated } from './call-auth.js';
 import { toWireError } from './errors.js';
 import { QueryParams } from './form.js';
 import type { CallAuthorization, Caller, OperationContext } from './operation.js';
+import { EMPTY_QUERY, type IncomingSignedRequest } from './sigv4.js';
 
 export interface JsonCall {
+  backend: ApiBackend;
   caller: Caller;
   body: Record<string, unknown>;
   env: CallEnvironment;
@@ -26,8 +28,30 @@ export class JsonMembers {
 }
 
 const NO_PARAMS = new QueryParams(new Map());
-const NO_QUERY: Record<string, string> = Object.freeze({});
 const EMPTY_BODY = Buffer.alloc(0);
+
+/** One authenticated call (a class: built on every request, its `authorize` only when asked for). */
+class SignedJsonCall implements JsonCall {
+  readonly ctx: OperationContext;
+  constructor(
+    readonly backend: ApiBackend,
+    readonly caller: Caller,
+    readonly body: Record<string, unknown>,
+    requestId: string,
+    region: string,
+    now: number,
+    sourceIp: string,
+  ) {
+    this.ctx = { caller, params: NO_PARAMS, requestId, region, now, sourceIp };
+  }
+  /** The context has the environment's members. */
+  get env(): CallEnvironment {
+    return this.ctx;
+  }
+  get authorize(): JsonCall['authorize'] {
+    return (calls) => authorizeOperation(this.backend, { authorize: () => calls }, this.ctx);
+  }
+}
 
 export function invalidInput(message: string, path: string): RolecallError {
   return new RolecallError('ValidationError', message, { path });
@@ -60,41 +84,23 @@ export function handleJson(
   let answer: Answer | Promise<Answer>;
   try {
     const q = req.url.indexOf('?');
-    const query: Record<string, string> = q >= 0 ? {} : NO_QUERY;
-    if (q >= 0) for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) query[k] ??= v;
-    const body = Buffer.isBuffer(req.body) ? req.body : EMPTY_BODY;
-    const incoming = {
+    let query: Record<string, string> = EMPTY_QUERY;
+    if (q >= 0) {
+      query = {};
+      for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) query[k] ??= v;
+    }
+    const incoming: IncomingSignedRequest = {
       method: req.method,
       path: q >= 0 ? req.url.slice(0, q) : req.url,
       query,
       headers: req.headers,
-      body,
+      body: Buffer.isBuffer(req.body) ? req.body : EMPTY_BODY,
     };
-    answer = then(authenticate(backend, incoming, now), ({ caller, claim }) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw invalidInput('the body is not valid JSON', '$');
-      }
-      if (!isRecord(parsed)) throw invalidInput('the body must be a JSON object', '$');
-      const sourceIp = req.ip;
-      const ctx: OperationContext = {
-        caller,
-        params: NO_PARAMS,
-        requestId,
-        region: claim.region,
-        now,
-        sourceIp,
-      };
-      return run({
-        caller,
-        body: parsed,
-        env: { now, sourceIp, region: claim.region },
-        ctx,
-        authorize: (calls) => authorizeOperation(backend, { authorize: () => calls }, ctx),
-      });
-    });
+    const authenticated = authenticate(backend, incoming, now);
+    answer =
+      authenticated instanceof Promise
+        ? authenticated.then((a) => runCall(backend, req, incoming.body, now, a, run))
+        : runCall(backend, req, incoming.body, now, authenticated, run);
   } catch (e) {
     sendError(reply, requestId, e);
     return undefined;
@@ -107,6 +113,25 @@ export function handleJson(
   }
   send(reply, requestId, answer);
   return undefined;
+}
+
+/** `run` for an authenticated caller, on the body parsed as a JSON object. */
+function runCall(
+  backend: ApiBackend,
+  req: FastifyRequest,
+  body: Buffer,
+  now: number,
+  { caller, claim }: Authenticated,
+  run: (call: JsonCall) => Answer | Promise<Answer>,
+): Answer | Promise<Answer> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw invalidInput('the body is not valid JSON', '$');
+  }
+  if (!isRecord(parsed)) throw invalidInput('the body must be a JSON object', '$');
+  return run(new SignedJsonCall(backend, caller, parsed, req.id, claim.region, now, req.ip));
 }
 
 function send(reply: FastifyReply, requestId: string, answer: Answer): FastifyReply {

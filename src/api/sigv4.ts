@@ -11,8 +11,10 @@
  * request here, in the library's exact form; every other request (presigned URLs, query strings, paths
  * that escaping or `.`/`..` segments would change) is canonicalized by the library itself. Hashing is
  * node:crypto's in both; the per-request HMAC is computed from two one-shot hashes by its definition
- * (`oneShotMac`, a third of `createHmac`'s cost). test/api/sigv4.test.ts checks all of it against the
- * library's signer: what it signs verifies, any one-byte change of what it signed does not, for both forms.
+ * (`stringToSignMac`, a third of `createHmac`'s cost), over a block prepared once per signing key where
+ * only the date and the canonical request's hash are written per request. test/api/sigv4.test.ts checks
+ * all of it against the library's signer: what it signs verifies, any one-byte change of what it signed
+ * does not, for both forms.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  */
 import crypto, { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
@@ -23,7 +25,7 @@ import { RolecallError } from '../errors.js';
 export interface IncomingSignedRequest {
   method: string;
   path: string;
-  /** Query parameters as received, decoded. */
+  /** Query parameters as received, decoded (EMPTY_QUERY when the URL has none). */
   query: Record<string, string | string[]>;
   /** Lower-case header names. */
   headers: Record<string, string | string[] | undefined>;
@@ -37,6 +39,8 @@ export interface SignatureClaim {
   region: string;
   service: string;
   signedHeaders: string[];
+  /** SignedHeaders as the client wrote it (`;`-separated). */
+  signedHeadersText: string;
   signature: string;
   /** `YYYYMMDDTHHMMSSZ` from x-amz-date (or X-Amz-Date for presigned requests). */
   amzDate: string;
@@ -54,6 +58,9 @@ export const MAX_SKEW_MS = 15 * 60 * 1000;
 export const MAX_PRESIGN_SECONDS = 604800;
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
+
+/** The query of a request whose URL has none (shared: never written to). */
+export const EMPTY_QUERY: Readonly<Record<string, string>> = Object.freeze({});
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 function header(req: IncomingSignedRequest, name: string): string | undefined {
@@ -131,6 +138,7 @@ function readAuthorizationHeader(req: IncomingSignedRequest, auth: string): Sign
     region: scope[2],
     service: scope[3],
     signedHeaders: signedHeaders.split(';'),
+    signedHeadersText: signedHeaders,
     signature,
     amzDate,
     presigned: false,
@@ -180,12 +188,14 @@ function readPresigned(req: IncomingSignedRequest): SignatureClaim {
     );
   }
   const [accessKeyId, scopeDate, region, service] = readCredential(queryValue(req, 'X-Amz-Credential')!);
+  const signedHeaders = queryValue(req, 'X-Amz-SignedHeaders')!;
   return {
     accessKeyId,
     scopeDate,
     region,
     service,
-    signedHeaders: queryValue(req, 'X-Amz-SignedHeaders')!.split(';'),
+    signedHeaders: signedHeaders.split(';'),
+    signedHeadersText: signedHeaders,
     signature: queryValue(req, 'X-Amz-Signature')!,
     amzDate: queryValue(req, 'X-Amz-Date')!,
     ...(token !== undefined ? { securityToken: token } : {}),
@@ -314,8 +324,8 @@ interface SigningKey {
   region: string;
   service: string;
   key: Buffer;
-  /** HMAC-SHA256 with `key` as two one-shot hashes (RFC 2104), when `crypto.hash` is there. */
-  mac: ((message: string) => Buffer) | undefined;
+  /** The HMAC of the string to sign of this scope, when `crypto.hash` is there (see stringToSignMac). */
+  mac: ((amzDate: string, canonicalHash: string) => Buffer) | undefined;
 }
 
 /** Scopes remembered per access key (a client signing for iam and sts in two regions uses four). */
@@ -325,15 +335,23 @@ const MAX_KEYS = 1000;
 const signingKeys = new Map<string, SigningKey[]>();
 
 /**
- * HMAC-SHA256 by its definition, H((K ^ opad) || H((K ^ ipad) || message)) with K zero-padded to the
- * 64-byte block (https://www.rfc-editor.org/rfc/rfc2104): two one-shot hashes cost a third of what
- * `createHmac` does per call (it sets up a keyed context every time). The padded blocks are made once
- * per signing key and the message is written after them in place: the verification is synchronous, so
- * no two calls share the buffers at once. The MAC returned is overwritten by the next call.
+ * HMAC-SHA256 with `key` of the string to sign of one scope, `AWS4-HMAC-SHA256\n<amzDate>\n<scope>\n<hash>`,
+ * by its definition: H((K ^ opad) || H((K ^ ipad) || message)) with K zero-padded to the 64-byte block
+ * (https://www.rfc-editor.org/rfc/rfc2104). Two one-shot hashes cost a third of what `createHmac` does per
+ * call (it sets up a keyed context every time). The padded block and the parts of the string to sign that
+ * the scope fixes are written once; a call writes the request's date (`YYYYMMDDTHHMMSSZ`, 16 ASCII
+ * characters) and the canonical request's hash (64 hex digits) in place, and callers check both are that.
+ * The verification is synchronous, so no two calls share the buffers at once; the MAC returned is
+ * overwritten by the next call. Undefined before Node 20.12 (no `crypto.hash`): createHmac is used then.
  */
-export function oneShotMac(key: Buffer): ((message: string) => Buffer) | undefined {
+export function stringToSignMac(
+  key: Buffer,
+  scope: string,
+): ((amzDate: string, canonicalHash: string) => Buffer) | undefined {
   if (typeof crypto.hash !== 'function' || key.length > 64) return undefined;
-  let inner = Buffer.alloc(64 + 512);
+  const dateAt = 64 + ALGORITHM.length + 1;
+  const hashAt = dateAt + 16 + 1 + Buffer.byteLength(scope, 'utf8') + 1;
+  const inner = Buffer.alloc(hashAt + 64);
   const outer = Buffer.alloc(64 + 32);
   const mac = Buffer.alloc(32);
   for (let i = 0; i < 64; i++) {
@@ -341,23 +359,23 @@ export function oneShotMac(key: Buffer): ((message: string) => Buffer) | undefin
     inner[i] = k ^ 0x36;
     outer[i] = k ^ 0x5c;
   }
-  // The view hashed, kept while messages have the same length (a client's scope rarely changes).
-  let view = inner.subarray(0, 64);
-  return (message) => {
-    // UTF-8 takes at most three bytes per UTF-16 unit
-    if (inner.length < 64 + 3 * message.length) {
-      const larger = Buffer.alloc(64 + 3 * message.length);
-      inner.copy(larger, 0, 0, 64);
-      inner = larger;
-      view = inner.subarray(0, 64);
-    }
-    const n = inner.write(message, 64, 'utf8');
-    if (view.length !== 64 + n || view.buffer !== inner.buffer) view = inner.subarray(0, 64 + n);
+  inner.write(`${ALGORITHM}\n`, 64, 'latin1');
+  inner.write(`\n${scope}\n`, dateAt + 16, 'utf8');
+  return (amzDate, canonicalHash) => {
+    inner.write(amzDate, dateAt, 16, 'latin1');
+    inner.write(canonicalHash, hashAt, 64, 'latin1');
     // digests as latin1 strings (one byte per character) copied into place: no buffer per call
-    outer.write(crypto.hash('sha256', view, 'binary'), 64, 'latin1');
+    outer.write(crypto.hash('sha256', inner, 'binary'), 64, 'latin1');
     mac.write(crypto.hash('sha256', outer, 'binary'), 0, 'latin1');
     return mac;
   };
+}
+
+/** 16 characters below U+0080: a date that stringToSignMac can write as it is. */
+function isAmzDateShape(s: string): boolean {
+  if (s.length !== 16) return false;
+  for (let i = 0; i < 16; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** The day's signing key of the claim's scope, derived once per access key, secret, day, region and service. */
@@ -390,7 +408,7 @@ function signingKey(claim: SignatureClaim, secret: string): SigningKey {
     region: claim.region,
     service: claim.service,
     key,
-    mac: oneShotMac(key),
+    mac: stringToSignMac(key, scopeOf(claim)),
   };
   keys.push(entry);
   return entry;
@@ -458,7 +476,12 @@ function isPlainPath(path: string): boolean {
   return true;
 }
 
+function scopeOf(claim: SignatureClaim): string {
+  return `${claim.scopeDate}/${claim.region}/${claim.service}/aws4_request`;
+}
+
 function hasQuery(req: IncomingSignedRequest): boolean {
+  if (req.query === EMPTY_QUERY) return false;
   for (const key in req.query) if (Object.hasOwn(req.query, key)) return true;
   return false;
 }
@@ -532,26 +555,37 @@ function plainCanonicalRequest(
   req: IncomingSignedRequest,
   names: readonly string[],
   payloadHash: string,
+  namesText: string | undefined,
 ): string {
   let lines = '';
   let signed = '';
+  let all = true;
   for (const name of names) {
     const v = header(req, name);
-    if (v === undefined) continue;
+    if (v === undefined) {
+      all = false;
+      continue;
+    }
     lines += `${name}:${canonicalValue(v)}\n`;
     signed = signed === '' ? name : `${signed};${name}`;
   }
+  // the names as the client wrote them, when they are the list (every one present, in canonical order)
+  if (all && namesText !== undefined) signed = namesText;
   return `${req.method.toUpperCase()}\n${req.path}\n\n${lines}\n${signed}\n${payloadHash}`;
 }
 
-/** The canonical request the client signed, as the library's signer builds it. */
+/**
+ * The canonical request the client signed, as the library's signer builds it. `namesText`: `names`
+ * joined by `;` when the caller has that string already.
+ */
 export function canonicalRequest(
   req: IncomingSignedRequest,
   names: readonly string[],
   payloadHash: string,
+  namesText?: string,
 ): string {
   return !hasQuery(req) && isPlainPath(req.path)
-    ? plainCanonicalRequest(req, names, payloadHash)
+    ? plainCanonicalRequest(req, names, payloadHash, namesText)
     : library.canonicalRequest(req, names, payloadHash);
 }
 
@@ -577,12 +611,21 @@ export function checkSignature(req: IncomingSignedRequest, claim: SignatureClaim
   ) {
     throw mismatch();
   }
-  const canonical = canonicalRequest(req, names, bodyHash);
-  const scope = `${claim.scopeDate}/${claim.region}/${claim.service}/aws4_request`;
-  const stringToSign = `${ALGORITHM}\n${claim.amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+  // (signedHeaderNames returns the claimed list itself when it is canonical: its text is the names joined)
+  const canonical = canonicalRequest(
+    req,
+    names,
+    bodyHash,
+    names === claim.signedHeaders ? claim.signedHeadersText : undefined,
+  );
+  const canonicalHash = sha256Hex(canonical);
   const key = signingKey(claim, secret);
   const expected =
-    key.mac?.(stringToSign) ?? createHmac('sha256', key.key).update(stringToSign, 'utf8').digest();
+    key.mac !== undefined && isAmzDateShape(claim.amzDate)
+      ? key.mac(claim.amzDate, canonicalHash)
+      : createHmac('sha256', key.key)
+          .update(`${ALGORITHM}\n${claim.amzDate}\n${scopeOf(claim)}\n${canonicalHash}`, 'utf8')
+          .digest();
   // 64 hex digits in any case: the hex decoder stops at the first pair that is not two of them, so 32
   // bytes written from 64 characters means all were. The comparison is of the bytes, in constant time.
   if (claim.signature.length !== 64 || claimed.write(claim.signature, 0, 'hex') !== 32) throw mismatch();

@@ -8,7 +8,7 @@ import { isRolecallError } from '../../src/errors.js';
 import {
   canonicalRequest,
   checkClaimTime,
-  oneShotMac,
+  stringToSignMac,
   readSignatureClaim,
   verifySignature,
   type IncomingSignedRequest,
@@ -455,23 +455,41 @@ test('differential: the canonical request of the hot path is the library’s, by
   );
 });
 
-test("the per-request HMAC is HMAC-SHA256, for any key of a signing key's size and any message", () => {
+test("the per-request HMAC is HMAC-SHA256 of the string to sign, for any key of a signing key's size", () => {
+  const hex = fc.string({
+    unit: fc.constantFrom(...'0123456789abcdef'.split('')),
+    minLength: 64,
+    maxLength: 64,
+  });
+  const amzDate = fc
+    .date({
+      min: new Date('2000-01-01T00:00:00Z'),
+      max: new Date('2099-12-31T23:59:59Z'),
+      noInvalidDate: true,
+    })
+    .map((d) =>
+      d
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')
+        .replace(/[-:]/g, ''),
+    );
   fc.assert(
     fc.property(
       fc.uint8Array({ minLength: 32, maxLength: 32 }),
-      fc.array(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 200 })), {
-        minLength: 1,
-        maxLength: 4,
-      }),
-      (bytes, messages) => {
+      // scopes of any region and service, non-ASCII ones too
+      fc.tuple(fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 20 })),
+      fc.array(fc.tuple(amzDate, hex), { minLength: 1, maxLength: 4 }),
+      (bytes, [region, service], messages) => {
         const key = Buffer.from(bytes);
-        const mac = oneShotMac(key);
+        const scope = `20260101/${region}/${service}/aws4_request`;
+        const mac = stringToSignMac(key, scope);
         // undefined only before Node 20.12 (no crypto.hash), where createHmac is used instead
         assert.equal(mac === undefined, typeof crypto.hash !== 'function');
         if (mac === undefined) return;
-        // the same signing key serves many messages, shorter and longer than the one before
-        for (const m of messages) {
-          assert.deepEqual(mac(m), createHmac('sha256', key).update(m, 'utf8').digest(), m);
+        // one signing key serves many requests
+        for (const [date, hash] of messages) {
+          const stringToSign = `AWS4-HMAC-SHA256\n${date}\n${scope}\n${hash}`;
+          assert.deepEqual(mac(date, hash), createHmac('sha256', key).update(stringToSign, 'utf8').digest());
         }
       },
     ),
