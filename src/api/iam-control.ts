@@ -108,9 +108,11 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
       };
       const local = filter.scope === 'AWS' ? [] : await svc.listPolicies(account, options);
       // AWS managed policies (the package's ~1,400) only when the scope asks for them.
-      let aws = filter.scope === 'Local' ? [] : await svc.listAwsManagedPolicies(filter.pathPrefix);
       // OnlyAttached counts both uses; PolicyUsageFilter narrows to one (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicies.html)
-      if (filter.onlyAttached) aws = aws.filter((p) => p.attachmentCount + p.boundaryUsageCount > 0);
+      const aws =
+        filter.scope === 'Local'
+          ? []
+          : await svc.listAwsManagedPolicies(filter.pathPrefix, { inUse: filter.onlyAttached });
       let all = [...aws, ...local];
       if (filter.usage === 'PermissionsPolicy')
         all = all.filter((p) => !filter.onlyAttached || p.attachmentCount > 0);
@@ -191,7 +193,7 @@ export function iamControl(svc: IamService, account: string): IamEntityControl {
       // Local policies, and the AWS managed policies in use (as AWS does with OnlyAttached semantics).
       const policyInfos = [
         ...(await svc.listPolicies(account)),
-        ...(await svc.listAwsManagedPolicies()).filter((p) => p.attachmentCount + p.boundaryUsageCount > 0),
+        ...(await svc.listAwsManagedPolicies('/', { inUse: true })),
       ];
       const policies = await Promise.all(
         policyInfos.map(async (p) => ({

@@ -6,7 +6,9 @@
  */
 import { RolecallError } from '../errors.js';
 import {
+  awsManagedPolicyName,
   getAwsManagedPolicy,
+  isAwsManagedPolicyArn,
   listAwsManagedPolicyNames,
   type AwsManagedPolicy,
 } from '../knowledge/managed-policies.js';
@@ -305,11 +307,22 @@ export class ManagedPolicyService extends IamPart {
     });
   }
 
-  /** Every AWS managed policy (loads the package's data on first use). */
-  async listAwsManagedPolicies(pathPrefix = '/'): Promise<ManagedPolicyInfo[]> {
-    const names = await listAwsManagedPolicyNames();
+  /**
+   * Every AWS managed policy, by name (loads the package's data on first use); `inUse`: only those
+   * attached to an identity or set as a boundary, found from the uses rather than by reading every policy.
+   */
+  async listAwsManagedPolicies(
+    pathPrefix = '/',
+    options: { inUse?: boolean } = {},
+  ): Promise<ManagedPolicyInfo[]> {
     const out: ManagedPolicyInfo[] = [];
     const uses = await this.read((tx) => usageCounts(tx));
+    const names = options.inUse
+      ? [...uses.keys()].filter(isAwsManagedPolicyArn).sort((a, b) => {
+          const [x, y] = [awsManagedPolicyName(a), awsManagedPolicyName(b)];
+          return x < y ? -1 : x > y ? 1 : 0;
+        })
+      : await listAwsManagedPolicyNames();
     for (const name of names) {
       const p = await getAwsManagedPolicy(name);
       if (!p || !p.path.startsWith(pathPrefix)) continue;

