@@ -10,11 +10,16 @@
  * bundle (`--packages=external`): they load from node_modules as before, and only when a command needs
  * them.
  *
- * The cache holds the bytecode of what a training run compiles: the help, one ad hoc decision and one
- * store-backed decision, run in this process through `main(argv, io)`. bin/rolecall.cjs uses it only
- * when it was made for this very bundle (a build id in both) and V8 accepts it (same Node version and
- * flags); otherwise it compiles the source, as any script, and writes nothing.
+ * A cache holds the bytecode of what its training compiles, commands run through `main(argv, io)` in a
+ * process of its own (V8 reuses what a process compiled before, so one process per cache): the shared
+ * cache (`rolecall.cjs.cache`) the help, one ad hoc decision, the writes that set up a store and one
+ * store-backed decision; the help's and simulate's own caches (`rolecall.cjs.help.cache`,
+ * `rolecall.cjs.simulate.cache`, bin/rolecall.cjs's OWN_CACHES) only that command, so that they load
+ * no code the command does not run. bin/rolecall.cjs uses a cache only when it was made for this very
+ * bundle (a build id in both) and V8 accepts it (same Node version and flags); otherwise it compiles the
+ * source, as any script, and writes nothing.
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,16 +29,33 @@ import { fileURLToPath } from 'node:url';
 import type { Script } from 'node:vm';
 import { build, type Plugin } from 'esbuild';
 import type { main as Main } from '../src/cli/main.js';
-import { writeDecisionFixture } from './decision-fixture.js';
+import { writeDecisionFixture, type DecisionFixture } from './decision-fixture.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** What bin/rolecall.cjs exports for this script (it is plain CommonJS, so its shape is declared here). */
 interface BinLoader {
   BUILD_ID_PREFIX: string;
+  OWN_CACHES: Map<string, string>;
   compileBundle(bundle: string, cache: string): { script: Script; exports: { main: typeof Main } };
-  cacheFile(bundle: string): string;
+  cacheFile(bundle: string, name?: string): string;
   cacheHeader(source: string): Buffer | undefined;
+}
+
+const binFile = path.join(root, 'bin', 'rolecall.cjs');
+const loader = createRequire(import.meta.url)(binFile) as BinLoader;
+
+interface Run {
+  argv: string[];
+  status: number;
+}
+
+const help: Run = { argv: ['--help'], status: 0 };
+function adHoc(f: DecisionFixture): Run {
+  return { argv: ['simulate', '--policy', f.policy, ...f.request], status: 0 };
+}
+function stored(f: DecisionFixture): Run {
+  return { argv: ['simulate', '--store', f.store, ...f.request], status: 0 };
 }
 
 /**
@@ -109,23 +131,48 @@ function writeAtomic(file: string, contents: string | Uint8Array): void {
   fs.renameSync(tmp, file);
 }
 
-/** Runs the commands whose code the cache should hold, in this process, output captured and checked. */
-async function train(main: typeof Main): Promise<void> {
+/**
+ * Each cache's training (scripts/decision-fixture.ts's commands), by cache name (undefined: the shared
+ * one). `prepare`: commands run first by the bin in processes of their own, so that their code stays
+ * out of the cache (simulate's store is set up so).
+ */
+const CACHES: {
+  name: string | undefined;
+  prepare?: (f: DecisionFixture) => string[][];
+  runs: (f: DecisionFixture) => Run[];
+}[] = [
+  {
+    name: undefined,
+    runs: (f) => [help, adHoc(f), ...f.setup.map((argv) => ({ argv, status: 0 })), stored(f)],
+  },
+  { name: 'help', runs: () => [help] },
+  { name: 'simulate', prepare: (f) => f.setup, runs: (f) => [adHoc(f), stored(f)] },
+];
+/**
+ * Makes one cache (by CACHES name) for `bundle`, in this process, which must not have compiled the
+ * bundle before: runs its training, output captured and checked, and writes the cache.
+ */
+async function trainCache(bundle: string, name: string | undefined): Promise<void> {
+  const spec = CACHES.find((c) => c.name === name);
+  if (spec === undefined) throw new Error(`no cache named ${name}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rolecall-build-'));
   // The builder's own settings (a default store, account or key) must not change what the runs do.
-  const settings = Object.entries(process.env).filter(([k]) => k.startsWith('ROLECALL_'));
-  for (const [k] of settings) delete process.env[k];
+  for (const k of Object.keys(process.env)) if (k.startsWith('ROLECALL_')) delete process.env[k];
   try {
-    const { policy, store, setup, request } = writeDecisionFixture(dir);
-    const runs: { argv: string[]; status: number }[] = [
-      { argv: ['--help'], status: 0 },
-      { argv: ['simulate', '--policy', policy, ...request], status: 0 },
-      ...setup.map((argv) => ({ argv, status: 0 })),
-      { argv: ['simulate', '--store', store, ...request], status: 0 },
-    ];
-    for (const run of runs) {
+    const fixture = writeDecisionFixture(dir);
+    for (const argv of spec.prepare?.(fixture) ?? []) {
+      const script = `const { compileBundle, cacheFile } = require(${JSON.stringify(binFile)});
+        compileBundle(${JSON.stringify(bundle)}, cacheFile(${JSON.stringify(bundle)})).exports
+          .main(${JSON.stringify(argv)}).then((code) => { process.exitCode = code; });`;
+      const r = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`rolecall ${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    }
+    const cache = loader.cacheFile(bundle, name);
+    fs.rmSync(cache, { force: true });
+    const { script, exports } = loader.compileBundle(bundle, cache);
+    for (const run of spec.runs(fixture)) {
       let err = '';
-      const status = await main(run.argv, {
+      const status = await exports.main(run.argv, {
         out: () => undefined,
         err: (s) => {
           err += s;
@@ -134,15 +181,16 @@ async function train(main: typeof Main): Promise<void> {
       });
       if (status !== run.status) throw new Error(`rolecall ${run.argv.join(' ')}: exit ${status}: ${err}`);
     }
+    const header = loader.cacheHeader(fs.readFileSync(bundle, 'latin1'));
+    if (header === undefined) throw new Error('the bundle has no build id');
+    writeAtomic(cache, Buffer.concat([header, script.createCachedData()]));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
-    for (const [k, v] of settings) process.env[k] = v;
   }
 }
 
 export async function buildCli(outDir = path.join(root, 'dist')): Promise<string> {
   fs.mkdirSync(outDir, { recursive: true });
-  const loader = createRequire(import.meta.url)('../bin/rolecall.cjs') as BinLoader;
   const bundle = path.join(outDir, 'rolecall.cjs');
   const result = await build({
     entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
@@ -170,17 +218,28 @@ export async function buildCli(outDir = path.join(root, 'dist')): Promise<string
   });
   const out = result.outputFiles[0];
   if (out === undefined) throw new Error('esbuild wrote no bundle');
+  const own = [...loader.OWN_CACHES.values()].sort().join(' ');
+  const trained = CACHES.flatMap((c) => (c.name === undefined ? [] : [c.name]))
+    .sort()
+    .join(' ');
+  if (own !== trained) throw new Error(`bin/rolecall.cjs loads caches ${own}, the build trains ${trained}`);
+  for (const c of CACHES) fs.rmSync(loader.cacheFile(bundle, c.name), { force: true });
   writeAtomic(bundle, out.contents);
-  const cache = loader.cacheFile(bundle);
-  fs.rmSync(cache, { force: true });
-  const { script, exports } = loader.compileBundle(bundle, cache);
-  await train(exports.main);
-  const header = loader.cacheHeader(out.text);
-  if (header === undefined) throw new Error('the bundle has no build id');
-  writeAtomic(cache, Buffer.concat([header, script.createCachedData()]));
+  for (const c of CACHES) {
+    const args = [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--train',
+      bundle,
+      ...(c.name ? [c.name] : []),
+    ];
+    const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`training the ${c.name ?? 'shared'} cache failed (exit ${r.status})`);
+  }
   return bundle;
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await buildCli();
+  if (process.argv[2] === '--train') await trainCache(process.argv[3]!, process.argv[4]);
+  else await buildCli();
 }

@@ -23,7 +23,9 @@ const bundle = path.join(repoRoot, 'dist/rolecall.cjs');
 
 /** bin/rolecall.cjs's exports (plain CommonJS, so declared here). */
 interface BinLoader {
-  cacheFile(bundle: string): string;
+  OWN_CACHES: Map<string, string>;
+  cacheFile(bundle: string, name?: string): string;
+  cacheFor(bundle: string, argv: string[]): string;
   compileBundle(bundle: string, cache: string): { script: Script; exports: { main: typeof Main } };
 }
 const loader = createRequire(import.meta.url)(bin) as BinLoader;
@@ -231,7 +233,11 @@ describe('the bin runs the built bundle', () => {
         fs.mkdirSync(path.dirname(path.join(pkg, f)), { recursive: true });
         fs.copyFileSync(path.join(repoRoot, f), path.join(pkg, f));
       }
-      fs.copyFileSync(loader.cacheFile(bundle), loader.cacheFile(path.join(pkg, 'dist/rolecall.cjs')));
+      for (const name of [undefined, ...loader.OWN_CACHES.values()])
+        fs.copyFileSync(
+          loader.cacheFile(bundle, name),
+          loader.cacheFile(path.join(pkg, 'dist/rolecall.cjs'), name),
+        );
       fs.mkdirSync(path.dirname(prebuilt), { recursive: true });
       fs.copyFileSync(path.join(realDriver, 'package.json'), path.join(driver, 'package.json'));
       fs.copyFileSync(realAddon, prebuilt);
@@ -297,9 +303,34 @@ describe('the bin runs the built bundle', () => {
     }
   });
 
-  it('the built cache fits the built bundle (V8 accepts it)', () => {
+  it('every built cache fits the built bundle (V8 accepts it)', () => {
     built();
-    const { script } = loader.compileBundle(bundle, loader.cacheFile(bundle));
-    assert.equal(script.cachedDataRejected, false, 'rebuild with `npm run build` under this Node version');
+    for (const name of [undefined, ...loader.OWN_CACHES.values()]) {
+      const { script } = loader.compileBundle(bundle, loader.cacheFile(bundle, name));
+      assert.equal(
+        script.cachedDataRejected,
+        false,
+        `${name ?? 'shared'}: rebuild with \`npm run build\` under this Node version`,
+      );
+    }
+  });
+
+  it('the help and simulate load caches of their own, every other command the shared one', () => {
+    const own = (name: string) => loader.cacheFile(bundle, name);
+    const cases: [string[], string][] = [
+      [['--help'], own('help')],
+      [[], own('help')],
+      [['--version'], own('help')],
+      [['simulate', '--policy', 'p.json', '--action', 's3:GetObject'], own('simulate')],
+      [['simulate', 'scenarios.yaml'], own('simulate')],
+      [['help', 'simulate'], own('simulate')],
+      [['simulate', '--help'], own('simulate')],
+      [['role', 'list'], loader.cacheFile(bundle)],
+      [['help', 'role'], loader.cacheFile(bundle)],
+      [['serve', '--port', '0'], loader.cacheFile(bundle)],
+    ];
+    for (const [argv, cache] of cases) assert.equal(loader.cacheFor(bundle, argv), cache, argv.join(' '));
+    assert.equal(own('help'), `${bundle}.help.cache`);
+    assert.equal(loader.cacheFile(bundle), `${bundle}.cache`);
   });
 });
