@@ -18,6 +18,8 @@ const skip = await coreMissing();
 interface Started {
   url: string;
   output: () => string;
+  /** Resolves once the output matches `re` (each chunk of output is checked as it arrives). */
+  waitFor: (re: RegExp) => Promise<RegExpExecArray>;
   stop: () => Promise<number | null>;
 }
 
@@ -31,28 +33,37 @@ async function serve(dir: string, ...extra: string[]): Promise<Started> {
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROLECALL_SECRET_KEY: '' } },
   );
   let out = '';
+  const waiting = new Set<() => void>();
+  const read = (c: Buffer) => {
+    out += c.toString('utf8');
+    for (const check of waiting) check();
+  };
+  child.stdout.on('data', read);
+  child.stderr.on('data', read);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // Ready when the server says where it listens (each chunk of output is checked as it arrives).
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 60_000);
-    const read = (c: Buffer) => {
-      out += c.toString('utf8');
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) {
+  const waitFor = (re: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`no ${String(re)} from serve in 60 s:\n${out}`)), 60_000);
+      const done = (error: Error | undefined, m?: RegExpExecArray) => {
         clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited:\n${out}`));
+        waiting.delete(check);
+        if (m) resolve(m);
+        else reject(error ?? new Error('unreachable'));
+      };
+      const check = () => {
+        const m = re.exec(out);
+        if (m) done(undefined, m);
+      };
+      void exited.then(() => done(new Error(`serve exited:\n${out}`)));
+      waiting.add(check);
+      check();
     });
-  });
+  // Ready when the server says where it listens.
+  const url = (await waitFor(/listening on (http:\/\/\S+)/))[1]!;
   return {
     url,
     output: () => out,
+    waitFor,
     stop: () => {
       child.kill('SIGTERM');
       return exited;
@@ -101,7 +112,9 @@ test(
         const health = await fetch(`${second.url}/health`);
         assert.equal(health.status, 200);
         assert.deepEqual(await health.json(), { status: 'ok' });
-        // The call log names the call, the caller and the decision, one JSON line per request.
+        // The call log names the call, the caller and the decision, one JSON line per request (written
+        // as the answer goes out: the client may read the answer before the line arrives here).
+        await second.waitFor(/^\{.*"action":"sts:GetCallerIdentity".*\}$/m);
         const lines = second
           .output()
           .split('\n')
