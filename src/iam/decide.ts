@@ -9,7 +9,13 @@
  */
 import type { AuthzEnv, AuthzRequest, AuthzResult } from '../eval/types.js';
 import type { PolicyEngine } from './engine.js';
-import type { PrepareOptions, PreparedRequest, Resolver, ResolvedPrincipal } from './resolver.js';
+import {
+  decisionSetOf,
+  type PrepareOptions,
+  type PreparedRequest,
+  type Resolver,
+  type ResolvedPrincipal,
+} from './resolver.js';
 import { credentialExpired } from './sessions.js';
 
 /** No permission at all, whatever any policy says, for the reason given in the explanation. */
@@ -43,6 +49,10 @@ export function decidePrepared(
   prepared: PreparedRequest,
   env: AuthzEnv,
 ): AuthzResult {
+  // Without explanations a pair's shared set decides (the same documents, unnamed), when its principal can
+  // be refused nothing by itself: the principal's record is then not read at all.
+  const shared = env.explain ? undefined : decisionSetOf(prepared);
+  if (shared !== undefined) return engine.authorize(prepared.request, shared, env);
   const why = nothingAllowedWhy(prepared.principal, env.now);
   if (why !== undefined) return nothingAllowed(env, why);
   return engine.authorize(prepared.request, prepared.policySet, env);

@@ -14,9 +14,12 @@
  * most once a millisecond while this process commits nothing, PostgreSQL from the revisions its LISTEN
  * connection hears, confirmed by a query less than a millisecond old; a write returns only once that
  * window has passed, see store/revision-window.ts). A warm decision is then one map lookup (a
- * principal's entry holds its first two pairs itself) and touches few objects of its own: the
- * request it makes carries the principal parsed for the engine, and a managed policy version is one
- * object for all the principals it is attached to.
+ * principal's entry holds its first two pairs itself) and touches few objects of its own (at 10,000
+ * roles each is a cache miss): the request it makes carries the principal parsed for the engine; a
+ * managed policy version is one object for all the principals it is attached to; without explanations
+ * the policy set is one object for every principal whose policies compile to the same documents
+ * (decisionSetOf), whose names only explanations read; and a principal's pairs with the same resource
+ * keys share one context.
  * Every cache is bounded (`ResolverOptions.cacheSize`).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
@@ -247,15 +250,66 @@ interface OrgPart {
   context: Readonly<Record<string, ContextValue>>;
 }
 
-/** What prepare returns for one principal and resource, before the caller's own context keys. */
+/**
+ * What prepare returns for one principal and resource, before the caller's own context keys: one object
+ * per pair, whose parts are shared where they are the same (the decision set by every principal whose
+ * policies compile to the same documents, the context by the principal's pairs with equal resource keys).
+ */
 interface Pair {
+  /** The policy set as resolved, each policy named for this principal's explanations. */
   policySet: PolicySet;
+  /**
+   * The same policies as their shared unnamed compiled forms, the same set for every pair with the same
+   * compiled documents in every slot: what a decision without explanations evaluates (see decisionSetOf).
+   */
+  decisionSet: PolicySet;
   context: Readonly<Record<string, ContextValue>>;
   resourceAccount: string | undefined;
+  /** `principal.principal`, kept here so that a warm decision does not read the principal's record. */
+  principalArn: RequestPrincipal;
+  /** The principal is refused nothing by itself at any time (not revoked, no expiry): see decisionSetOf. */
+  live: boolean;
   principal: ResolvedPrincipal;
   /** The principal as the engine parses it, carried by every request made from the pair. */
   parsed: PrincipalInfo;
   resource: ResolvedResource;
+}
+
+/**
+ * A prepared request made from a pair. It remembers its pair in a private field (a copy such as
+ * `{ ...prepared, policySet }` is a plain object without it), so that decisionSetOf can tell that its
+ * policy set and principal are still the pair's own.
+ */
+class PairRequest implements PreparedRequest {
+  readonly #pair: Pair;
+  constructor(
+    public request: AuthzRequest,
+    public policySet: PolicySet,
+    public principal: ResolvedPrincipal,
+    public resource: ResolvedResource,
+    pair: Pair,
+  ) {
+    this.#pair = pair;
+  }
+
+  static decisionSet(p: PreparedRequest): PolicySet | undefined {
+    if (!(p instanceof PairRequest)) return undefined;
+    const pair = p.#pair;
+    return pair.live && p.policySet === pair.policySet && p.principal === pair.principal
+      ? pair.decisionSet
+      : undefined;
+  }
+}
+
+/**
+ * The policy set to decide `prepared` with when no explanation is asked and its principal can be refused
+ * nothing by itself (neither revoked nor expiring): the pair's shared decision set, which holds the same
+ * compiled documents as `prepared.policySet` in every slot, without this principal's names. Undefined
+ * for anything else (an explanation names each policy: it is decided with `prepared.policySet`; so is a
+ * prepared request whose set or principal was replaced, or that the resolver did not make).
+ */
+export function decisionSetOf(prepared: PreparedRequest): PolicySet | undefined {
+  return PairRequest.decisionSet(prepared);
 }
 
 // sts:TagSession and sts:SetSourceIdentity, asked together with AssumeRole, are granted by the trust policy too
@@ -277,6 +331,12 @@ export class Resolver {
   private readonly managedUses: BoundedMap<string, { text: string; use: CompiledPolicy }>;
   /** Organization levels per policy type and account. */
   private readonly orgs: BoundedMap<string, Promise<OrgPart>>;
+  /** Per compiled document, its unnamed use (see shared); emptied with the other caches. */
+  private sharedPolicies = new Map<object, { policy: CompiledPolicy; id: number }>();
+  /** Decision sets by the numbers of their policies per slot (see decisionSet). */
+  private decisionSets = new Map<string, PolicySet>();
+  /** Per principal, its pairs' contexts by the resource's keys (see pairContext). */
+  private contexts = new WeakMap<ResolvedPrincipal, Map<string, Readonly<Record<string, ContextValue>>>>();
   private pairCount = 0;
   /** Bumped by every invalidation: what was read before one is never cached after it. */
   private generation = 0;
@@ -305,6 +365,9 @@ export class Resolver {
     this.principals.clear();
     this.resources.clear();
     this.orgs.clear();
+    this.sharedPolicies = new Map();
+    this.decisionSets = new Map();
+    this.contexts = new WeakMap();
     this.pairCount = 0;
   }
 
@@ -359,7 +422,7 @@ export class Resolver {
     // Keyed by the principal itself, a pair is the request principal's; a credential's must also be the
     // principal the request names (prepare refuses it otherwise).
     if (pair === undefined) return undefined;
-    if (options.credential !== undefined && !samePrincipal(pair.principal.principal, request.principal))
+    if (options.credential !== undefined && !samePrincipal(pair.principalArn, request.principal))
       return undefined;
     return finish(request, pair);
   }
@@ -408,21 +471,104 @@ export class Resolver {
       ...(resource.rcp ? { rcp: resource.rcp } : {}),
       ...(principal.serviceLinkedRole ? { serviceLinkedRole: true } : {}),
     };
-    const context: Record<string, ContextValue> = { ...principal.context, ...resource.context };
     // An AWS managed policy belongs to no account: reading it is not a cross-account request.
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
     const awsOwned = resource.account === undefined && isAwsManagedPolicyArn(request.resource);
-    if (awsOwned && principal.account !== undefined) context['aws:ResourceAccount'] = principal.account;
     const resourceAccount =
       request.resourceAccount ?? resource.account ?? (awsOwned ? principal.account : undefined);
     return {
       policySet,
-      context: indexedContext(context),
+      decisionSet: this.decisionSet(policySet),
+      context: this.pairContext(principal, resource, awsOwned),
       resourceAccount,
+      principalArn: principal.principal,
+      live: principal.revoked === undefined && principal.expiresAt === undefined,
       principal,
       parsed: parsedPrincipal(principal.principal),
       resource,
     };
+  }
+
+  /**
+   * The principal's context keys with the resource's (which win), one frozen object for all the pairs of
+   * the principal whose resource keys are the same (the objects of a bucket, say): the text of the
+   * resource's keys is the key, so only equal contexts are shared.
+   */
+  private pairContext(
+    principal: ResolvedPrincipal,
+    resource: ResolvedResource,
+    awsOwned: boolean,
+  ): Readonly<Record<string, ContextValue>> {
+    const owned = awsOwned && principal.account !== undefined;
+    const key = `${owned ? 'aws-owned' : ''}\u0000${JSON.stringify(Object.entries(resource.context))}`;
+    let known = this.contexts.get(principal);
+    const hit = known?.get(key);
+    if (hit !== undefined) return hit;
+    const context: Record<string, ContextValue> = { ...principal.context, ...resource.context };
+    if (owned) context['aws:ResourceAccount'] = principal.account!;
+    const made = indexedContext(context);
+    if (known === undefined) {
+      known = new Map<string, Readonly<Record<string, ContextValue>>>();
+      this.contexts.set(principal, known);
+    }
+    known.set(key, made);
+    return made;
+  }
+
+  /**
+   * The policy set that decides as `set` does without explanations: each policy replaced by its document's
+   * shared unnamed compiled form, and the set itself shared by every set of the same forms in the same
+   * slots (10,000 roles with the same inline text and managed policies read one set). Names are the only
+   * thing left out: the engine reads a policy's name for explanations alone.
+   */
+  private decisionSet(set: PolicySet): PolicySet {
+    const ids = (ps: readonly CompiledPolicy[] | undefined) =>
+      ps === undefined ? '-' : ps.map((p) => this.shared(p).id).join(',');
+    // Each level bracketed: no levels and one level without policies (which allows nothing) differ.
+    const levels = (ls: readonly (readonly CompiledPolicy[])[] | undefined) =>
+      ls === undefined ? '-' : ls.map((l) => `[${ids(l)}]`).join('');
+    const one = (p: CompiledPolicy | undefined) => (p === undefined ? '-' : String(this.shared(p).id));
+    const key = [
+      ids(set.identity),
+      one(set.resource),
+      one(set.boundary),
+      ids(set.session),
+      levels(set.scp),
+      levels(set.rcp),
+      set.serviceLinkedRole === true ? 'slr' : '-',
+    ].join('|');
+    const hit = this.decisionSets.get(key);
+    if (hit !== undefined) return hit;
+    const bare = (ps: readonly CompiledPolicy[]) => ps.map((p) => this.shared(p).policy);
+    const made: PolicySet = {
+      identity: bare(set.identity),
+      ...(set.resource ? { resource: this.shared(set.resource).policy } : {}),
+      ...(set.boundary ? { boundary: this.shared(set.boundary).policy } : {}),
+      ...(set.session ? { session: bare(set.session) } : {}),
+      ...(set.scp ? { scp: set.scp.map(bare) } : {}),
+      ...(set.rcp ? { rcp: set.rcp.map(bare) } : {}),
+      ...(set.serviceLinkedRole === true ? { serviceLinkedRole: true } : {}),
+    };
+    this.decisionSets.set(key, made);
+    return made;
+  }
+
+  /**
+   * The unnamed use of a policy's compiled document, one per document (the `_compiled` the engine
+   * evaluates), and its number in decision-set keys. A policy whose document is not an object (a
+   * compiler of another kind) is its own.
+   */
+  private shared(p: CompiledPolicy): { policy: CompiledPolicy; id: number } {
+    const doc = typeof p._compiled === 'object' && p._compiled !== null ? p._compiled : p;
+    let known = this.sharedPolicies.get(doc);
+    if (known === undefined) {
+      known = {
+        policy: { name: undefined, kind: p.kind, _compiled: p._compiled },
+        id: this.sharedPolicies.size,
+      };
+      this.sharedPolicies.set(doc, known);
+    }
+    return known;
   }
 
   /** A resource policy that only delegates to the account's identity-based policies. */
@@ -991,11 +1137,11 @@ function finish(request: AuthzRequest, pair: Pair): PreparedRequest {
     }
   }
   const out: AuthzRequest = withPrincipalInfo(
-    { principal: pair.principal.principal, action: request.action, resource: request.resource, context },
+    { principal: pair.principalArn, action: request.action, resource: request.resource, context },
     pair.parsed,
   );
   if (pair.resourceAccount !== undefined) out.resourceAccount = pair.resourceAccount;
-  return { request: out, policySet: pair.policySet, principal: pair.principal, resource: pair.resource };
+  return new PairRequest(out, pair.policySet, pair.principal, pair.resource, pair);
 }
 
 function isAwsManagedPolicyArn(text: string): boolean {
@@ -1005,6 +1151,21 @@ function isAwsManagedPolicyArn(text: string): boolean {
 
 function tagContext(prefix: string, tags: readonly Tag[]): Record<string, ContextValue> {
   const out: Record<string, ContextValue> = {};
-  for (const t of tags) out[prefix + t.key] = t.value;
+  for (const t of tags) out[prefix + t.key] = sharedValue(t.value);
   return out;
+}
+
+/**
+ * One copy of each tag value in contexts: many principals carry the same values (a team, an
+ * environment), and a policy variable or condition on them reads the value on every decision. Bounded:
+ * when full it starts over (contexts keep the copies they have).
+ */
+const tagValues = new Map<string, string>();
+
+function sharedValue(v: string): string {
+  const hit = tagValues.get(v);
+  if (hit !== undefined) return hit;
+  if (tagValues.size >= 10_000) tagValues.clear();
+  tagValues.set(v, v);
+  return v;
 }
