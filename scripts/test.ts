@@ -17,13 +17,19 @@
  * closed).
  *
  * `npm test -- FILE...` runs only the files given, each in its own process, in that order.
+ *
+ * The process tests run the installed bin, which is dist/ (`npm run build`, also run by `npm install`):
+ * a dist/ older than a source file would have them test code that is no longer there, so npm test then
+ * says so and builds first.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { staleSource } from './stale-dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -99,6 +105,29 @@ function plan(): { files: string[]; cleanup: () => void } {
   };
 }
 
+/** Why dist/ cannot be tested as it is (missing, or older than a source file), or undefined. */
+function staleDist(): string | undefined {
+  const bundle = path.join(root, 'dist', 'rolecall.cjs');
+  if (!fs.existsSync(bundle)) return 'dist/rolecall.cjs is missing';
+  const stale = staleSource(root, bundle);
+  return stale === undefined ? undefined : `dist/ is older than ${path.relative(root, stale)}`;
+}
+
+/** Runs `npm run build` when dist/ is stale; exits when the build fails. */
+function buildIfStale(): void {
+  const why = staleDist();
+  if (why === undefined) return;
+  process.stderr.write(
+    `npm test: ${why}; the process tests run the installed bin: \`npm run build\` first\n`,
+  );
+  const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (built.status !== 0) {
+    process.stderr.write('npm test: `npm run build` failed: not testing a stale bin\n');
+    process.exit(1);
+  }
+}
+
+buildIfStale();
 const given = process.argv.slice(2);
 const { files, cleanup } =
   given.length > 0 ? { files: given.map((f) => path.resolve(root, f)), cleanup: () => undefined } : plan();
