@@ -8,9 +8,11 @@ import { RolecallError } from '../errors.js';
 import {
   awsManagedPolicyName,
   getAwsManagedPolicy,
+  getAwsManagedPolicyInfo,
   isAwsManagedPolicyArn,
   listAwsManagedPolicyNames,
   type AwsManagedPolicy,
+  type AwsManagedPolicyInfo,
 } from '../knowledge/managed-policies.js';
 import type { StoreTx } from '../store/index.js';
 import { touchAccount } from './accounts.js';
@@ -212,7 +214,7 @@ async function policyInfo(
   };
 }
 
-function awsPolicyInfo(p: AwsManagedPolicy, uses: Uses): ManagedPolicyInfo {
+function awsPolicyInfo(p: AwsManagedPolicyInfo, uses: Uses): ManagedPolicyInfo {
   return {
     account: 'aws',
     name: p.name,
@@ -324,7 +326,8 @@ export class ManagedPolicyService extends IamPart {
         })
       : await listAwsManagedPolicyNames();
     for (const name of names) {
-      const p = await getAwsManagedPolicy(name);
+      // The listing shows no documents: each version's is printed only when asked for.
+      const p = await getAwsManagedPolicyInfo(name);
       if (!p || !p.path.startsWith(pathPrefix)) continue;
       out.push(awsPolicyInfo(p, uses.get(p.arn) ?? { attached: 0, boundary: 0 }));
     }

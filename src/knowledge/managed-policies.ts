@@ -121,8 +121,11 @@ export async function listAwsManagedPolicyNames(): Promise<string[]> {
   return p.names().sort();
 }
 
-/** The policy with all its versions, or undefined when AWS has no managed policy of that name or ARN. */
-export async function getAwsManagedPolicy(nameOrArn: string): Promise<AwsManagedPolicy | undefined> {
+/** An AWS managed policy without its versions (what a listing shows). */
+export type AwsManagedPolicyInfo = Omit<AwsManagedPolicy, 'versions'>;
+
+/** The package's record of the policy of that name or ARN, with its canonical name. */
+async function raw(nameOrArn: string): Promise<{ name: string; raw: RawManagedPolicy } | undefined> {
   const p = await load();
   if (!names) {
     names = new Map();
@@ -130,16 +133,13 @@ export async function getAwsManagedPolicy(nameOrArn: string): Promise<AwsManaged
   }
   const name = names.get(awsManagedPolicyName(nameOrArn));
   if (name === undefined) return undefined;
-  const raw = p.get(name);
-  if (raw === undefined) return undefined;
-  if (isAwsManagedPolicyArn(nameOrArn) && nameOrArn !== raw.arn) return undefined;
-  const versions = Object.entries(raw.versions)
-    .map(([versionId, v]) => ({
-      versionId,
-      document: JSON.stringify(v.document, null, 4),
-      createDate: date(v.createdDate ?? raw.createdDate),
-    }))
-    .sort((a, b) => Number(a.versionId.slice(1)) - Number(b.versionId.slice(1)));
+  const r = p.get(name);
+  if (r === undefined) return undefined;
+  if (isAwsManagedPolicyArn(nameOrArn) && nameOrArn !== r.arn) return undefined;
+  return { name, raw: r };
+}
+
+function info(name: string, raw: RawManagedPolicy): AwsManagedPolicyInfo {
   const resource = raw.arn.slice(AWS_MANAGED_POLICY_ARN_PREFIX.length);
   return {
     name,
@@ -148,6 +148,26 @@ export async function getAwsManagedPolicy(nameOrArn: string): Promise<AwsManaged
     defaultVersionId: raw.latestVersionId,
     createDate: date(raw.createdDate),
     updateDate: date(raw.lastUpdatedDate ?? raw.createdDate),
-    versions,
   };
+}
+
+/** The policy without its versions' documents, or undefined as for getAwsManagedPolicy. */
+export async function getAwsManagedPolicyInfo(nameOrArn: string): Promise<AwsManagedPolicyInfo | undefined> {
+  const found = await raw(nameOrArn);
+  return found && info(found.name, found.raw);
+}
+
+/** The policy with all its versions, or undefined when AWS has no managed policy of that name or ARN. */
+export async function getAwsManagedPolicy(nameOrArn: string): Promise<AwsManagedPolicy | undefined> {
+  const found = await raw(nameOrArn);
+  if (found === undefined) return undefined;
+  const r = found.raw;
+  const versions = Object.entries(r.versions)
+    .map(([versionId, v]) => ({
+      versionId,
+      document: JSON.stringify(v.document, null, 4),
+      createDate: date(v.createdDate ?? r.createdDate),
+    }))
+    .sort((a, b) => Number(a.versionId.slice(1)) - Number(b.versionId.slice(1)));
+  return { ...info(found.name, r), versions };
 }
