@@ -226,8 +226,11 @@ export async function buildCli(outDir = path.join(root, 'dist')): Promise<string
   for (const c of CACHES) fs.rmSync(loader.cacheFile(bundle, c.name), { force: true });
   writeAtomic(bundle, out.contents);
   for (const c of CACHES) {
+    // This file is TypeScript: the trainer runs under tsx as `npm run build` runs it. Not this process's
+    // own arguments: a build started from `node -e` would start builds of its own.
     const args = [
-      ...process.execArgv,
+      '--import',
+      'tsx',
       fileURLToPath(import.meta.url),
       '--train',
       bundle,
