@@ -322,9 +322,13 @@ function asReference(s: Scenario): { p: RefPolicies; req: RefRequest } {
   if (given.session) p.session = given.session;
   if (given.scp) p.scp = given.scp;
   if (given.rcp) p.rcp = given.rcp;
-  const context: RefRequest['context'] = {};
-  for (const [k, v] of Object.entries(s.request.context ?? {}))
-    context[k] = Array.isArray(v) ? v.map(String) : String(v);
+  // fromEntries defines each key as the object's own, a key named `__proto__` included.
+  const context: RefRequest['context'] = Object.fromEntries(
+    Object.entries(s.request.context ?? {}).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? v.map(String) : String(v),
+    ]),
+  );
   const req: RefRequest = {
     principal: s.request.principal,
     action: s.request.action,
