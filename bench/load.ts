@@ -17,7 +17,9 @@
  *
  * The peer does what any JSON endpoint on fastify must: the same fastify version and request id (a UUID),
  * the body kept raw and parsed as JSON, and the same answer (same members, same length, same headers:
- * content-type, content-length, x-amzn-RequestId, keep-alive).
+ * content-type, content-length, x-amzn-RequestId, keep-alive). rolecall answers this request on Node's
+ * http directly, in front of fastify (src/api/server.ts, decisionRoute); the peer stays the fastify
+ * endpoint that issue 13's target is stated against.
  *
  * Every response is checked: the decision of each answer (and of each member of a batch) against the one
  * the bench expects from the role's policy below; a mismatch fails the run.

@@ -7,12 +7,11 @@
  * the permission AWS requires to ask the same question of IAM.
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RolecallError } from '../errors.js';
 import type { AuthzRequest, AuthzResult, ContextValue, RequestPrincipal } from '../eval/types.js';
 import type { ApiBackend } from './backend.js';
 import { authorizeCalls } from './call-auth.js';
-import { handleJson, invalidInput, isRecord, JsonMembers, then, type JsonCall } from './json-endpoint.js';
+import { invalidInput, isRecord, JsonMembers, then, type JsonCall } from './json-endpoint.js';
 import type { CallAuthorization, OperationContext } from './operation.js';
 import { setOwn } from '../own-key.js';
 
@@ -152,7 +151,8 @@ function decideAllowed(
 /** One result as the answer's members. */
 const oneAnswer = (results: AuthzResult[]): JsonMembers => new JsonMembers(render(results[0]!));
 
-function decisionAnswer({ backend, body: parsed, ctx }: JsonCall): JsonMembers | Promise<JsonMembers> {
+/** The decision API's answer to one call (`POST /v1/authorize`). */
+export function decisionAnswer({ backend, body: parsed, ctx }: JsonCall): JsonMembers | Promise<JsonMembers> {
   const explain = parsed.explain === true;
   if (parsed.requests === undefined) {
     return then(decideFor(backend, ctx, [readDecisionRequest(parsed, '$')], explain), oneAnswer);
@@ -167,13 +167,4 @@ function decisionAnswer({ backend, body: parsed, ctx }: JsonCall): JsonMembers |
     for (let i = 0; i < results.length; i++) text += `${i > 0 ? ',' : ''}{${render(results[i]!)}}`;
     return new JsonMembers(`${text}]`);
   });
-}
-
-export function handleDecision(
-  backend: ApiBackend,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  now: number,
-): Promise<FastifyReply> | undefined {
-  return handleJson(backend, req, reply, now, decisionAnswer);
 }

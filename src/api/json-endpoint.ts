@@ -3,6 +3,7 @@
  * JSON object body, one authorization step decided by the engine like every IAM call, and errors as
  * `{"error": {"code", "message"}, "requestId"}` with AWS's status codes (src/api/errors.ts).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RolecallError } from '../errors.js';
 import type { ApiBackend, CallEnvironment } from './backend.js';
@@ -68,11 +69,21 @@ export function then<T, R>(value: T | Promise<T>, f: (v: T) => R | Promise<R>): 
 
 type Answer = Record<string, unknown> | JsonMembers;
 
-/**
- * Answers one signed JSON request with `run`'s result (and the request id). When nothing has to wait (the
- * credential and the caller's allow cached, `run` answering at once), the reply is sent before this returns
- * and the result is undefined; otherwise a promise of the reply.
- */
+/** What a JSON endpoint reads of a request (a fastify request has it; so has the decision route's own). */
+export interface JsonRequest {
+  readonly id: string;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The raw body, as received (anything else is an empty body). */
+  readonly body: unknown;
+  readonly ip: string;
+}
+
+/** Sends one JSON answer: its status, the request id (the x-amzn-RequestId header) and the JSON text. */
+export type JsonResponder = (status: number, requestId: string, json: string) => void;
+
+/** `handleJson` through fastify's reply. */
 export function handleJson(
   backend: ApiBackend,
   req: FastifyRequest,
@@ -80,6 +91,28 @@ export function handleJson(
   now: number,
   run: (call: JsonCall) => Answer | Promise<Answer>,
 ): Promise<FastifyReply> | undefined {
+  const respond: JsonResponder = (status, requestId, json) => {
+    void reply
+      .status(status)
+      .header('x-amzn-RequestId', requestId)
+      .type('application/json; charset=utf-8')
+      .send(json);
+  };
+  return answerJson(backend, req, respond, now, run)?.then(() => reply);
+}
+
+/**
+ * Answers one signed JSON request with `run`'s result (and the request id). When nothing has to wait (the
+ * credential and the caller's allow cached, `run` answering at once), the reply is sent before this returns
+ * and the result is undefined; otherwise a promise of the reply.
+ */
+export function answerJson(
+  backend: ApiBackend,
+  req: JsonRequest,
+  respond: JsonResponder,
+  now: number,
+  run: (call: JsonCall) => Answer | Promise<Answer>,
+): Promise<void> | undefined {
   const requestId = req.id;
   let answer: Answer | Promise<Answer>;
   try {
@@ -102,23 +135,23 @@ export function handleJson(
         ? authenticated.then((a) => runCall(backend, req, incoming.body, now, a, run))
         : runCall(backend, req, incoming.body, now, authenticated, run);
   } catch (e) {
-    sendError(reply, requestId, e);
+    sendError(respond, requestId, e);
     return undefined;
   }
   if (answer instanceof Promise) {
     return answer.then(
-      (a) => send(reply, requestId, a),
-      (e: unknown) => sendError(reply, requestId, e),
+      (a) => send(respond, requestId, a),
+      (e: unknown) => sendError(respond, requestId, e),
     );
   }
-  send(reply, requestId, answer);
+  send(respond, requestId, answer);
   return undefined;
 }
 
 /** `run` for an authenticated caller, on the body parsed as a JSON object. */
 function runCall(
   backend: ApiBackend,
-  req: FastifyRequest,
+  req: JsonRequest,
   body: Buffer,
   now: number,
   { caller, claim }: Authenticated,
@@ -134,20 +167,22 @@ function runCall(
   return run(new SignedJsonCall(backend, caller, parsed, req.id, claim.region, now, req.ip));
 }
 
-function send(reply: FastifyReply, requestId: string, answer: Answer): FastifyReply {
-  if (answer instanceof JsonMembers) {
-    return reply
-      .header('x-amzn-RequestId', requestId)
-      .type('application/json; charset=utf-8')
-      .send(`{${answer.text},"requestId":${JSON.stringify(requestId)}}`);
-  }
-  return reply.header('x-amzn-RequestId', requestId).send({ ...answer, requestId });
+function send(respond: JsonResponder, requestId: string, answer: Answer): void {
+  respond(
+    200,
+    requestId,
+    answer instanceof JsonMembers
+      ? `{${answer.text},"requestId":${JSON.stringify(requestId)}}`
+      : JSON.stringify({ ...answer, requestId }),
+  );
 }
 
-function sendError(reply: FastifyReply, requestId: string, e: unknown): FastifyReply {
+/** An error as `{"error": {"code", "message"}, "requestId"}` with its status. */
+export function sendError(respond: JsonResponder, requestId: string, e: unknown): void {
   const wire = toWireError(e);
-  return reply
-    .status(wire.status)
-    .header('x-amzn-RequestId', requestId)
-    .send({ error: { code: wire.code, message: wire.message }, requestId });
+  respond(
+    wire.status,
+    requestId,
+    JSON.stringify({ error: { code: wire.code, message: wire.message }, requestId }),
+  );
 }

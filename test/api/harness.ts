@@ -82,6 +82,32 @@ export async function coreMissing(): Promise<string | false> {
   }
 }
 
+/** The headers of a POST of `body` to `path` signed with `creds` (region us-east-1), host included. */
+export async function signedHeaders(
+  url: string,
+  creds: Credentials,
+  opts: { path: string; contentType: string; body: string; service: string },
+): Promise<Record<string, string>> {
+  const u = new URL(url);
+  const signer = new SignatureV4({
+    credentials: creds,
+    region: 'us-east-1',
+    service: opts.service,
+    sha256: Sha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: u.hostname,
+    port: Number(u.port),
+    path: opts.path,
+    query: {},
+    headers: { host: u.host, 'content-type': opts.contentType },
+    body: opts.body,
+  });
+  return signed.headers;
+}
+
 /** Signs `body` with `creds` and POSTs it to the server as the query protocol (bodies the SDK never sends). */
 export async function signedPost(
   url: string,
@@ -89,19 +115,9 @@ export async function signedPost(
   body: string,
   service: 'iam' | 'sts' = 'iam',
 ): Promise<{ status: number; text: string }> {
-  const u = new URL(url);
-  const signer = new SignatureV4({ credentials: creds, region: 'us-east-1', service, sha256: Sha256 });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'http:',
-    hostname: u.hostname,
-    port: Number(u.port),
-    path: '/',
-    query: {},
-    headers: { host: u.host, 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-  });
-  const res = await fetch(url + '/', { method: 'POST', headers: signed.headers, body });
+  const contentType = 'application/x-www-form-urlencoded';
+  const headers = await signedHeaders(url, creds, { path: '/', contentType, body, service });
+  const res = await fetch(url + '/', { method: 'POST', headers, body });
   return { status: res.status, text: await res.text() };
 }
 
@@ -112,24 +128,9 @@ export async function signedJson(
   path: string,
   body: unknown,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const u = new URL(url);
   const text = JSON.stringify(body);
-  const signer = new SignatureV4({
-    credentials: creds,
-    region: 'us-east-1',
-    service: 'rolecall',
-    sha256: Sha256,
-  });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'http:',
-    hostname: u.hostname,
-    port: Number(u.port),
-    path,
-    query: {},
-    headers: { host: u.host, 'content-type': 'application/json' },
-    body: text,
-  });
-  const res = await fetch(url + path, { method: 'POST', headers: signed.headers, body: text });
+  const contentType = 'application/json';
+  const headers = await signedHeaders(url, creds, { path, contentType, body: text, service: 'rolecall' });
+  const res = await fetch(url + path, { method: 'POST', headers, body: text });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
