@@ -83,10 +83,18 @@ describe('decision API batches', { skip }, () => {
         },
         // the same request without the context: the caller's own address (loopback) decides
         { principal: arns.Reader, action: 's3:PutObject', resource: 'arn:aws:s3:::logs/b' },
+        // a key given in another case replaces the caller's address all the same: names are case-insensitive
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+        {
+          principal: arns.Reader,
+          action: 's3:PutObject',
+          resource: 'arn:aws:s3:::logs/b',
+          context: { 'AWS:SOURCEIP': '10.1.2.3' },
+        },
         { principal: arns.Denied, action: 's3:GetObject', resource: 'arn:aws:s3:::logs/a' },
       ],
     };
-    const expected = ['Allow', 'ExplicitDeny', 'ImplicitDeny', 'Allow', 'ImplicitDeny', 'Allow'];
+    const expected = ['Allow', 'ExplicitDeny', 'ImplicitDeny', 'Allow', 'ImplicitDeny', 'Allow', 'Allow'];
     const cold = await authorize(batch);
     assert.equal(cold.status, 200, JSON.stringify(cold.json));
     assert.deepEqual(decisions(cold.json), expected);
