@@ -82,6 +82,39 @@ resources:
     attributes: { vpcId: vpc-0123 }
 `;
 
+describe('questions to a store that does not exist', () => {
+  it('answer as the empty store does and create no store and no key', () => {
+    const w = workdir();
+    const asks = [
+      ['role', 'list', '--json'],
+      ['policy', 'list', '--aws'],
+      ['policy', 'show', 'arn:aws:iam::aws:policy/AdministratorAccess'],
+      ['export'],
+      ['who-can', 's3:GetObject', 'arn:aws:s3:::b/k'],
+      ['simulate', '--principal', `arn:aws:iam::${ACCT}:role/R`, '--action', 's3:GetObject'],
+    ];
+    const answers = asks.map((a) => runCli(a, { cwd: w.dir }));
+    assert.deepEqual(fs.readdirSync(w.dir), [], 'a question creates no store and no key');
+    assert.equal(answers[0]!.stdout.trim(), '[]');
+    assert.match(answers[1]!.stdout, /AmazonElasticMapReduceEditorsRole/);
+    assert.match(answers[2]!.stdout, /"Action": "\*"/);
+    assert.equal(answers[3]!.status, 0, answers[3]!.stderr);
+    assert.equal(answers[5]!.status, 1);
+    assert.match(answers[5]!.stderr, /NoSuchEntity/);
+    // a change still creates the store, and the questions then read it
+    const trust = w.file(
+      'trust.json',
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+    );
+    const created = runCli(['role', 'create', 'R', '--account', ACCT, '--trust-policy', trust], {
+      cwd: w.dir,
+    });
+    assert.equal(created.status, 0, created.stderr);
+    assert.ok(fs.existsSync(path.join(w.dir, '.rolecall', 'rolecall.db')));
+    assert.match(runCli(['role', 'list', '--account', ACCT], { cwd: w.dir }).stdout, /\bR\b/);
+  });
+});
+
 describe('rolecall apply and export', () => {
   it('applies a file, and applying it again changes nothing', () => {
     const w = workdir();

@@ -8,15 +8,16 @@ import { identityState } from './identity-commands.js';
 import {
   accountOf,
   collect,
+  existingStoreOrEmpty,
   formatTags,
   parseInteger,
   parseTags,
   print,
   printRecord,
-  withPolicyFile,
   storeOptions,
-  withControlPlane,
   type StoreOptions,
+  withControlPlane,
+  withPolicyFile,
 } from './control-plane-options.js';
 import { addIdentityCommands } from './identity-commands.js';
 
@@ -66,7 +67,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('show a role')
     .option('--json', 'print JSON')
     .action((name: string, opts: StoreOptions) =>
-      withControlPlane(opts, async (cp) => {
+      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
         const r = await cp.iam.getRole(accountOf(opts), name);
         printRecord(ctx, opts, r, [
           ['arn', r.arn],
@@ -87,7 +88,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--path-prefix <prefix>', 'only roles under this path')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions & { pathPrefix?: string }) =>
-      withControlPlane(opts, async (cp) => {
+      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
         const roles = await cp.iam.listRoles(accountOf(opts), opts.pathPrefix);
         print(ctx, opts, roles, {
           columns: ['NAME', 'PATH', 'ID', 'CREATED', 'TAGS'],

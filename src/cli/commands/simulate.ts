@@ -219,13 +219,14 @@ async function runAdHoc(opts: SimulateOptions, ctx: CommandContext, now: number)
     }
     result = authorize(request, set, { now, explain: true });
   } else {
-    const { withControlPlane } = await import('./control-plane-options.js');
+    const { existingStoreOrEmpty, withControlPlane } = await import('./control-plane-options.js');
     // A principal's decision reads policies, never a secret: the store is opened without its secret key
     // (whose check belongs to the commands that use it). A credential's record is read with its secrets
     // (the resolver reads it as the endpoint does), so --access-key-id opens the store with its key.
     const store = { ...(opts.store ? { store: opts.store } : {}) };
+    // A store that does not exist yet is decided as the empty one, and not created by a question.
     result = await withControlPlane(
-      store,
+      existingStoreOrEmpty(store),
       async (cp) => {
         // A credential is decided through the resolver's credential path, as the endpoint decides a signed
         // request: its own principal and session (gone or expired: allowed nothing). With --principal too,
