@@ -87,6 +87,7 @@ test('SQLite: once another process’s write has returned, this process’s next
        import { SqliteStore } from ${JSON.stringify(path.join(repoRoot, 'src/store/index.ts'))};
        const store = new SqliteStore(${JSON.stringify(db)}, { keyFile: ${JSON.stringify(`${db}.key`)}, revisionWindowMs: 30 });
        let i = 0;
+       process.stdout.write('ready\\n');
        for await (const _ of createInterface({ input: process.stdin })) {
          await store.withTransaction((tx) => tx.put('role', '111122223333/r' + i++, 1));
          process.stdout.write('written\\n');
@@ -95,8 +96,12 @@ test('SQLite: once another process’s write has returned, this process’s next
     ],
     { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] },
   );
+  const lines = createInterface({ input: writer.stdout })[Symbol.asyncIterator]();
   let reading = true;
-  // The reader reads the header again and again meanwhile, so that it holds one read moments before each commit.
+  // The reader reads the header again and again meanwhile, so that it holds one read moments before each
+  // commit; from when the writer has opened its store, not while its process starts (seconds of CPU spent
+  // spinning on a machine npm test keeps busy).
+  const ready: unknown = (await lines.next()).value;
   const keepReading = (async () => {
     while (reading) {
       reader.revisionNow();
@@ -104,7 +109,7 @@ test('SQLite: once another process’s write has returned, this process’s next
     }
   })();
   try {
-    const lines = createInterface({ input: writer.stdout })[Symbol.asyncIterator]();
+    assert.equal(ready, 'ready');
     for (let i = 0; i < 20; i++) {
       writer.stdin.write('write\n');
       assert.equal((await lines.next()).value, 'written');
