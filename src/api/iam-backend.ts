@@ -14,7 +14,7 @@ import { iamOperations } from './iam-operations.js';
 import { simulation } from './simulation.js';
 import { stsControl } from './sts-control.js';
 import { stsOperations } from './sts-operations.js';
-import { assignOwn } from '../own-key.js';
+import { overlayContext } from '../iam/context-overlay.js';
 
 /** Request keys every AWS call carries (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html) */
 function requestContext(env: CallEnvironment): Record<string, ContextValue> {
@@ -125,30 +125,9 @@ class RequestContexts {
   }
 }
 
-/** Each key of an environment's request keys followed by its lower case (the contexts are shared). */
-const baseKeys = new WeakMap<object, string[]>();
-
-/**
- * `r` with the request keys of its environment (`base`) under the keys it gives: a key it gives replaces
- * the environment's key of the same name in any case, as AWS compares context key names
- * case-insensitively (so `AWS:SourceIp` given is the request's only source address).
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
- */
+/** `r` with the request keys of its environment (`base`) under the keys it gives (in any case). */
 function withContext(r: AuthzRequest, base: Readonly<Record<string, ContextValue>>): AuthzRequest {
-  const given = r.context;
-  let lower: string[] | undefined;
-  for (const k in given) (lower ??= []).push(k.toLowerCase());
-  if (lower === undefined) return { ...r, context: base };
-  let known = baseKeys.get(base);
-  if (known === undefined) {
-    known = Object.keys(base).flatMap((k) => [k, k.toLowerCase()]);
-    baseKeys.set(base, known);
-  }
-  const context: Record<string, ContextValue> = {};
-  for (let i = 0; i < known.length; i += 2) {
-    if (!lower.includes(known[i + 1]!)) context[known[i]!] = base[known[i]!]!;
-  }
-  return { ...r, context: assignOwn(context, given!) };
+  return { ...r, context: overlayContext(base, r.context) };
 }
 
 /**

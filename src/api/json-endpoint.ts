@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RolecallError } from '../errors.js';
+import { setOwn } from '../own-key.js';
 import type { ApiBackend, CallEnvironment } from './backend.js';
 import { authenticate, authorizeOperation, type Authenticated } from './call-auth.js';
 import { toWireError } from './errors.js';
@@ -120,7 +121,8 @@ export function answerJson(
     let query: Record<string, string> = EMPTY_QUERY;
     if (q >= 0) {
       query = {};
-      for (const [k, v] of new URLSearchParams(req.url.slice(q + 1))) query[k] ??= v;
+      for (const [k, v] of new URLSearchParams(req.url.slice(q + 1)))
+        if (!Object.hasOwn(query, k)) setOwn(query, k, v);
     }
     const incoming: IncomingSignedRequest = {
       method: req.method,

@@ -45,7 +45,8 @@ import type {
   Tag,
   UserInfo,
 } from './types.js';
-import { assignOwn, setOwn } from '../own-key.js';
+import { setOwn } from '../own-key.js';
+import { overlayContext } from './context-overlay.js';
 
 /** Compiles one policy document (text as stored) for the engine. */
 export type PolicyCompiler = (text: string, options: { kind: PolicyKind; name: string }) => CompiledPolicy;
@@ -1105,37 +1106,10 @@ function pairKey(request: AuthzRequest): string {
   return `\u0000${assume ? 'trust' : 'res'}|${request.resourceAccount ?? ''}|${arn}`;
 }
 
-/** Each key of a pair's context followed by its lower case, computed once per context (pairs are cached). */
-const lowerKeys = new WeakMap<Record<string, ContextValue>, string[]>();
-
-function lowerKeysOf(context: Record<string, ContextValue>): string[] {
-  let known = lowerKeys.get(context);
-  if (known === undefined) {
-    known = Object.keys(context).flatMap((k) => [k, k.toLowerCase()]);
-    lowerKeys.set(context, known);
-  }
-  return known;
-}
-
 /** The prepared request: the pair's context with the caller's keys, which win. */
 function finish(request: AuthzRequest, pair: Pair): PreparedRequest {
-  const given = request.context;
-  let context = pair.context;
-  if (given !== undefined) {
-    const keys = Object.keys(given);
-    if (keys.length > 0) {
-      // Keys the caller gave win over what the store knows, compared case-insensitively as AWS compares keys.
-      const lower = keys.length === 1 ? undefined : new Set(keys.map((k) => k.toLowerCase()));
-      const one = keys.length === 1 ? keys[0]!.toLowerCase() : undefined;
-      const known = lowerKeysOf(context);
-      const merged: Record<string, ContextValue> = {};
-      for (let i = 0; i < known.length; i += 2) {
-        const lk = known[i + 1]!;
-        if (lower === undefined ? lk !== one : !lower.has(lk)) setOwn(merged, known[i]!, context[known[i]!]!);
-      }
-      context = assignOwn(merged, given);
-    }
-  }
+  // Keys the caller gave win over what the store knows.
+  const context = overlayContext(pair.context, request.context);
   const out: AuthzRequest = withPrincipalInfo(
     { principal: pair.principalArn, action: request.action, resource: request.resource, context },
     pair.parsed,
