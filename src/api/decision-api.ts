@@ -11,7 +11,7 @@ import { RolecallError } from '../errors.js';
 import type { AuthzRequest, AuthzResult, ContextValue, RequestPrincipal } from '../eval/types.js';
 import type { ApiBackend } from './backend.js';
 import { authorizeCalls } from './call-auth.js';
-import { invalidInput, isRecord, JsonMembers, then, type JsonCall } from './json-endpoint.js';
+import { invalidInput, isRecord, JsonMembers, whenResolved, type JsonCall } from './json-endpoint.js';
 import type { CallAuthorization, OperationContext } from './operation.js';
 import { setOwn } from '../own-key.js';
 
@@ -155,14 +155,14 @@ const oneAnswer = (results: AuthzResult[]): JsonMembers => new JsonMembers(rende
 export function decisionAnswer({ backend, body: parsed, ctx }: JsonCall): JsonMembers | Promise<JsonMembers> {
   const explain = parsed.explain === true;
   if (parsed.requests === undefined) {
-    return then(decideFor(backend, ctx, [readDecisionRequest(parsed, '$')], explain), oneAnswer);
+    return whenResolved(decideFor(backend, ctx, [readDecisionRequest(parsed, '$')], explain), oneAnswer);
   }
   if (!Array.isArray(parsed.requests)) throw invalid('`requests` must be an array', '$.requests');
   if (parsed.requests.length > MAX_BATCH) {
     throw invalid(`a batch holds at most ${MAX_BATCH} requests`, '$.requests');
   }
   const requests = parsed.requests.map((r, i) => readDecisionRequest(r, `$.requests[${i}]`));
-  return then(decideFor(backend, ctx, requests, explain), (results) => {
+  return whenResolved(decideFor(backend, ctx, requests, explain), (results) => {
     let text = '"results":[';
     for (let i = 0; i < results.length; i++) text += `${i > 0 ? ',' : ''}{${render(results[i]!)}}`;
     return new JsonMembers(`${text}]`);

@@ -63,8 +63,12 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `f(value)`: at once when `value` is not a promise (nothing to wait for), else when it resolves. */
-export function then<T, R>(value: T | Promise<T>, f: (v: T) => R | Promise<R>): R | Promise<R> {
+/**
+ * `f(value)`: at once when `value` is not a promise (nothing to wait for), else when it resolves. Not
+ * named `then`: a module that exports `then` has a thenable namespace, so `import()` of it calls that
+ * export with the promise's resolve and reject functions and rejects with the resolve function.
+ */
+export function whenResolved<T, R>(value: T | Promise<T>, f: (v: T) => R | Promise<R>): R | Promise<R> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
