@@ -133,7 +133,10 @@ export interface CacheSize {
   principals: number;
   /** Resolved resources. */
   resources: number;
-  /** Assembled policy sets and contexts, one per principal and resource decided together. */
+  /**
+   * Assembled policy sets and contexts, one per principal and resource decided together; when full, the
+   * oldest is forgotten.
+   */
   pairs: number;
   /** Compiled policy documents. */
   compiled: number;
@@ -241,6 +244,18 @@ function putPair(entry: PrincipalEntry, key: string, pair: Pair): boolean {
   return false;
 }
 
+/** Forgets the entry's pair under `key`, if it holds one. */
+function dropPair(entry: PrincipalEntry, key: string): void {
+  if (entry.key0 === key) {
+    entry.key0 = undefined;
+    entry.pair0 = undefined;
+  } else if (entry.key1 === key) {
+    entry.key1 = undefined;
+    entry.pair1 = undefined;
+  } else if (entry.more?.delete(key) !== true) return;
+  entry.pairCount--;
+}
+
 interface ResourceEntry {
   promise: Promise<ResolvedResource>;
 }
@@ -338,7 +353,14 @@ export class Resolver {
   private decisionSets = new Map<string, PolicySet>();
   /** Per principal, its pairs' contexts by the resource's keys (see pairContext). */
   private contexts = new WeakMap<ResolvedPrincipal, Map<string, Readonly<Record<string, ContextValue>>>>();
-  private pairCount = 0;
+  /**
+   * Every pair kept, oldest first from `pairNext` on: the principal entry holding it and its key, in a ring
+   * of at most `size.pairs` slots, so that a full cache forgets its oldest pair (and nothing else). A slot
+   * may name an entry the principals' map has since evicted: dropping its pair then changes nothing.
+   */
+  private pairEntries: PrincipalEntry[] = [];
+  private pairKeys: string[] = [];
+  private pairNext = 0;
   /** Bumped by every invalidation: what was read before one is never cached after it. */
   private generation = 0;
   private revision: number | undefined;
@@ -350,9 +372,7 @@ export class Resolver {
     private readonly options: ResolverOptions = {},
   ) {
     this.size = { ...DEFAULT_CACHE_SIZE, ...options.cacheSize };
-    this.principals = new BoundedMap(this.size.principals, (evicted) => {
-      this.pairCount -= evicted.pairCount;
-    });
+    this.principals = new BoundedMap(this.size.principals);
     this.resources = new BoundedMap(this.size.resources);
     this.compiled = new BoundedMap(this.size.compiled);
     this.managedUses = new BoundedMap(this.size.compiled);
@@ -369,7 +389,9 @@ export class Resolver {
     this.sharedPolicies = new Map();
     this.decisionSets = new Map();
     this.contexts = new WeakMap();
-    this.pairCount = 0;
+    this.pairEntries = [];
+    this.pairKeys = [];
+    this.pairNext = 0;
   }
 
   /** How many entries each cache holds. */
@@ -443,13 +465,20 @@ export class Resolver {
 
   private keep(request: AuthzRequest, options: PrepareOptions, pair: Pair): void {
     const entry = this.principals.get(principalKey(request.principal, options.credential));
-    if (entry === undefined || entry.value !== pair.principal) return;
-    if (this.pairCount >= this.size.pairs) {
-      // Full: start over rather than track the age of every pair.
-      this.invalidate();
+    if (entry === undefined || entry.value !== pair.principal || this.size.pairs < 1) return;
+    const key = pairKey(request);
+    if (!putPair(entry, key, pair)) return;
+    if (this.pairKeys.length < this.size.pairs) {
+      this.pairEntries.push(entry);
+      this.pairKeys.push(key);
       return;
     }
-    if (putPair(entry, pairKey(request), pair)) this.pairCount++;
+    // Full: the oldest pair makes room; the principals, resources and compiled policies stay.
+    const oldest = this.pairNext;
+    dropPair(this.pairEntries[oldest]!, this.pairKeys[oldest]!);
+    this.pairEntries[oldest] = entry;
+    this.pairKeys[oldest] = key;
+    this.pairNext = (oldest + 1) % this.size.pairs;
   }
 
   /** The policy set and context of a principal and resource, before the caller's context keys. */

@@ -14,10 +14,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Decision } from '../../src/eval/types.js';
-import { openControlPlane, type OpenedControlPlane } from '../../src/iam/index.js';
+import { createControlPlane, openControlPlane, type OpenedControlPlane } from '../../src/iam/index.js';
 import { loadPolicyEngine } from '../../src/iam/engine.js';
 import { Resolver } from '../../src/iam/resolver.js';
 import { decideRequest } from '../../src/iam/decide.js';
+import { countingStore } from './counting-store.js';
 
 const ACCT = '111122223333';
 const NOW = Date.UTC(2026, 10, 22);
@@ -410,6 +411,42 @@ describe('bounded caches', () => {
           }
         }
       }
+    } finally {
+      small.dispose();
+    }
+  });
+});
+
+describe('a full pair cache', () => {
+  it('forgets its oldest pair and keeps principals, resources and compiled policies', async () => {
+    const engine = await loadPolicyEngine();
+    const counting = countingStore(reader.store);
+    const cp = createControlPlane(counting.store, { checkPolicy: engine.checkPolicy, now: () => NOW });
+    const small = new Resolver(cp, engine.compile, { cacheSize: { pairs: 3 } });
+    try {
+      const arn = await role(fresh('Evicting'), allow('secretsmanager:GetSecretValue'));
+      const secret = (i: number) => `arn:aws:secretsmanager:us-east-1:${ACCT}:secret:evict${n}-${i}-AbCdEf`;
+      const request = (i: number) => ({
+        principal: arn,
+        action: 'secretsmanager:GetSecretValue',
+        resource: secret(i),
+      });
+      const decideOn = async (i: number) =>
+        (await decideRequest(small, engine, request(i), { now: NOW })).result.decision;
+      for (let i = 0; i < 4; i++) assert.equal(await decideOn(i), 'Allow');
+      const size = small.cacheSizes();
+      assert.equal(size.pairs, 3, JSON.stringify(size));
+      assert.equal(size.principals, 1, JSON.stringify(size));
+      assert.equal(size.resources, 4, JSON.stringify(size));
+      assert.equal(small.prepareCached(request(0)), undefined, 'the oldest pair is forgotten');
+      for (const i of [1, 2, 3]) assert.ok(small.prepareCached(request(i)), `pair ${i} is kept`);
+      // The forgotten pair is assembled again from the cached principal and resource: no store read.
+      const reads = counting.reads();
+      assert.equal(await decideOn(0), 'Allow');
+      assert.equal(counting.reads(), reads);
+      assert.ok(small.prepareCached(request(0)), 'kept again');
+      assert.equal(small.prepareCached(request(1)), undefined, 'now the oldest');
+      assert.equal(small.cacheSizes().pairs, 3);
     } finally {
       small.dispose();
     }
