@@ -88,6 +88,59 @@ function toIncoming(req: FastifyRequest): IncomingSignedRequest {
   };
 }
 
+/**
+ * The decision route's answers, written together once the event loop has run the I/O callbacks of its
+ * turn (an immediate runs after the poll phase) rather than each as soon as it is decided. A write to a
+ * client that waits for it wakes that client, and on loopback the writer pays the wake-up in its own
+ * system time: measured with perf under `npm run bench:load`, the wake-up inside writev was the largest
+ * single cost of answering one decision. Written together, the first answer of a turn wakes the client
+ * and the others find it awake. No answer waits beyond the turn it was decided in (the requests read in
+ * that same turn are decided first), and answers on one connection keep their order (Node queues a
+ * pipelined request's answer behind the one before).
+ */
+class AnswerBatch {
+  private readonly responses: http.ServerResponse[] = [];
+  private readonly statuses: number[] = [];
+  private readonly ids: string[] = [];
+  private readonly texts: string[] = [];
+  private readonly flushAll = () => this.flush();
+  private scheduled = false;
+
+  add(res: http.ServerResponse, status: number, requestId: string, json: string): void {
+    this.responses.push(res);
+    this.statuses.push(status);
+    this.ids.push(requestId);
+    this.texts.push(json);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const { responses, statuses, ids, texts } = this;
+    for (let i = 0; i < responses.length; i++) {
+      const res = responses[i]!;
+      try {
+        res.writeHead(statuses[i]!, {
+          'x-amzn-requestid': ids[i]!,
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(texts[i]!),
+        });
+        res.end(texts[i]);
+      } catch {
+        // The connection failed under the answer: it has no one to answer; the others still go out.
+        res.destroy();
+      }
+    }
+    responses.length = 0;
+    statuses.length = 0;
+    ids.length = 0;
+    texts.length = 0;
+  }
+}
+
 /** The media types a decision request comes with on the server's own route (fastify takes the others). */
 const DECISION_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
 
@@ -108,6 +161,7 @@ function decisionRoute(
   bodyLimit: number,
   closing: () => boolean,
 ): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
+  const answers = new AnswerBatch();
   return (req, res) => {
     if (req.method !== 'POST' || req.url !== '/v1/authorize' || closing()) return false;
     const headers = req.headers;
@@ -123,13 +177,10 @@ function decisionRoute(
     const length = Number(declared);
     if (!(length <= bodyLimit)) return false;
     const requestId = randomUUID();
+    let answered = false;
     const respond: JsonResponder = (status, id, json) => {
-      res.writeHead(status, {
-        'x-amzn-requestid': id,
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(json),
-      });
-      res.end(json);
+      answered = true;
+      answers.add(res, status, id, json);
     };
     const chunks: Buffer[] = [];
     let received = 0;
@@ -156,7 +207,7 @@ function decisionRoute(
         };
         answerJson(backend, request, respond, clock(), decisionAnswer)?.catch(() => res.destroy());
       } catch (e) {
-        if (!res.headersSent) sendError(respond, requestId, e);
+        if (!answered) sendError(respond, requestId, e);
         else res.destroy();
       }
     });

@@ -2,6 +2,7 @@
 // (JSON media type, Content-Length within the limit): its answers are fastify's, which answers the rest.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { coreMissing, signedHeaders, signedPost, startTestServer, type TestServer } from './harness.js';
 
@@ -122,6 +123,67 @@ describe('the decision route', { skip }, () => {
       code: 'ValidationError',
       message: 'the body is not valid JSON (at $)',
     });
+  });
+
+  test('answers decided in one turn go out together, each to its own request, in order per connection', async () => {
+    // Three requests pipelined on one connection (written at once, read in one turn): about the admin,
+    // about a role that does not exist (an error) and the admin again; the answers come back in order.
+    const principals = [admin, 'arn:aws:iam::123456789012:role/NoSuchRole', admin];
+    const u = new URL(server.url);
+    const raw: string[] = [];
+    const bodyOf = (principal: string) =>
+      JSON.stringify({ principal, action: 'iam:GetRole', resource: 'arn:aws:iam::123456789012:role/R' });
+    for (const principal of principals) {
+      const body = bodyOf(principal);
+      const headers = await signedHeaders(server.url, server.admin, {
+        path: '/v1/authorize',
+        contentType: 'application/json',
+        body,
+        service: 'rolecall',
+      });
+      const lines = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)) }).map(
+        ([k, v]) => `${k}: ${v}`,
+      );
+      raw.push(`POST /v1/authorize HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n${body}`);
+    }
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(u.port), u.hostname, () => socket.write(raw.join('')));
+      let got = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => {
+        got += c;
+        if ((got.match(/HTTP\/1\.1 /g) ?? []).length === principals.length && got.endsWith('}')) {
+          socket.end();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+    });
+    const answers = [...text.matchAll(/\r\n\r\n(\{[^\r]*?\})(?=HTTP\/1\.1 |$)/g)].map((m) => {
+      const { requestId, ...rest } = JSON.parse(m[1]!) as Record<string, unknown>;
+      return { requestId, rest };
+    });
+    const expected: unknown[] = [];
+    for (const principal of principals) {
+      const { requestId: _id, ...rest } = (await send(server, 'application/json', bodyOf(principal))).json;
+      expected.push(rest);
+    }
+    assert.notDeepEqual(expected[0], expected[1]);
+    assert.deepEqual(
+      answers.map((a) => a.rest),
+      expected,
+      text,
+    );
+    assert.equal(new Set(answers.map((a) => a.requestId)).size, principals.length);
+    // Many connections at once: each answer carries the request id of its own response's header.
+    const many = await Promise.all(
+      Array.from({ length: 20 }, () => send(server, 'application/json', decision())),
+    );
+    for (const a of many) {
+      assert.equal(a.json.decision, 'Allow');
+      assert.equal(a.json.requestId, a.headers['x-amzn-requestid']);
+    }
+    assert.equal(new Set(many.map((a) => a.json.requestId)).size, many.length);
   });
 
   test('a chunked body and a body over the limit are fastify’s, answered the same way', async () => {
