@@ -87,7 +87,38 @@ function compileBundle(bundle, cache) {
   return { script, exports: mod.exports };
 }
 
-module.exports = { BUILD_ID_PREFIX, OWN_CACHES, cacheHeader, cacheFile, cacheFor, compileBundle };
+/** The bundle's source map, which the build writes beside it. */
+function sourceMapFile(bundle) {
+  return `${bundle}.map`;
+}
+
+/**
+ * The bundle compiled by Node's CommonJS loader with its source map, as `node --enable-source-maps`
+ * would: a stack then names the source's functions, files and lines instead of the minified ones. For
+ * ROLECALL_DEBUG, whose internal errors print their stack; it uses no code cache, and no other run reads
+ * the map. Returns the bundle's exports.
+ */
+function compileBundleWithSourceMap(bundle) {
+  process.setSourceMapsEnabled(true);
+  const mod = new Module(bundle, module);
+  mod.filename = bundle;
+  mod.paths = Module._nodeModulePaths(path.dirname(bundle));
+  const source = fs.readFileSync(bundle, 'utf8');
+  mod._compile(`${source}\n//# sourceMappingURL=${path.basename(sourceMapFile(bundle))}\n`, bundle);
+  mod.loaded = true;
+  return mod.exports;
+}
+
+module.exports = {
+  BUILD_ID_PREFIX,
+  OWN_CACHES,
+  cacheHeader,
+  cacheFile,
+  cacheFor,
+  compileBundle,
+  compileBundleWithSourceMap,
+  sourceMapFile,
+};
 
 if (require.main === module) {
   const bundle = path.join(__dirname, '..', 'dist', 'rolecall.cjs');
@@ -98,7 +129,9 @@ if (require.main === module) {
     process.exitCode = 1;
   } else {
     const argv = process.argv.slice(2);
-    const { exports } = compileBundle(bundle, cacheFor(bundle, argv));
+    const { exports } = process.env.ROLECALL_DEBUG
+      ? { exports: compileBundleWithSourceMap(bundle) }
+      : compileBundle(bundle, cacheFor(bundle, argv));
     void exports.main(argv).then((code) => {
       process.exitCode = code;
     });

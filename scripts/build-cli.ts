@@ -1,6 +1,7 @@
 /**
  * Builds the `rolecall` bin's program: the CLI and every module it reaches under src/, bundled by esbuild
- * into one CommonJS file (`dist/rolecall.cjs`), with a V8 code cache of it (`dist/rolecall.cjs.cache`).
+ * into one CommonJS file (`dist/rolecall.cjs`, with its source map), with a V8 code cache of it
+ * (`dist/rolecall.cjs.cache`).
  * Run by `npm run build` and `prepare`.
  *
  * Why: a command at a prompt pays Node's start-up and then its own loading. Loaded file by file as ES
@@ -40,6 +41,7 @@ interface BinLoader {
   compileBundle(bundle: string, cache: string): { script: Script; exports: { main: typeof Main } };
   cacheFile(bundle: string, name?: string): string;
   cacheHeader(source: string): Buffer | undefined;
+  sourceMapFile(bundle: string): string;
 }
 
 const binFile = path.join(root, 'bin', 'rolecall.cjs');
@@ -210,20 +212,26 @@ export async function buildCli(outDir = path.join(root, 'dist')): Promise<string
     // Every command reads the whole bundle and copies it into a string before its first line (V8 keeps
     // the source beside the cached code): minified, that is about half the bytes (1.15 MB to 0.6 MB) and
     // a code cache a little smaller. Nothing in src/ depends on a function's or class's own name (errors
-    // carry their name as a field, RolecallError's `name`); a stack under ROLECALL_DEBUG names minified
-    // functions, and `npm run rolecall` runs the source for debugging.
+    // carry their name as a field, RolecallError's `name`).
     minify: true,
+    // A stack printed under ROLECALL_DEBUG names the source's functions, files and lines through this map
+    // (bin/rolecall.cjs reads it only then), where esbuild's keepNames would make every command run and
+    // load more code for the few that print a stack. No sources inside: a stack needs only the mappings.
+    sourcemap: 'external',
+    sourcesContent: false,
     logLevel: 'warning',
     write: false,
   });
-  const out = result.outputFiles[0];
-  if (out === undefined) throw new Error('esbuild wrote no bundle');
+  const out = result.outputFiles.find((f) => f.path === bundle);
+  const map = result.outputFiles.find((f) => f.path === loader.sourceMapFile(bundle));
+  if (out === undefined || map === undefined) throw new Error('esbuild wrote no bundle and source map');
   const own = [...loader.OWN_CACHES.values()].sort().join(' ');
   const trained = CACHES.flatMap((c) => (c.name === undefined ? [] : [c.name]))
     .sort()
     .join(' ');
   if (own !== trained) throw new Error(`bin/rolecall.cjs loads caches ${own}, the build trains ${trained}`);
   for (const c of CACHES) fs.rmSync(loader.cacheFile(bundle, c.name), { force: true });
+  writeAtomic(loader.sourceMapFile(bundle), map.contents);
   writeAtomic(bundle, out.contents);
   for (const c of CACHES) {
     // This file is TypeScript: the trainer runs under tsx as `npm run build` runs it. Not this process's

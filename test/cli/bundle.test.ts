@@ -92,7 +92,7 @@ describe('the bin runs the built bundle', () => {
     // `process`: the bin also runs as a process, for a command of each kind whose answer goes through
     // the process (stdout, stderr, exit code); every command is also answered by the bundle's `main` in a
     // warm worker, as runCli answers from source.
-    const runs: { args: string[]; process?: true }[] = [
+    const runs: { args: string[]; process?: true; debug?: true }[] = [
       { args: ['--help'], process: true },
       { args: ['--version'] },
       { args: ['simulate', '--help'] },
@@ -104,6 +104,12 @@ describe('the bin runs the built bundle', () => {
         process: true,
       },
       { args: ['simulate', '--no-such-flag'], process: true },
+      // Under ROLECALL_DEBUG the bin compiles the bundle with its source map instead of a code cache.
+      {
+        args: ['simulate', '--store', store, ...request, '--action', 's3:GetObject'],
+        process: true,
+        debug: true,
+      },
       { args: ['role', 'list', '--store', store] },
       // Loads the AWS managed policy package, which a command needs only when it runs.
       { args: ['emr', 'policies', '--json'] },
@@ -111,7 +117,12 @@ describe('the bin runs the built bundle', () => {
     try {
       // The processes run while the worker answers.
       const spawned = runs.map((r) =>
-        r.process ? binProcess(r.args, { cwd: dir, env: { ...process.env, ...env } }) : undefined,
+        r.process
+          ? binProcess(r.args, {
+              cwd: dir,
+              env: { ...process.env, ...env, ROLECALL_DEBUG: r.debug ? '1' : '' },
+            })
+          : undefined,
       );
       for (const [i, { args }] of runs.entries()) {
         const fromSource = runCli(args, opts);
@@ -301,6 +312,30 @@ describe('the bin runs the built bundle', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('under ROLECALL_DEBUG, a stack names the source through the source map', () => {
+    built();
+    // An internal error of the bundle's own code (an output that throws), in a process of its own: the
+    // source maps are switched on for the whole process.
+    const probe = `
+      const { compileBundleWithSourceMap } = require(${JSON.stringify(bin)});
+      const { main } = compileBundleWithSourceMap(${JSON.stringify(bundle)});
+      let err = '';
+      main(['--help'], { out: () => { throw new Error('no output'); }, err: (s) => (err += s) }).then(
+        (status) => console.log(JSON.stringify({ status, err })));`;
+    const r = spawnSync(process.execPath, ['-e', probe], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ROLECALL_DEBUG: '1' },
+    });
+    assert.equal(r.stderr, '');
+    const { status, err } = JSON.parse(r.stdout) as { status: number; err: string };
+    assert.equal(status, 1);
+    assert.match(err, /^rolecall: internal error: no output\nError: no output\n/);
+    assert.match(err, new RegExp(`\\(${path.join(repoRoot, 'src/cli/main.ts')}:\\d+:\\d+\\)`));
+    assert.match(err, /[\\/]commander[\\/]lib[\\/]command\.js:\d+:\d+\)/);
+    assert.doesNotMatch(err, /dist[\\/]rolecall\.cjs/);
   });
 
   it('every built cache fits the built bundle (V8 accepts it)', () => {
