@@ -116,10 +116,16 @@ const packagesOutside: Plugin = {
     // src/ requires CommonJS packages through `createRequire(import.meta.url)(...)` (cheaper than an
     // import for the ES module files of dist/src/), which esbuild does not follow: in the bundle those
     // calls are plain `require`, which it does.
+    // A default import of a Node module (`import fs from 'node:fs'`) becomes esbuild's __toESM(require(...)),
+    // which copies every export of the module onto an object of its own, a getter each, once per file that
+    // imports it: 31 copies of node:fs and node:path. Their default export is the module's exports object
+    // itself, which a plain `require` gives.
     b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
       const text = fs.readFileSync(args.path, 'utf8');
       return {
-        contents: text.replace(/\bcreateRequire\(import\.meta\.url\)\((?=['"])/g, 'require('),
+        contents: text
+          .replace(/\bcreateRequire\(import\.meta\.url\)\((?=['"])/g, 'require(')
+          .replace(/^import (\w+) from '(node:[\w/]+)';$/gm, "const $1 = require('$2');"),
         loader: 'ts',
       };
     });
