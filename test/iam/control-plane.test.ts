@@ -151,6 +151,25 @@ describe('roles', () => {
     await cp.iam.untagIdentity(ref, ['TEAM']);
     assert.deepEqual((await cp.iam.getRole(ACCT, 'r')).tags, []);
   });
+
+  it("takes tag keys and values of AWS's characters: letters of any script, digits, spaces and _.:/=+-@", async () => {
+    const cp = plane();
+    await cp.iam.createRole({ account: ACCT, name: 'r', trustPolicy: TRUST });
+    const ref = { kind: 'role' as const, account: ACCT, name: 'r' };
+    const tags = [
+      { key: 'Équipe données_1.a:b/c=d+e-f@g', value: 'Zürich 東京 ٣' },
+      { key: 'empty', value: '' },
+    ];
+    await cp.iam.tagIdentity(ref, tags);
+    assert.deepEqual((await cp.iam.getRole(ACCT, 'r')).tags, tags);
+    for (const bad of [
+      { key: 'a*b', value: 'v' },
+      { key: 'k', value: 'a,b' },
+      { key: 'k', value: 'semi;colon' },
+      { key: '', value: 'v' },
+    ])
+      assert.equal(await code(cp.iam.tagIdentity(ref, [bad])), 'ValidationError', JSON.stringify(bad));
+  });
 });
 
 describe('managed policy versions', () => {
