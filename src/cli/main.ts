@@ -109,15 +109,24 @@ function requested(argv: readonly string[]): string | undefined {
   return words[0] === 'help' ? words[1] : words[0];
 }
 
-/** Registers the requested command's group for real, every other command as a help line. */
+/**
+ * Registers the requested command's group for real, every other command as a help line. A run that
+ * starts with a command of a group (`simulate ...`, `help simulate`) goes to that command and never shows
+ * the others, so it registers none of them: commander builds a whole command for each line. A flag before
+ * the command word (`rolecall -h simulate`) is the program's, whose help lists them all.
+ */
 async function registerGroups(program: Command, ctx: CommandContext, argv: readonly string[]): Promise<void> {
   const wanted = requested(argv);
+  const has = (group: CommandGroup | Loader) =>
+    typeof group !== 'function' && wanted !== undefined && Object.hasOwn(group.commands, wanted);
+  const commandFirst = argv[0] === wanted || (argv[0] === 'help' && argv[1] === wanted);
+  const helpLines = !(commandFirst && COMMAND_GROUPS.some(has));
   for (const group of COMMAND_GROUPS) {
     if (typeof group === 'function') {
       (await group()).register(program, ctx);
-    } else if (wanted !== undefined && Object.hasOwn(group.commands, wanted)) {
+    } else if (has(group)) {
       (await group.load()).register(program, ctx);
-    } else {
+    } else if (helpLines) {
       for (const [name, c] of Object.entries(group.commands))
         program.command(c.usage ? `${name} ${c.usage}` : name).description(c.summary);
     }

@@ -69,6 +69,35 @@ describe('rolecall usage', () => {
   });
 });
 
+describe('rolecall help', () => {
+  // A run that starts with a command's word registers only that command's group (start-up); a flag before
+  // the word is the program's own, whose help must still list every command.
+  const names = COMMAND_GROUPS.flatMap((g) => (typeof g === 'object' ? Object.keys(g.commands) : []));
+
+  it("the program's help lists every command, also with a command word after the flag", () => {
+    for (const argv of [['--help'], ['-h', 'simulate'], ['--help', 'role', 'list'], ['help']]) {
+      const r = runCli(argv);
+      assert.equal(r.status, 0, argv.join(' '));
+      assert.match(r.stdout, /^Usage: rolecall \[options\] \[command\]/, argv.join(' '));
+      for (const name of names) assert.match(r.stdout, new RegExp(`^  ${name}\\b`, 'm'), argv.join(' '));
+    }
+  });
+
+  it("help WORD and WORD --help give that command's own help", () => {
+    for (const argv of [
+      ['help', 'simulate'],
+      ['simulate', '--help'],
+      ['help', 'role'],
+      ['who-can', '-h'],
+    ]) {
+      const name = argv[0] === 'help' ? argv[1]! : argv[0]!;
+      const r = runCli(argv);
+      assert.equal(r.status, 0, argv.join(' '));
+      assert.match(r.stdout, new RegExp(`^Usage: rolecall ${name}\\b`), argv.join(' '));
+    }
+  });
+});
+
 describe('rolecall as a process', () => {
   // The installed bin (the built bundle) where the test is about the process; the source (through the
   // TypeScript loader) where it is about which source files a command loads.
