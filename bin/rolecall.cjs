@@ -44,12 +44,14 @@ function cacheFile(bundle, name) {
 
 /**
  * The cache for a run with these arguments: its command's own, else the shared one. The command is the
- * first word (`help WORD` asks for WORD), as the CLI reads it; any cache of this build gives the same
+ * first argument (`help WORD` asks for WORD). The program's own options take no value, so a run that
+ * starts with a flag is the program's, whatever words follow (`-h simulate` prints the program's help,
+ * `--store x simulate` is an unknown option): the help's cache. Any cache of this build gives the same
  * answers, only the time to load differs.
  */
 function cacheFor(bundle, argv) {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const command = (words[0] === 'help' ? words[1] : words[0]) ?? '';
+  const [first = '', second = ''] = argv;
+  const command = first.startsWith('-') ? '' : first === 'help' ? second : first;
   return cacheFile(bundle, OWN_CACHES.get(command));
 }
 

@@ -360,6 +360,10 @@ describe('the bin runs the built bundle', () => {
       [['simulate', 'scenarios.yaml'], own('simulate')],
       [['help', 'simulate'], own('simulate')],
       [['simulate', '--help'], own('simulate')],
+      // A leading flag is the program's own (none takes a value): its help, version or usage error.
+      [['-h', 'simulate'], own('help')],
+      [['--store', 'x.db', 'simulate', '--action', 's3:GetObject'], own('help')],
+      [['role', '--store', 'x.db', 'list'], loader.cacheFile(bundle)],
       [['role', 'list'], loader.cacheFile(bundle)],
       [['help', 'role'], loader.cacheFile(bundle)],
       [['serve', '--port', '0'], loader.cacheFile(bundle)],
