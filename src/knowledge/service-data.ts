@@ -31,6 +31,25 @@ export function serviceActions(service: string): readonly string[] | undefined {
 }
 
 /**
+ * Whether a service's data has the action `name` (an exact name, any case). The file's bytes are searched
+ * first, without parsing them: a command line's action is checked before every decision, and parsing a
+ * large service's file (s3's is 120 KB) cost more than deciding. The package writes each action as a
+ * member `"<its name in lower case>": {` of the file's object, two spaces in (no other member's value is
+ * an object, and a JSON string cannot hold that text unescaped); where it is not found so, the parsed
+ * data answers, so another layout costs only the parse.
+ */
+export function hasAction(service: string, name: string): boolean {
+  const key = service.toLowerCase();
+  const lower = name.toLowerCase();
+  if (!/^[a-z0-9-]+$/.test(key) || !/^[a-z0-9-]+$/.test(lower)) return false;
+  if (!cache.has(key)) {
+    const file = path.join(dir(), 'actions', `${key}.json`);
+    if (existsSync(file) && readFileSync(file).includes(`\n  "${lower}": {`)) return true;
+  }
+  return serviceActions(key)?.some((a) => a.toLowerCase() === lower) ?? false;
+}
+
+/**
  * The actions an Action pattern (`service:Name`, wildcards allowed) matches; undefined when the service is
  * not in the data (an unknown service is reported separately from an unknown action).
  * Action names are matched case-insensitively.

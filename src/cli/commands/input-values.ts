@@ -6,7 +6,7 @@
  */
 import { arnProblem } from '../../analyze/validate/arn-checks.js';
 import { nearestAction } from '../../analyze/validate/actions.js';
-import { actionsMatching } from '../../knowledge/service-data.js';
+import { actionsMatching, hasAction } from '../../knowledge/service-data.js';
 import { RolecallError } from '../../errors.js';
 
 const fail = (message: string): never => {
@@ -63,6 +63,8 @@ export function actionValue(value: string, flag: string): string {
     fail(`\`${flag}\` takes \`service:Action\`, for example \`s3:GetObject\`, not \`${value}\`${guess}`);
   }
   const service = value.slice(0, colon);
+  // The usual case, a name of the data, is answered without reading the service's whole data.
+  if (hasAction(service, value.slice(colon + 1))) return value;
   const matched = actionsMatching(value);
   if (matched === undefined) fail(`\`${flag}\`: service \`${service}\` of \`${value}\` does not exist`);
   if (matched?.length === 0) {
