@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'InvalidScenario'
   | 'InvalidFile'
   | 'StoreUnavailable'
+  /** The store did not finish a statement in time (PostgreSQL's statement timeout); nothing was written. */
+  | 'StoreTimeout'
   | 'UsageError';
 
 export interface ErrorPlace {

@@ -47,6 +47,7 @@ const WIRE: Record<ErrorCode, { status: number; code?: string }> = {
   InvalidFile: { status: 400, code: 'InvalidInput' },
   UsageError: { status: 400, code: 'InvalidInput' },
   StoreUnavailable: { status: 503, code: 'ServiceUnavailable' },
+  StoreTimeout: { status: 503, code: 'ServiceUnavailable' },
 };
 
 /**

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { createControlPlane, loadPolicyEngine, repairPrincipalReferences, Resolver } from '../iam/index.js';
 import type { ApiControlPlane } from './backend.js';
-import { openStore, storeLocation } from '../store/index.js';
+import { openStore, storeLocation, type StoreSettings } from '../store/index.js';
 import { anyAccessKey, bootstrapAdministrator, defaultCredentialsFile, usageText } from './bootstrap.js';
 import { Freshness } from './freshness.js';
 import { createBackend } from './iam-backend.js';
@@ -35,6 +35,8 @@ export const DEFAULT_ACCOUNT = '123456789012';
 export interface OpenApiOptions {
   /** SQLite path, `postgres://` URL or `memory`; default `ROLECALL_STORE` or `.rolecall/rolecall.db`. */
   store?: string;
+  /** How the store runs (PostgreSQL's statement timeout); each backend's defaults otherwise. */
+  storeSettings?: StoreSettings;
   port?: number;
   host?: string;
   bodyLimit?: number;
@@ -63,7 +65,7 @@ export async function openApi(options: OpenApiOptions = {}): Promise<OpenApi> {
   const location = storeLocation(options.store);
   await checkCanListen(options.host ?? '127.0.0.1', options.port ?? 4599);
   const engine = await loadPolicyEngine();
-  const store = await openStore(location);
+  const store = await openStore(location, options.storeSettings);
   await repairPrincipalReferences(store);
   const now = options.clock ? { now: options.clock } : {};
   const base = createControlPlane(store, { checkPolicy: engine.checkPolicy, ...now });

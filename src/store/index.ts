@@ -11,7 +11,14 @@ export type {
 export { TABLES } from './types.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, type SqliteOptions } from './sqlite.js';
-export { PostgresStore, type PostgresOptions } from './postgres.js';
-export { openStore, storeLocation, DEFAULT_STORE_PATH } from './open.js';
+export { PostgresStore, STATEMENT_TIMEOUT_MS, type PostgresOptions } from './postgres.js';
+export {
+  openStore,
+  storeKind,
+  storeLocation,
+  DEFAULT_STORE_PATH,
+  type OpenStoreOptions,
+  type StoreSettings,
+} from './open.js';
 export { secretBox, loadSecretKey, type SecretBox } from './secrets.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';

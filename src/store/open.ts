@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { checkSecretKey } from './key-check.js';
-import type { Store } from './types.js';
+import type { Store, StoreKind } from './types.js';
 
 export const DEFAULT_STORE_PATH = path.join('.rolecall', 'rolecall.db');
 
@@ -15,7 +15,19 @@ export function storeLocation(option?: string, env: NodeJS.ProcessEnv = process.
   return DEFAULT_STORE_PATH;
 }
 
-export interface OpenStoreOptions {
+/** The backend a location names. */
+export function storeKind(location: string): StoreKind {
+  if (location === 'memory') return 'memory';
+  return /^postgres(ql)?:\/\//.test(location) ? 'postgres' : 'sqlite';
+}
+
+/** How a server runs its store (`rolecall serve`'s options); a backend ignores what it has no use for. */
+export interface StoreSettings {
+  /** PostgreSQL: milliseconds one statement may run before the server cancels it (PostgresOptions). */
+  statementTimeoutMs?: number;
+}
+
+export interface OpenStoreOptions extends StoreSettings {
   /**
    * The command seals and opens no secret (a decision read from the store): the durable store is opened
    * without its secret key, which is neither read nor created, nor checked against the store; its box
@@ -33,11 +45,13 @@ export async function openStore(
   location: string = storeLocation(),
   options: OpenStoreOptions = {},
 ): Promise<Store> {
-  if (location === 'memory') return new (await import('./memory.js')).MemoryStore();
-  const noSecrets = options.noSecrets === true;
-  const store = /^postgres(ql)?:\/\//.test(location)
-    ? await (await import('./postgres.js')).PostgresStore.open(location, { noSecrets })
-    : new (await import('./sqlite.js')).SqliteStore(location, { noSecrets });
+  const kind = storeKind(location);
+  if (kind === 'memory') return new (await import('./memory.js')).MemoryStore();
+  const { noSecrets = false, ...settings } = options;
+  const store =
+    kind === 'postgres'
+      ? await (await import('./postgres.js')).PostgresStore.open(location, { ...settings, noSecrets })
+      : new (await import('./sqlite.js')).SqliteStore(location, { noSecrets });
   if (noSecrets) return store;
   try {
     await checkSecretKey(store);

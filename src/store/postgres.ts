@@ -13,6 +13,14 @@
  * so whatever it missed meanwhile invalidates caches). A write returns once the window has passed since
  * its commit, so a decision that starts after the write returned, on any server, sees it. (NOTIFY is sent
  * only if its transaction commits, in commit order: https://www.postgresql.org/docs/current/sql-notify.html)
+ *
+ * Time limits: every connection starts with a `statement_timeout`, so the server cancels a statement that
+ * runs too long (a lock held by a stuck writer, an overloaded server) and the transaction rolls back. The
+ * limit is the server's, not a client-side timer: a client that stopped waiting would hand its pooled
+ * connection to the next transaction with the reply still coming, while a statement the server canceled
+ * has answered with its error and the connection is in step again. TCP keep-alive probes connections that
+ * sit idle in the pool, so a server that vanished is noticed. (statement_timeout:
+ * https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT)
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -36,6 +44,12 @@ export interface PostgresOptions {
   maxRetries?: number;
   poolSize?: number;
   /**
+   * Milliseconds the server lets one statement run before it cancels it (every connection's
+   * `statement_timeout`); the transaction is rolled back and the call fails with StoreTimeout. Default
+   * STATEMENT_TIMEOUT_MS; 0: no limit.
+   */
+  statementTimeoutMs?: number;
+  /**
    * Milliseconds for which `revisionNow` trusts the revision last confirmed by a query, and a write waits
    * after its commit before it returns (default REVISION_WINDOW_MS; 0: every decision queries, writes do
    * not wait). Every process on one database should use the same window.
@@ -46,6 +60,15 @@ export interface PostgresOptions {
   /** A monotonic clock in milliseconds, for the revision window (default monotonicMs). */
   clock?: () => number;
 }
+
+/** The default statement timeout: far above any statement of this store, which take milliseconds. */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+/** PostgreSQL's largest statement_timeout (an int of milliseconds). */
+const MAX_STATEMENT_TIMEOUT_MS = 2_147_483_647;
+/** Idle milliseconds before a connection's first TCP keep-alive probe. */
+const KEEPALIVE_DELAY_MS = 10_000;
+/** query_canceled: a statement timeout, or a cancel request (pg_cancel_backend). */
+const QUERY_CANCELED = '57014';
 
 const CHANNEL = 'rolecall_changes';
 const REVISION = 'SELECT n FROM revision WHERE id = 1';
@@ -74,6 +97,7 @@ export class PostgresStore implements Store {
   private readonly current = new TransactionContext<StoreTx>();
   private readonly config: pg.ClientConfig;
   private readonly maxRetries: number;
+  private readonly statementTimeoutMs: number;
   /** Tags this instance's notifications: its own commits already notified its listeners directly. */
   private readonly instanceId = randomBytes(8).toString('hex');
   private readonly windowMs: number;
@@ -103,7 +127,20 @@ export class PostgresStore implements Store {
     const shown = new URL(u.toString());
     shown.password = '';
     this.location = shown.toString();
-    this.config = { connectionString: u.toString(), options: `-c search_path=${schema}` };
+    const timeout = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
+    if (!Number.isSafeInteger(timeout) || timeout < 0 || timeout > MAX_STATEMENT_TIMEOUT_MS)
+      throw new RolecallError(
+        'UsageError',
+        `invalid statement timeout \`${timeout}\`: milliseconds from 0 (no limit) to ${MAX_STATEMENT_TIMEOUT_MS}`,
+      );
+    this.statementTimeoutMs = timeout;
+    this.config = {
+      connectionString: u.toString(),
+      // Sent with the start-up packet: set on the connection before its first query.
+      options: `-c search_path=${schema} -c statement_timeout=${timeout}`,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+    };
     this.pool = new pg.Pool({ ...this.config, max: options.poolSize ?? 4 });
     // An idle client losing its connection must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
@@ -123,7 +160,7 @@ export class PostgresStore implements Store {
       await store.migrate();
     } catch (e) {
       await store.pool.end().catch(() => undefined);
-      throw connectError(e, store.location);
+      throw store.failure(e);
     }
     return store;
   }
@@ -168,7 +205,7 @@ export class PostgresStore implements Store {
       try {
         client = await this.pool.connect();
       } catch (e) {
-        throw connectError(e, this.location);
+        throw this.failure(e);
       }
       let wrote = false;
       let revision = -1;
@@ -249,7 +286,7 @@ export class PostgresStore implements Store {
             'the store is busy with conflicting writers; retry the command',
           );
         }
-        throw e;
+        throw this.failure(e);
       }
     }
   }
@@ -257,7 +294,12 @@ export class PostgresStore implements Store {
   /** The revision as of now: always a query. */
   async revision(): Promise<number> {
     const sentAt = this.clock();
-    const r = await this.pool.query<{ n: string }>(REVISION);
+    let r: pg.QueryResult<{ n: string }>;
+    try {
+      r = await this.pool.query<{ n: string }>(REVISION);
+    } catch (e) {
+      throw this.failure(e);
+    }
     this.confirm(Number(r.rows[0]?.n ?? 0), sentAt);
     return this.known;
   }
@@ -338,7 +380,6 @@ export class PostgresStore implements Store {
     const client = new pg.Client({
       ...this.config,
       application_name: 'rolecall-listen',
-      keepAlive: true,
       connectionTimeoutMillis: this.heartbeatMs,
     });
     const listener: Listener = { client, dead: false, beating: false };
@@ -428,6 +469,29 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
+  /**
+   * A failure of PostgreSQL as an error a user can act on: unreachable (StoreUnavailable), a statement
+   * past the timeout (StoreTimeout); anything else as it is.
+   */
+  private failure(e: unknown): unknown {
+    if (e instanceof RolecallError) return e;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string') return e;
+    if (/^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|28|3D)/.test(code)) {
+      return new RolecallError(
+        'StoreUnavailable',
+        `cannot reach PostgreSQL at \`${this.location}\`: ${(e as Error).message}`,
+      );
+    }
+    if (code === QUERY_CANCELED) {
+      return new RolecallError(
+        'StoreTimeout',
+        `PostgreSQL at \`${this.location}\` canceled a statement (${(e as Error).message}; the statement timeout is ${this.statementTimeoutMs} ms): nothing was written; retry the command`,
+      );
+    }
+    return e;
+  }
+
   /** Drops the schema and everything in it (tests). */
   async dropSchema(): Promise<void> {
     await this.pool.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
@@ -436,16 +500,4 @@ export class PostgresStore implements Store {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function connectError(e: unknown, location: string): unknown {
-  if (e instanceof RolecallError) return e;
-  const code = (e as { code?: unknown }).code;
-  if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|28|3D)/.test(code)) {
-    return new RolecallError(
-      'StoreUnavailable',
-      `cannot reach PostgreSQL at \`${location}\`: ${(e as Error).message}`,
-    );
-  }
-  return e;
 }

@@ -161,6 +161,7 @@ test('error map: AWS statuses and Sender/Receiver; unknown errors become Service
     ['RequestEntityTooLarge', 413, 'RequestEntityTooLarge'],
     ['ServiceFailure', 500, 'ServiceFailure'],
     ['StoreUnavailable', 503, 'ServiceUnavailable'],
+    ['StoreTimeout', 503, 'ServiceUnavailable'],
   ];
   for (const [c, status, wire] of cases) {
     const w = toWireError(new RolecallError(c, 'm'));

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
+import pg from 'pg';
 import {
   MemoryStore,
   PostgresStore,
@@ -107,4 +108,32 @@ export async function skipWithoutPostgres(t: TestContext): Promise<boolean> {
   if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${why}`);
   t.skip(`PostgreSQL not reachable at ${PG_URL}: ${why}`);
   return true;
+}
+
+/** A connection holding a PostgreSQL store's revision row; `release` lets it go. */
+export interface RowHolder {
+  client: pg.Client;
+  release(): Promise<void>;
+}
+
+/**
+ * Another connection, in a transaction holding `schema`'s revision row, which every write updates: the
+ * store's writes wait on it (as behind a stuck writer). The server ends that session once it has sat idle
+ * for `holdMs`, so a test whose store never gives up fails after that wait instead of hanging.
+ */
+export async function holdRevisionRow(schema: string, holdMs = 20_000): Promise<RowHolder> {
+  const other = new pg.Client({ connectionString: PG_URL });
+  other.on('error', () => undefined);
+  await other.connect();
+  await other.query(`SET idle_in_transaction_session_timeout = ${holdMs}`);
+  await other.query('BEGIN');
+  await other.query(`SELECT n FROM ${schema}.revision WHERE id = 1 FOR UPDATE`);
+  return {
+    client: other,
+    release: async () => {
+      // Unless the server has ended the session already.
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end().catch(() => undefined);
+    },
+  };
 }

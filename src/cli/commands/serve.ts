@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
 import { openApi } from '../../api/index.js';
+import { STATEMENT_TIMEOUT_MS, storeKind, storeLocation, type StoreSettings } from '../../store/index.js';
 import type { CommandContext } from '../context.js';
 
 interface ServeOptions {
@@ -15,6 +16,7 @@ interface ServeOptions {
   bodyLimit: string;
   log?: boolean;
   encodeDenials?: boolean;
+  statementTimeout?: string;
 }
 
 function parsePort(text: string): number {
@@ -23,6 +25,37 @@ function parsePort(text: string): number {
     throw new RolecallError('UsageError', `invalid port \`${text}\``);
   }
   return n;
+}
+
+/** Whole milliseconds from 0 to `max`, given as `flag`. */
+function parseMilliseconds(text: string, flag: string, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > max)
+    throw new RolecallError(
+      'UsageError',
+      `invalid \`${flag}\` \`${text}\`: whole milliseconds from 0 to ${max}`,
+    );
+  return n;
+}
+
+/** The store settings the options give, each checked against the store it is for. */
+function storeSettings(opts: ServeOptions): StoreSettings {
+  const kind = storeKind(storeLocation(opts.store));
+  const settings: StoreSettings = {};
+  if (opts.statementTimeout !== undefined) {
+    if (kind !== 'postgres')
+      throw new RolecallError(
+        'UsageError',
+        `\`--statement-timeout\` is for a PostgreSQL store; this store is ${kind === 'memory' ? 'in memory' : 'a SQLite file'}`,
+      );
+    // PostgreSQL's statement_timeout is an int of milliseconds.
+    settings.statementTimeoutMs = parseMilliseconds(
+      opts.statementTimeout,
+      '--statement-timeout',
+      2 ** 31 - 1,
+    );
+  }
+  return settings;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -40,6 +73,10 @@ export function register(program: Command, ctx: CommandContext): void {
       'where the first start writes the administrator key (default: beside the store)',
     )
     .option('--body-limit <bytes>', 'largest request body accepted', String(1024 * 1024))
+    .option(
+      '--statement-timeout <ms>',
+      `PostgreSQL: milliseconds one statement may run before the server cancels it and the call fails with StoreTimeout, nothing written (0: no limit; default ${STATEMENT_TIMEOUT_MS})`,
+    )
     .option('--log', 'log each request: the call, the caller, the decision, the status (never secrets)')
     .option(
       '--encode-denials',
@@ -56,6 +93,7 @@ export function register(program: Command, ctx: CommandContext): void {
         throw new RolecallError('UsageError', `invalid body limit \`${opts.bodyLimit}\``);
       }
       const api = await openApi({
+        storeSettings: storeSettings(opts),
         port: parsePort(opts.port),
         host: opts.host,
         bodyLimit,
