@@ -9,6 +9,8 @@
  * - the warm store-backed decision (`openControlPlane().decide`: the resolver's cached policy set and
  *   context, the store's revision check, then the engine) over SQLite stores of 10 and 10,000 roles, every
  *   role in turn (./store-setup.ts);
+ * - the same over the 10 roles' store with an object key never decided before in every request (real
+ *   clients read and write many distinct keys of few buckets), printed as a multiple of the warm one;
  * - the same warm decision over a PostgreSQL store of 10 roles, when PostgreSQL is reachable
  *   (`ROLECALL_BENCH_PG`), printed as a multiple of the SQLite one: its revision is heard through
  *   LISTEN/NOTIFY and confirmed by a query at most once per revision window, not read per decision.
@@ -129,6 +131,19 @@ async function storeDecisions(b: BenchStore, from: number, count: number): Promi
       storeWrong.add(`  ${r.principal} ${r.action} ${r.resource}: ${result.decision}, expected ${r.expect}`);
   }
 }
+/** The same requests, each on an object key of its bucket that no request named before. */
+let objectKeys = 0;
+async function newKeyDecisions(b: BenchStore, from: number, count: number): Promise<void> {
+  for (let k = 0; k < count; k++) {
+    const r = b.requests[(from + k) % b.requests.length]!;
+    const request = { ...r, resource: r.resource.replace('part-0000', `part-${++objectKeys}`) };
+    const { result } = await b.cp.decide(request, env);
+    if (result.decision !== r.expect)
+      storeWrong.add(
+        `  ${r.principal} ${r.action} ${request.resource}: ${result.decision}, expected ${r.expect}`,
+      );
+  }
+}
 // Warm: every request of every store decided once.
 for (const b of [...stores, ...(pgStore ? [pgStore] : [])]) await storeDecisions(b, 0, b.requests.length);
 
@@ -192,6 +207,11 @@ const contenders: Contender[] = [
       await runSimulation(sims[from % sims.length]!, {});
     },
   },
+  {
+    name: 'store-backed, new object keys',
+    batch: 16,
+    run: (from: number) => newKeyDecisions(stores[0], from, 16),
+  },
   ...(pgStore
     ? [
         {
@@ -239,7 +259,8 @@ for (let round = 0; round < ROUNDS; round++) {
 const perDecision = (c: Contender) => c.ns / c.count;
 const median = (c: Contender) => c.samples.sort((a, b) => a - b)[Math.floor(c.samples.length / 2)]!;
 const p99 = (c: Contender) => c.samples[Math.min(c.samples.length - 1, Math.floor(c.samples.length * 0.99))]!;
-const [floor, off, on, store10, store10k, theirs, storePg] = contenders as [
+const [floor, off, on, store10, store10k, theirs, storeKeys, storePg] = contenders as [
+  Contender,
   Contender,
   Contender,
   Contender,
@@ -270,6 +291,9 @@ console.log(
 );
 console.log(
   `ratio  store-backed 10 roles / explain off = ${(median(store10) / median(off)).toFixed(1)}x (medians)`,
+);
+console.log(
+  `ratio  store-backed new keys / warm 10 roles = ${(median(storeKeys) / median(store10)).toFixed(2)}x (medians)`,
 );
 console.log(
   `ratio  iam-simulate / rolecall explain off = ${(median(theirs) / median(off)).toFixed(0)}x (medians)`,

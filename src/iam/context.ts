@@ -49,8 +49,8 @@ export class Repo<T> {
     return tx.delete(this.table, key);
   }
 
-  async list(tx: StoreTx, prefix?: string): Promise<T[]> {
-    return (await tx.list(this.table, prefix)).map((r) => r.value as T);
+  async list(tx: StoreTx, prefix?: string, limit?: number): Promise<T[]> {
+    return (await tx.list(this.table, prefix, limit)).map((r) => r.value as T);
   }
 }
 

@@ -19,8 +19,9 @@
  * managed policy version is one object for all the principals it is attached to; without explanations
  * the policy set is one object for every principal whose policies compile to the same documents
  * (decisionSetOf), whose names only explanations read; and a principal's pairs with the same resource
- * keys share one context.
- * Every cache is bounded (`ResolverOptions.cacheSize`).
+ * keys share one context. The objects of an S3 bucket without a record of their own share one resolution
+ * and pair (see BucketObjects): a key never decided before, of a known bucket, is answered from the cache.
+ * Every cache is bounded (`ResolverOptions.cacheSize`); a full pair cache forgets its oldest pair.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 import { RolecallError } from '../errors.js';
@@ -32,7 +33,7 @@ import type {
   PolicySet,
   RequestPrincipal,
 } from '../eval/types.js';
-import { ACCOUNT_ID, parseArn } from '../policy/arn.js';
+import { ACCOUNT_ID, parseArn, type Arn } from '../policy/arn.js';
 import type { PolicyKind } from '../policy/types.js';
 import type { ControlPlane } from './control-plane.js';
 import { assumedRoleArn, parsePolicyArn } from './identities.js';
@@ -40,6 +41,7 @@ import type {
   FederatedSessionInfo,
   IdentityRef,
   OrgLevel,
+  ResourceInfo,
   RoleInfo,
   SessionInfo,
   Tag,
@@ -84,6 +86,10 @@ export interface ResolvedPrincipal {
 }
 
 export interface ResolvedResource {
+  /**
+   * The resource's ARN; `<bucket ARN>/*` for the one resolution shared by the objects of a bucket that have
+   * no record of their own (see BucketObjects).
+   */
   arn: string;
   account?: string;
   /** The resource-based policy: bucket, key or secret policy; a role's trust policy for `sts:AssumeRole*`. */
@@ -131,7 +137,7 @@ export interface ResolverOptions {
 export interface CacheSize {
   /** Resolved principals (an ARN, a service or a credential each). */
   principals: number;
-  /** Resolved resources. */
+  /** Resolved resources; also bounds the S3 buckets' object records held (see BucketObjects). */
   resources: number;
   /**
    * Assembled policy sets and contexts, one per principal and resource decided together; when full, the
@@ -162,14 +168,15 @@ class BoundedMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    if (this.map.size >= this.max && !this.map.has(key)) {
-      const oldest = this.map.entries().next();
-      if (!oldest.done) {
-        this.map.delete(oldest.value[0]);
-        this.onEvict?.(oldest.value[1]);
-      }
-    }
+    if (this.map.size >= this.max && !this.map.has(key)) this.evictOldest();
     this.map.set(key, value);
+  }
+
+  evictOldest(): void {
+    const oldest = this.map.entries().next();
+    if (oldest.done) return;
+    this.map.delete(oldest.value[0]);
+    this.onEvict?.(oldest.value[1]);
   }
 
   delete(key: K): void {
@@ -260,6 +267,32 @@ interface ResourceEntry {
   promise: Promise<ResolvedResource>;
 }
 
+/** The most object records of one bucket the resolver holds: a bucket with more is resolved key by key. */
+const BUCKET_OBJECTS_HELD = 1_000;
+
+/**
+ * What the objects of an S3 bucket resolve to, read once per bucket and revision in one read (the bucket's
+ * record and its objects'): an object registered under its own ARN is resolved from its record, every other
+ * object from the bucket's alone, so they all share one resolution and, per principal, one pair. Real
+ * workloads decide about many object keys of few buckets, and register few objects, if any.
+ */
+interface BucketObjects {
+  bucket: ResourceInfo | undefined;
+  /** The records of the objects registered under their own ARN; undefined when there are too many to hold. */
+  objects: Map<string, ResourceInfo> | undefined;
+  /** The resolution of every object of the bucket without a record of its own. */
+  shared: ResolvedResource;
+  /** The key of the pairs made with `shared` (no request's pairKey starts with it). */
+  pairKey: string;
+}
+
+interface BucketEntry {
+  promise: Promise<BucketObjects>;
+  value: BucketObjects | undefined;
+  /** The records it holds, counted against `CacheSize.resources`. */
+  weight: number;
+}
+
 /** An account's organization levels (absent: not restricted by any) and context keys. */
 interface OrgPart {
   levels?: CompiledPolicy[][];
@@ -342,6 +375,13 @@ export class Resolver {
   private readonly size: CacheSize;
   private readonly principals: BoundedMap<string, PrincipalEntry>;
   private readonly resources: BoundedMap<string, ResourceEntry>;
+  /** Per S3 bucket ARN, its objects; at most `size.resources` records held in all. */
+  private readonly buckets: BoundedMap<string, BucketEntry>;
+  private bucketWeight = 0;
+  /** The bucket of the last decision about an object answered from its bucket's objects, for this revision. */
+  private lastBucket: { bucket: string; objects: BucketObjects } | undefined;
+  /** The pair key of each bucket's shared resolution (see BucketObjects). */
+  private sharedPairKeys = new WeakMap<ResolvedResource, string>();
   private readonly compiled: BoundedMap<string, CompiledPolicy>;
   /** Managed policy versions as attached, by kind and name (ARN and version), with their text. */
   private readonly managedUses: BoundedMap<string, { text: string; use: CompiledPolicy }>;
@@ -374,6 +414,9 @@ export class Resolver {
     this.size = { ...DEFAULT_CACHE_SIZE, ...options.cacheSize };
     this.principals = new BoundedMap(this.size.principals);
     this.resources = new BoundedMap(this.size.resources);
+    this.buckets = new BoundedMap(this.size.resources, (evicted) => {
+      this.bucketWeight -= evicted.weight;
+    });
     this.compiled = new BoundedMap(this.size.compiled);
     this.managedUses = new BoundedMap(this.size.compiled);
     this.orgs = new BoundedMap(this.size.resources);
@@ -385,6 +428,10 @@ export class Resolver {
     this.generation++;
     this.principals.clear();
     this.resources.clear();
+    this.buckets.clear();
+    this.bucketWeight = 0;
+    this.lastBucket = undefined;
+    this.sharedPairKeys = new WeakMap();
     this.orgs.clear();
     this.sharedPolicies = new Map();
     this.decisionSets = new Map();
@@ -441,13 +488,37 @@ export class Resolver {
     if (options.identityOnly) return undefined;
     if (!this.freshNow()) return undefined;
     const entry = this.principals.get(principalKey(request.principal, options.credential));
-    const pair = entry === undefined ? undefined : pairOf(entry, pairKey(request));
+    if (entry === undefined) return undefined;
+    const pair = this.sharedObjectPair(entry, request) ?? pairOf(entry, pairKey(request));
     // Keyed by the principal itself, a pair is the request principal's; a credential's must also be the
     // principal the request names (prepare refuses it otherwise).
     if (pair === undefined) return undefined;
     if (options.credential !== undefined && !samePrincipal(pair.principalArn, request.principal))
       return undefined;
     return finish(request, pair);
+  }
+
+  /**
+   * The principal's pair for an S3 object without a record of its own, when its bucket's objects are known
+   * for this revision: the pair of the bucket's shared resolution (see BucketObjects).
+   */
+  private sharedObjectPair(entry: PrincipalEntry, request: AuthzRequest): Pair | undefined {
+    if (request.resourceAccount !== undefined) return undefined;
+    const text = request.resource;
+    const last = this.lastBucket;
+    let known: BucketObjects | undefined;
+    // The bucket of the last such decision, without cutting the bucket's ARN out of the object's.
+    if (last !== undefined && text.charCodeAt(last.bucket.length) === 47 && text.startsWith(last.bucket))
+      known = last.objects;
+    else {
+      const bucket = objectBucketArn(text);
+      if (bucket === undefined) return undefined;
+      known = this.buckets.get(bucket)?.value;
+      if (known !== undefined) this.lastBucket = { bucket, objects: known };
+    }
+    if (known?.objects === undefined || (known.objects.size > 0 && known.objects.has(text))) return undefined;
+    if (isAssumeAction(request.action)) return undefined;
+    return pairOf(entry, known.pairKey);
   }
 
   /** Whether the cache is for the store's current revision, read without waiting; false when unknown. */
@@ -466,7 +537,7 @@ export class Resolver {
   private keep(request: AuthzRequest, options: PrepareOptions, pair: Pair): void {
     const entry = this.principals.get(principalKey(request.principal, options.credential));
     if (entry === undefined || entry.value !== pair.principal || this.size.pairs < 1) return;
-    const key = pairKey(request);
+    const key = this.sharedPairKeys.get(pair.resource) ?? pairKey(request);
     if (!putPair(entry, key, pair)) return;
     if (this.pairKeys.length < this.size.pairs) {
       this.pairEntries.push(entry);
@@ -641,6 +712,23 @@ export class Resolver {
 
   resource(arn: string, action: string, resourceAccount?: string): Promise<ResolvedResource> {
     const assume = isAssumeAction(action);
+    const bucket = !assume && resourceAccount === undefined ? objectBucketArn(arn) : undefined;
+    if (bucket !== undefined) return this.objectResource(arn, bucket);
+    return this.resourceEntry(arn, assume, resourceAccount);
+  }
+
+  /** An S3 object (`arn`, of `bucket`): the bucket's shared resolution unless it has a record of its own. */
+  private async objectResource(arn: string, bucket: string): Promise<ResolvedResource> {
+    const known = await this.bucketObjects(bucket);
+    if (known.objects !== undefined && !known.objects.has(arn)) return known.shared;
+    return this.resourceEntry(arn, false, undefined);
+  }
+
+  private resourceEntry(
+    arn: string,
+    assume: boolean,
+    resourceAccount: string | undefined,
+  ): Promise<ResolvedResource> {
     const key = `${assume ? 'trust' : 'res'}|${resourceAccount ?? ''}|${arn}`;
     const hit = this.resources.get(key);
     if (hit !== undefined) return hit.promise;
@@ -650,6 +738,41 @@ export class Resolver {
       if (this.resources.get(key) === entry) this.resources.delete(key);
     });
     return entry.promise;
+  }
+
+  /** A bucket's objects, read once per revision (see BucketObjects). */
+  private bucketObjects(bucket: string): Promise<BucketObjects> {
+    const hit = this.buckets.get(bucket);
+    if (hit !== undefined) return hit.promise;
+    const entry: BucketEntry = { promise: this.readBucketObjects(bucket), value: undefined, weight: 0 };
+    this.buckets.set(bucket, entry);
+    entry.promise.then(
+      (value) => {
+        // Read before an invalidation: not kept.
+        if (this.buckets.get(bucket) !== entry) return;
+        entry.value = value;
+        entry.weight = 1 + (value.objects?.size ?? 0);
+        this.bucketWeight += entry.weight;
+        while (this.bucketWeight > this.size.resources && this.buckets.size > 1) this.buckets.evictOldest();
+      },
+      () => {
+        if (this.buckets.get(bucket) === entry) this.buckets.delete(bucket);
+      },
+    );
+    return entry.promise;
+  }
+
+  private async readBucketObjects(bucket: string): Promise<BucketObjects> {
+    const read = await this.cp.resources.bucketObjects(bucket, BUCKET_OBJECTS_HELD + 1);
+    const shared = await this.resolved(`${bucket}/*`, read.bucket, [], undefined);
+    this.sharedPairKeys.set(shared, `\u0000objects|${bucket}`);
+    return {
+      bucket: read.bucket,
+      objects:
+        read.objects.length > BUCKET_OBJECTS_HELD ? undefined : new Map(read.objects.map((r) => [r.arn, r])),
+      shared,
+      pairKey: `\u0000objects|${bucket}`,
+    };
   }
 
   private async checkRevision(): Promise<void> {
@@ -1072,16 +1195,21 @@ export class Resolver {
         },
       };
     }
-    let registered = text === '*' ? undefined : await this.cp.resources.find(text);
-    let tags: Tag[] = registered?.tags ?? [];
-    // An object is governed by its bucket's policy and owned by the bucket's account; the bucket's tags are
-    // not the object's, so they are not the object's aws:ResourceTag.
-    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
-    if (!registered && arn?.service === 's3' && arn.account === '' && arn.resource.includes('/')) {
-      registered = await this.cp.resources.find(
-        `arn:${arn.partition}:s3:::${arn.resource.slice(0, arn.resource.indexOf('/'))}`,
-      );
+    const bucket = arn?.service === 's3' && arn.account === '' ? bucketOfObject(arn) : undefined;
+    if (bucket !== undefined) {
+      // An object is governed by its bucket's policy and owned by the bucket's account; the bucket's tags
+      // are not the object's, so they are not the object's aws:ResourceTag.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
+      const known = await this.bucketObjects(bucket);
+      // The objects held are those listed under the bucket's ARN: an ARN written otherwise is looked up.
+      const own =
+        known.objects !== undefined && text.startsWith(`${bucket}/`)
+          ? known.objects.get(text)
+          : await this.cp.resources.find(text);
+      return this.resolved(text, own ?? known.bucket, own?.tags ?? [], resourceAccount);
     }
+    const registered = text === '*' ? undefined : await this.cp.resources.find(text);
+    let tags: Tag[] = registered?.tags ?? [];
     // IAM users and roles are resources too: their tags are the resource's tags.
     if (!registered && arn?.service === 'iam' && ACCOUNT_ID.test(arn.account)) {
       const name = arn.resource.slice(arn.resource.lastIndexOf('/') + 1);
@@ -1090,13 +1218,26 @@ export class Resolver {
       if (arn.resource.startsWith('user/'))
         tags = (await this.cp.iam.getUser(arn.account, name).catch(() => undefined))?.tags ?? [];
     }
-    const account = registered?.account ?? resourceAccount ?? fromArn;
-    const org = account !== undefined ? await this.orgLevels(account, 'rcps') : { context: {} };
+    return this.resolved(text, registered, tags, resourceAccount ?? fromArn);
+  }
+
+  /**
+   * The resource `text` resolved from the record that governs it (its own, or its bucket's for an S3
+   * object), with `tags` as its aws:ResourceTag keys; `account` is the owner when no record says.
+   */
+  private async resolved(
+    text: string,
+    registered: ResourceInfo | undefined,
+    tags: Tag[],
+    account: string | undefined,
+  ): Promise<ResolvedResource> {
+    const owner = registered?.account ?? account;
+    const org = owner !== undefined ? await this.orgLevels(owner, 'rcps') : { context: {} };
     return {
       arn: text,
-      ...(account !== undefined ? { account } : {}),
+      ...(owner !== undefined ? { account: owner } : {}),
       ...(registered?.policy !== undefined
-        ? { policy: this.policy(registered.policy, 'resource', `${text} resource policy`) }
+        ? { policy: this.policy(registered.policy, 'resource', `${registered.arn} resource policy`) }
         : {}),
       ...(org.levels ? { rcp: org.levels } : {}),
       registered: registered !== undefined,
@@ -1104,15 +1245,41 @@ export class Resolver {
       context: {
         ...org.context,
         ...tagContext('aws:ResourceTag/', tags),
-        ...(account !== undefined ? { 'aws:ResourceAccount': account } : {}),
+        ...(owner !== undefined ? { 'aws:ResourceAccount': owner } : {}),
       },
     };
   }
 }
 
+/** The bucket's ARN of an S3 object's (a resource with a `/`), as its bucket is registered. */
+function bucketOfObject(arn: Arn): string | undefined {
+  const slash = arn.resource.indexOf('/');
+  return slash < 0 ? undefined : `arn:${arn.partition}:s3:::${arn.resource.slice(0, slash)}`;
+}
+
+/**
+ * The bucket's ARN of an S3 object's ARN written as its bucket's ARN, `/` and the key (the ARNs a bucket's
+ * objects are listed under), without parsing it; undefined for anything else.
+ */
+function objectBucketArn(text: string): string | undefined {
+  if (!text.startsWith('arn:')) return undefined;
+  const end = text.indexOf(':', 4);
+  if (end < 0 || !text.startsWith(':s3:::', end)) return undefined;
+  const slash = text.indexOf('/', end + 6);
+  return slash > end + 6 ? text.slice(0, slash) : undefined;
+}
+
 /** Whether an action is one of ASSUME_ROLE_ACTIONS, without lower-casing every other action. */
 function isAssumeAction(action: string): boolean {
-  return /^sts:/i.test(action) && ASSUME_ROLE_ACTIONS.has(action.toLowerCase());
+  // `sts:` in any case (`| 32` lower-cases an ASCII letter), compared by character codes: this runs on every
+  // warm decision.
+  return (
+    action.charCodeAt(3) === 58 &&
+    (action.charCodeAt(0) | 32) === 115 &&
+    (action.charCodeAt(1) | 32) === 116 &&
+    (action.charCodeAt(2) | 32) === 115 &&
+    ASSUME_ROLE_ACTIONS.has(action.toLowerCase())
+  );
 }
 
 function samePrincipal(a: RequestPrincipal, b: RequestPrincipal): boolean {

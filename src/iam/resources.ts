@@ -106,6 +106,23 @@ export class ResourceRegistry {
     return await this.ctx.store.withTransaction((tx) => repos.resource.get(tx, arn), { readOnly: true });
   }
 
+  /**
+   * An S3 bucket's record (undefined when it is not registered) and the records of its objects (the ARNs
+   * `<bucket ARN>/...`), at most `limit` of them (the first in key order), read in one transaction.
+   */
+  async bucketObjects(
+    bucketArn: string,
+    limit: number,
+  ): Promise<{ bucket: ResourceInfo | undefined; objects: ResourceInfo[] }> {
+    return await this.ctx.store.withTransaction(
+      async (tx) => ({
+        bucket: await repos.resource.get(tx, bucketArn),
+        objects: await repos.resource.list(tx, `${bucketArn}/`, limit),
+      }),
+      { readOnly: true },
+    );
+  }
+
   async get(arn: string): Promise<ResourceInfo> {
     return await this.ctx.store.withTransaction((tx) => this.require(tx, arn), { readOnly: true });
   }

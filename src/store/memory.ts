@@ -89,12 +89,13 @@ function overlayTx(data: Tables, overlay: Map<Table, Map<string, string | undefi
       rows(table).set(key, undefined);
       return Promise.resolve(existed);
     },
-    list(table, prefix = '') {
+    list(table, prefix = '', limit = Infinity) {
       const keys = new Set<string>();
       for (const k of data.get(table)?.keys() ?? []) if (k.startsWith(prefix)) keys.add(k);
       for (const k of overlay.get(table)?.keys() ?? []) if (k.startsWith(prefix)) keys.add(k);
       const out: StoreRecord[] = [];
       for (const key of [...keys].sort(compareKeys)) {
+        if (out.length >= limit) break;
         const v = read(table, key);
         if (v !== undefined) out.push({ key, value: JSON.parse(v) as JsonValue });
       }

@@ -238,16 +238,17 @@ export class PostgresStore implements Store {
             wrote ||= changed;
             return changed;
           },
-          list: async (table, prefix = '') => {
+          list: async (table, prefix = '', limit?: number) => {
+            // LIMIT NULL is none (https://www.postgresql.org/docs/current/queries-limit.html).
             const r =
               prefix === ''
                 ? await c.query<{ key: string; value: string }>(
-                    'SELECT key, value FROM records WHERE tbl = $1 ORDER BY key',
-                    [table],
+                    'SELECT key, value FROM records WHERE tbl = $1 ORDER BY key LIMIT $2',
+                    [table, limit ?? null],
                   )
                 : await c.query<{ key: string; value: string }>(
-                    'SELECT key, value FROM records WHERE tbl = $1 AND key >= $2 AND key < $3 ORDER BY key',
-                    [table, prefix, prefixEnd(prefix)],
+                    'SELECT key, value FROM records WHERE tbl = $1 AND key >= $2 AND key < $3 ORDER BY key LIMIT $4',
+                    [table, prefix, prefixEnd(prefix), limit ?? null],
                   );
             return r.rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as JsonValue }));
           },

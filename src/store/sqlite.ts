@@ -97,8 +97,8 @@ export class SqliteStore implements Store {
     get: Database.Statement<[string, string], { value: string }>;
     put: Database.Statement<[string, string, string]>;
     del: Database.Statement<[string, string]>;
-    list: Database.Statement<[string], Row>;
-    listPrefix: Database.Statement<[string, string, string], Row>;
+    list: Database.Statement<[string, number], Row>;
+    listPrefix: Database.Statement<[string, string, string, number], Row>;
     bump: Database.Statement<[]>;
     rev: Database.Statement<[], { n: number }>;
   };
@@ -149,10 +149,11 @@ export class SqliteStore implements Store {
         'INSERT INTO records (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value',
       ),
       del: this.db.prepare('DELETE FROM records WHERE tbl = ? AND key = ?'),
-      list: this.db.prepare('SELECT key, value FROM records WHERE tbl = ? ORDER BY key'),
+      // A negative LIMIT is none (https://www.sqlite.org/lang_select.html#limitoffset).
+      list: this.db.prepare('SELECT key, value FROM records WHERE tbl = ? ORDER BY key LIMIT ?'),
       // Prefix scan as a key range so it uses the primary key (LIKE would treat `_` and `%` specially).
       listPrefix: this.db.prepare(
-        'SELECT key, value FROM records WHERE tbl = ? AND key >= ? AND key < ? ORDER BY key',
+        'SELECT key, value FROM records WHERE tbl = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?',
       ),
       bump: this.db.prepare('UPDATE revision SET n = n + 1 WHERE id = 1'),
       rev: this.db.prepare('SELECT n FROM revision WHERE id = 1'),
@@ -241,9 +242,11 @@ export class SqliteStore implements Store {
           wrote ||= changed;
           return Promise.resolve(changed);
         },
-        list: (table, prefix = '') => {
+        list: (table, prefix = '', limit = -1) => {
           const rows =
-            prefix === '' ? stmt.list.all(table) : stmt.listPrefix.all(table, prefix, prefixEnd(prefix));
+            prefix === ''
+              ? stmt.list.all(table, limit)
+              : stmt.listPrefix.all(table, prefix, prefixEnd(prefix), limit);
           return Promise.resolve(rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as JsonValue })));
         },
       };

@@ -58,8 +58,11 @@ export interface StoreTx {
   put(table: Table, key: string, value: JsonValue): Promise<void>;
   /** Whether a record was there. */
   delete(table: Table, key: string): Promise<boolean>;
-  /** Records whose key starts with `prefix` (all when absent), ordered by key. */
-  list(table: Table, prefix?: string): Promise<StoreRecord[]>;
+  /**
+   * Records whose key starts with `prefix` (all when absent or empty), ordered by key; with `limit`, at most
+   * that many (the first in key order).
+   */
+  list(table: Table, prefix?: string, limit?: number): Promise<StoreRecord[]>;
 }
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';

@@ -9,10 +9,13 @@ export interface CountingStore {
   store: Store;
   /** Transactions and revision queries so far. */
   reads(): number;
+  /** Transactions so far. */
+  transactions(): number;
 }
 
 export function countingStore(inner: Store): CountingStore {
   let reads = 0;
+  let transactions = 0;
   const revisionNow = inner.revisionNow?.bind(inner);
   const store: Store = {
     kind: inner.kind,
@@ -20,6 +23,7 @@ export function countingStore(inner: Store): CountingStore {
     secrets: inner.secrets,
     withTransaction: (fn, options) => {
       reads++;
+      transactions++;
       return inner.withTransaction(fn, options);
     },
     revision: () => {
@@ -30,5 +34,5 @@ export function countingStore(inner: Store): CountingStore {
     onCommit: (listener) => inner.onCommit(listener),
     close: () => inner.close(),
   };
-  return { store, reads: () => reads };
+  return { store, reads: () => reads, transactions: () => transactions };
 }

@@ -33,6 +33,15 @@ for (const { backend, skip } of all) {
           { key: '111122223333/b', value: { n: 2 } },
         ]);
         assert.equal((await s.withTransaction((tx) => tx.list('role'))).length, 3);
+        assert.deepEqual(
+          (await s.withTransaction((tx) => tx.list('role', '111122223333/', 1))).map((r) => r.key),
+          ['111122223333/a'],
+        );
+        assert.deepEqual(
+          (await s.withTransaction((tx) => tx.list('role', '', 2))).map((r) => r.key),
+          ['111122223333/a', '111122223333/b'],
+        );
+        assert.deepEqual(await s.withTransaction((tx) => tx.list('role', '', 0)), []);
         assert.equal(await s.withTransaction((tx) => tx.get('user', '111122223333/a')), 'user');
         assert.equal(await s.withTransaction((tx) => tx.get('user', 'missing')), undefined);
         assert.equal(await s.withTransaction((tx) => tx.delete('role', '111122223333/a')), true);
@@ -151,6 +160,7 @@ for (const { backend, skip } of all) {
             op: fc.constant('list' as const),
             table: fc.constantFrom(...tables),
             prefix: fc.constantFrom('', 'a', 'a/', 'b'),
+            limit: fc.option(fc.nat(3), { nil: undefined }),
           }),
           fc.record({ op: fc.constant('fail' as const), table: fc.constantFrom(...tables), key, value }),
         );
@@ -176,11 +186,14 @@ for (const { backend, skip } of all) {
                   }),
                 );
               } else {
-                const got = await s.withTransaction((tx) => tx.list(c.table, c.prefix), { readOnly: true });
+                const got = await s.withTransaction((tx) => tx.list(c.table, c.prefix, c.limit), {
+                  readOnly: true,
+                });
                 const want = [...model]
                   .filter(([k]) => k.startsWith(`${c.table}|${c.prefix}`))
                   .map(([k, v]) => ({ key: k.slice(c.table.length + 1), value: v }))
-                  .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+                  .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
+                  .slice(0, c.limit);
                 assert.deepEqual(got, want);
               }
             }
