@@ -198,6 +198,9 @@ async function trainCache(bundle: string, name: string | undefined): Promise<voi
 }
 
 export async function buildCli(outDir = path.join(root, 'dist')): Promise<string> {
+  const packageVersion = (
+    JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }
+  ).version;
   fs.mkdirSync(outDir, { recursive: true });
   const bundle = path.join(outDir, 'rolecall.cjs');
   const result = await build({
@@ -210,7 +213,8 @@ export async function buildCli(outDir = path.join(root, 'dist')): Promise<string
     plugins: [packagesOutside],
     // The modules ask where they are (package.json, node_modules, the console's files): the bundle's
     // own place under the package, from which they look up as they did from dist/src/.
-    define: { 'import.meta.url': '__rolecallModuleUrl' },
+    // cli/package-version.ts answers with the version written in here instead of reading package.json.
+    define: { 'import.meta.url': '__rolecallModuleUrl', ROLECALL_VERSION: JSON.stringify(packageVersion) },
     banner: {
       js: `${loader.BUILD_ID_PREFIX}${randomUUID()}\n'use strict';\nconst __rolecallModuleUrl = require('node:url').pathToFileURL(__filename).href;`,
     },
