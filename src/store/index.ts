@@ -13,7 +13,9 @@ export { MemoryStore } from './memory.js';
 export { SqliteStore, type SqliteOptions } from './sqlite.js';
 export { PostgresStore, STATEMENT_TIMEOUT_MS, type PostgresOptions } from './postgres.js';
 export {
+  millisecondsValue,
   openStore,
+  revisionWindowFromEnv,
   storeKind,
   storeLocation,
   DEFAULT_STORE_PATH,
@@ -21,4 +23,5 @@ export {
   type StoreSettings,
 } from './open.js';
 export { secretBox, loadSecretKey, type SecretBox } from './secrets.js';
+export { MAX_REVISION_WINDOW_MS, REVISION_WINDOW_MS } from './revision-window.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';

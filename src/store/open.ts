@@ -1,9 +1,13 @@
 /**
  * Chooses and opens the backend from a location: `memory`, a `postgres://` (or `postgresql://`) URL, or a
  * SQLite file path. Default: `ROLECALL_STORE`, else `.rolecall/rolecall.db` under the current directory.
+ * The revision window (./revision-window.ts) comes from `ROLECALL_REVISION_WINDOW_MS` unless given: every
+ * process on one store must use the same one, the one-shot commands that write as much as the servers.
  */
 import path from 'node:path';
+import { RolecallError } from '../errors.js';
 import { checkSecretKey } from './key-check.js';
+import { MAX_REVISION_WINDOW_MS } from './revision-window.js';
 import type { Store, StoreKind } from './types.js';
 
 export const DEFAULT_STORE_PATH = path.join('.rolecall', 'rolecall.db');
@@ -25,6 +29,28 @@ export function storeKind(location: string): StoreKind {
 export interface StoreSettings {
   /** PostgreSQL: milliseconds one statement may run before the server cancels it (PostgresOptions). */
   statementTimeoutMs?: number;
+  /**
+   * SQLite and PostgreSQL: milliseconds a confirmed revision is trusted and a write waits after its commit
+   * (SqliteOptions, PostgresOptions); default `ROLECALL_REVISION_WINDOW_MS`, else REVISION_WINDOW_MS.
+   */
+  revisionWindowMs?: number;
+}
+
+/** Whole milliseconds from 0 to `max`, as `source` (a flag or an environment variable) gives them. */
+export function millisecondsValue(text: string, source: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) > max)
+    throw new RolecallError(
+      'UsageError',
+      `invalid \`${source}\` \`${text}\`: whole milliseconds from 0 to ${max}`,
+    );
+  return Number(text);
+}
+
+/** The revision window `ROLECALL_REVISION_WINDOW_MS` sets, or undefined when it is unset or empty. */
+export function revisionWindowFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.ROLECALL_REVISION_WINDOW_MS;
+  if (text === undefined || text === '') return undefined;
+  return millisecondsValue(text, 'ROLECALL_REVISION_WINDOW_MS', MAX_REVISION_WINDOW_MS);
 }
 
 export interface OpenStoreOptions extends StoreSettings {
@@ -47,11 +73,16 @@ export async function openStore(
 ): Promise<Store> {
   const kind = storeKind(location);
   if (kind === 'memory') return new (await import('./memory.js')).MemoryStore();
-  const { noSecrets = false, ...settings } = options;
+  const { noSecrets = false, ...given } = options;
+  const window = given.revisionWindowMs ?? revisionWindowFromEnv();
+  const settings = window === undefined ? given : { ...given, revisionWindowMs: window };
   const store =
     kind === 'postgres'
       ? await (await import('./postgres.js')).PostgresStore.open(location, { ...settings, noSecrets })
-      : new (await import('./sqlite.js')).SqliteStore(location, { noSecrets });
+      : new (await import('./sqlite.js')).SqliteStore(location, {
+          noSecrets,
+          ...(settings.revisionWindowMs !== undefined ? { revisionWindowMs: settings.revisionWindowMs } : {}),
+        });
   if (noSecrets) return store;
   try {
     await checkSecretKey(store);

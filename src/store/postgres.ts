@@ -30,7 +30,7 @@ import { CommitListeners } from './listeners.js';
 import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { prefixEnd } from './prefix-range.js';
-import { monotonicMs, REVISION_WINDOW_MS, settle } from './revision-window.js';
+import { monotonicMs, revisionWindow, settle } from './revision-window.js';
 import { refusingSecretBox, storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, TransactionOptions } from './types.js';
 
@@ -134,6 +134,7 @@ export class PostgresStore implements Store {
         `invalid statement timeout \`${timeout}\`: milliseconds from 0 (no limit) to ${MAX_STATEMENT_TIMEOUT_MS}`,
       );
     this.statementTimeoutMs = timeout;
+    this.windowMs = revisionWindow(options.revisionWindowMs);
     this.config = {
       connectionString: u.toString(),
       // Sent with the start-up packet: set on the connection before its first query.
@@ -145,7 +146,6 @@ export class PostgresStore implements Store {
     // An idle client losing its connection must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
     this.maxRetries = options.maxRetries ?? 20;
-    this.windowMs = options.revisionWindowMs ?? REVISION_WINDOW_MS;
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.clock = options.clock ?? monotonicMs;
     this.secrets = options.noSecrets

@@ -7,9 +7,27 @@
  * commit. (Both windows are measured by each process's monotonic clock; their rates agree far better than
  * the window needs.) The process that wrote sees its write at once.
  */
+import { RolecallError } from '../errors.js';
 
 /** Milliseconds a confirmed revision is trusted, and a write waits after its commit. */
 export const REVISION_WINDOW_MS = 1;
+
+/** The longest window a store takes: every write waits that long before it returns. */
+export const MAX_REVISION_WINDOW_MS = 60_000;
+
+/**
+ * A store's window, checked: a window that is not a number from 0 to the maximum would trust a revision
+ * for ever (NaN compares false) or hold every write, so the store refuses to open with it.
+ */
+export function revisionWindow(ms: number | undefined): number {
+  if (ms === undefined) return REVISION_WINDOW_MS;
+  if (!(ms >= 0 && ms <= MAX_REVISION_WINDOW_MS))
+    throw new RolecallError(
+      'UsageError',
+      `invalid revision window \`${ms}\`: milliseconds from 0 to ${MAX_REVISION_WINDOW_MS}`,
+    );
+  return ms;
+}
 
 /**
  * Milliseconds of a monotonic clock, from process.hrtime: the clock of the window. performance.now would

@@ -15,7 +15,7 @@ import { TransactionContext } from './transaction-context.js';
 import { MIGRATIONS } from './migrations.js';
 import { Mutex } from './mutex.js';
 import { prefixEnd } from './prefix-range.js';
-import { monotonicMs, REVISION_WINDOW_MS, settle } from './revision-window.js';
+import { monotonicMs, revisionWindow, settle } from './revision-window.js';
 import { privateDir, privateFile } from './private-files.js';
 import { refusingSecretBox, storeSecrets, type SecretBox } from './secrets.js';
 import type { JsonValue, Store, StoreTx, Table, TransactionOptions } from './types.js';
@@ -120,6 +120,8 @@ export class SqliteStore implements Store {
     readonly location: string,
     options: SqliteOptions = {},
   ) {
+    // Checked before the file is created.
+    this.windowMs = revisionWindow(options.revisionWindowMs);
     try {
       // The database holds sealed secrets and who may do what: readable by its owner only. SQLite creates
       // its -wal and -shm files with the database file's mode.
@@ -141,7 +143,6 @@ export class SqliteStore implements Store {
       ? refusingSecretBox(location)
       : storeSecrets(options.keyFile ?? path.join(path.dirname(location), 'secret.key'));
     this.file = openFile(location);
-    this.windowMs = options.revisionWindowMs ?? REVISION_WINDOW_MS;
     this.clock = options.clock ?? monotonicMs;
     this.stmt = {
       get: this.db.prepare('SELECT value FROM records WHERE tbl = ? AND key = ?'),

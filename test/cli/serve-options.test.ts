@@ -1,6 +1,7 @@
 /**
- * `rolecall serve`'s store options are checked before anything is opened or written: a value that is not
- * whole milliseconds in range, or an option for another kind of store, is one line with its code.
+ * `rolecall serve`'s store options (and ROLECALL_REVISION_WINDOW_MS) are checked before anything is opened
+ * or written: a value that is not whole milliseconds in range, or an option for another kind of store, is
+ * one line with its code.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -44,5 +45,37 @@ describe('serve --statement-timeout', () => {
       await serveRefused('--store', 'memory', '--statement-timeout', '1000'),
       'rolecall: UsageError: `--statement-timeout` is for a PostgreSQL store; this store is in memory\n',
     );
+  });
+});
+
+describe('serve --revision-window', () => {
+  for (const bad of ['1ms', '-1', '0.5', '', '60001']) {
+    it(`refuses \`${bad}\``, async () => {
+      assert.equal(
+        await serveRefused('--store', 'DIR/rolecall.db', '--revision-window', bad),
+        `rolecall: UsageError: invalid \`--revision-window\` \`${bad}\`: whole milliseconds from 0 to 60000\n`,
+      );
+    });
+  }
+
+  it('is for a SQLite or PostgreSQL store', async () => {
+    assert.equal(
+      await serveRefused('--store', 'memory', '--revision-window', '5'),
+      'rolecall: UsageError: `--revision-window` is for a SQLite or PostgreSQL store; this store is in memory\n',
+    );
+  });
+
+  it('refuses a bad ROLECALL_REVISION_WINDOW_MS before the store is created', async () => {
+    const previous = process.env.ROLECALL_REVISION_WINDOW_MS;
+    process.env.ROLECALL_REVISION_WINDOW_MS = 'soon';
+    try {
+      assert.equal(
+        await serveRefused('--store', 'DIR/rolecall.db'),
+        'rolecall: UsageError: invalid `ROLECALL_REVISION_WINDOW_MS` `soon`: whole milliseconds from 0 to 60000\n',
+      );
+    } finally {
+      if (previous === undefined) delete process.env.ROLECALL_REVISION_WINDOW_MS;
+      else process.env.ROLECALL_REVISION_WINDOW_MS = previous;
+    }
   });
 });

@@ -2,7 +2,9 @@
  * SQLite's `revisionNow` trusts the WAL-index header it read for a millisecond (the window): a commit by
  * another process is seen once the window has passed, a commit by any store of this process on the file
  * at once, whatever path it was opened by. `revision()` always reads. A write returns only once the window
- * has passed since its commit, so another process that learns it returned sees it.
+ * has passed since its commit, so another process that learns it returned sees it. openStore (what the
+ * commands and `rolecall serve` open) takes the window it is given, else `ROLECALL_REVISION_WINDOW_MS`,
+ * and refuses a window that is not whole milliseconds in range before it creates anything.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,7 +13,8 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../../src/store/index.js';
+import { RolecallError } from '../../src/errors.js';
+import { openStore, revisionWindowFromEnv, SqliteStore, type Store } from '../../src/store/index.js';
 import { tempDir } from './backends.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -122,6 +125,84 @@ test('SQLite: once another process’s write has returned, this process’s next
     writer.stdin.end();
     await new Promise((resolve) => writer.once('close', resolve));
     await reader.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Whether `store` (a SQLite store on `db`, freshly opened) still answers the revision it read before
+ * another process's commit: what a window longer than the test does, and a window of 0 never does.
+ */
+function trustsWhatItRead(store: Store, db: string): boolean {
+  const before = store.revisionNow!();
+  const other = new Database(db);
+  other.prepare('UPDATE revision SET n = n + 1 WHERE id = 1').run();
+  other.close();
+  return store.revisionNow!() === before;
+}
+
+test('openStore takes the revision window it is given, else ROLECALL_REVISION_WINDOW_MS', async () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'rolecall.db');
+  const previous = process.env.ROLECALL_REVISION_WINDOW_MS;
+  // Opened without secrets: nothing is written, so no write waits for a long window.
+  const open = async (window: number | undefined, env: string | undefined): Promise<boolean> => {
+    if (env === undefined) delete process.env.ROLECALL_REVISION_WINDOW_MS;
+    else process.env.ROLECALL_REVISION_WINDOW_MS = env;
+    const store = await openStore(db, {
+      noSecrets: true,
+      ...(window !== undefined ? { revisionWindowMs: window } : {}),
+    });
+    try {
+      return trustsWhatItRead(store, db);
+    } finally {
+      await store.close();
+    }
+  };
+  try {
+    await new SqliteStore(db, { keyFile: `${db}.key` }).close();
+    assert.equal(await open(60_000, undefined), true);
+    assert.equal(await open(0, undefined), false);
+    assert.equal(await open(undefined, '60000'), true);
+    assert.equal(await open(undefined, '0'), false);
+    assert.equal(await open(0, '60000'), false, 'the option wins over the environment');
+    // Empty is unset, as ROLECALL_STORE's empty value is.
+    assert.equal(revisionWindowFromEnv({ ROLECALL_REVISION_WINDOW_MS: '' }), undefined);
+  } finally {
+    if (previous === undefined) delete process.env.ROLECALL_REVISION_WINDOW_MS;
+    else process.env.ROLECALL_REVISION_WINDOW_MS = previous;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a revision window out of range is refused before the store is created', async () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'rolecall.db');
+  const previous = process.env.ROLECALL_REVISION_WINDOW_MS;
+  try {
+    for (const env of ['1s', '-1', '0.5', '60001']) {
+      process.env.ROLECALL_REVISION_WINDOW_MS = env;
+      await assert.rejects(
+        openStore(db),
+        new RolecallError(
+          'UsageError',
+          `invalid \`ROLECALL_REVISION_WINDOW_MS\` \`${env}\`: whole milliseconds from 0 to 60000`,
+        ),
+      );
+    }
+    delete process.env.ROLECALL_REVISION_WINDOW_MS;
+    for (const window of [-1, Number.NaN, Infinity, 60_001]) {
+      await assert.rejects(
+        openStore(db, { revisionWindowMs: window }),
+        (e: unknown) =>
+          e instanceof RolecallError && e.code === 'UsageError' && /revision window/.test(e.message),
+        String(window),
+      );
+    }
+    assert.deepEqual(fs.readdirSync(dir), []);
+  } finally {
+    if (previous === undefined) delete process.env.ROLECALL_REVISION_WINDOW_MS;
+    else process.env.ROLECALL_REVISION_WINDOW_MS = previous;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

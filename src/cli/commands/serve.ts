@@ -5,7 +5,15 @@
 import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
 import { openApi } from '../../api/index.js';
-import { STATEMENT_TIMEOUT_MS, storeKind, storeLocation, type StoreSettings } from '../../store/index.js';
+import {
+  MAX_REVISION_WINDOW_MS,
+  millisecondsValue,
+  REVISION_WINDOW_MS,
+  STATEMENT_TIMEOUT_MS,
+  storeKind,
+  storeLocation,
+  type StoreSettings,
+} from '../../store/index.js';
 import type { CommandContext } from '../context.js';
 
 interface ServeOptions {
@@ -17,6 +25,7 @@ interface ServeOptions {
   log?: boolean;
   encodeDenials?: boolean;
   statementTimeout?: string;
+  revisionWindow?: string;
 }
 
 function parsePort(text: string): number {
@@ -27,32 +36,31 @@ function parsePort(text: string): number {
   return n;
 }
 
-/** Whole milliseconds from 0 to `max`, given as `flag`. */
-function parseMilliseconds(text: string, flag: string, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > max)
-    throw new RolecallError(
-      'UsageError',
-      `invalid \`${flag}\` \`${text}\`: whole milliseconds from 0 to ${max}`,
-    );
-  return n;
-}
-
 /** The store settings the options give, each checked against the store it is for. */
 function storeSettings(opts: ServeOptions): StoreSettings {
   const kind = storeKind(storeLocation(opts.store));
   const settings: StoreSettings = {};
+  const refuse = (flag: string, wanted: string): never => {
+    throw new RolecallError(
+      'UsageError',
+      `\`${flag}\` is for ${wanted}; this store is ${kind === 'memory' ? 'in memory' : 'a SQLite file'}`,
+    );
+  };
   if (opts.statementTimeout !== undefined) {
-    if (kind !== 'postgres')
-      throw new RolecallError(
-        'UsageError',
-        `\`--statement-timeout\` is for a PostgreSQL store; this store is ${kind === 'memory' ? 'in memory' : 'a SQLite file'}`,
-      );
+    if (kind !== 'postgres') refuse('--statement-timeout', 'a PostgreSQL store');
     // PostgreSQL's statement_timeout is an int of milliseconds.
-    settings.statementTimeoutMs = parseMilliseconds(
+    settings.statementTimeoutMs = millisecondsValue(
       opts.statementTimeout,
       '--statement-timeout',
       2 ** 31 - 1,
+    );
+  }
+  if (opts.revisionWindow !== undefined) {
+    if (kind === 'memory') refuse('--revision-window', 'a SQLite or PostgreSQL store');
+    settings.revisionWindowMs = millisecondsValue(
+      opts.revisionWindow,
+      '--revision-window',
+      MAX_REVISION_WINDOW_MS,
     );
   }
   return settings;
@@ -76,6 +84,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option(
       '--statement-timeout <ms>',
       `PostgreSQL: milliseconds one statement may run before the server cancels it and the call fails with StoreTimeout, nothing written (0: no limit; default ${STATEMENT_TIMEOUT_MS})`,
+    )
+    .option(
+      '--revision-window <ms>',
+      `milliseconds a decision trusts the store revision it last read, and a write waits after its commit; the same in every process on the store (0 to ${MAX_REVISION_WINDOW_MS}; default $ROLECALL_REVISION_WINDOW_MS or ${REVISION_WINDOW_MS})`,
     )
     .option('--log', 'log each request: the call, the caller, the decision, the status (never secrets)')
     .option(
