@@ -764,7 +764,12 @@ export class Resolver {
 
   private async readBucketObjects(bucket: string): Promise<BucketObjects> {
     const read = await this.cp.resources.bucketObjects(bucket, BUCKET_OBJECTS_HELD + 1);
-    const shared = await this.resolved(`${bucket}/*`, read.bucket, [], undefined);
+    const shared = await this.resolved(`${bucket}/*`, {
+      policy: read.bucket,
+      owner: read.bucket?.account,
+      tags: [],
+      registered: read.bucket !== undefined,
+    });
     this.sharedPairKeys.set(shared, `\u0000objects|${bucket}`);
     return {
       bucket: read.bucket,
@@ -1197,16 +1202,22 @@ export class Resolver {
     }
     const bucket = arn?.service === 's3' && arn.account === '' ? bucketOfObject(arn) : undefined;
     if (bucket !== undefined) {
-      // An object is governed by its bucket's policy and owned by the bucket's account; the bucket's tags
-      // are not the object's, so they are not the object's aws:ResourceTag.
-      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
       const known = await this.bucketObjects(bucket);
       // The objects held are those listed under the bucket's ARN: an ARN written otherwise is looked up.
       const own =
         known.objects !== undefined && text.startsWith(`${bucket}/`)
           ? known.objects.get(text)
           : await this.cp.resources.find(text);
-      return this.resolved(text, own ?? known.bucket, own?.tags ?? [], resourceAccount);
+      // An object is governed by its bucket's policy, registered or not (S3 has no object policy), and
+      // owned as its own record says, else by the bucket's account; its own tags are its aws:ResourceTag,
+      // the bucket's are not.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
+      return this.resolved(text, {
+        policy: known.bucket,
+        owner: own?.account ?? known.bucket?.account ?? resourceAccount,
+        tags: own?.tags ?? [],
+        registered: own !== undefined || known.bucket !== undefined,
+      });
     }
     const registered = text === '*' ? undefined : await this.cp.resources.find(text);
     let tags: Tag[] = registered?.tags ?? [];
@@ -1218,29 +1229,32 @@ export class Resolver {
       if (arn.resource.startsWith('user/'))
         tags = (await this.cp.iam.getUser(arn.account, name).catch(() => undefined))?.tags ?? [];
     }
-    return this.resolved(text, registered, tags, resourceAccount ?? fromArn);
+    return this.resolved(text, {
+      policy: registered,
+      owner: registered?.account ?? resourceAccount ?? fromArn,
+      tags,
+      registered: registered !== undefined,
+    });
   }
 
   /**
-   * The resource `text` resolved from the record that governs it (its own, or its bucket's for an S3
-   * object), with `tags` as its aws:ResourceTag keys; `account` is the owner when no record says.
+   * The resource `text`: its resource-based policy is `parts.policy`'s, the record that governs it (its own,
+   * or its bucket's for an S3 object), `tags` are its aws:ResourceTag keys, `owner` its account.
    */
   private async resolved(
     text: string,
-    registered: ResourceInfo | undefined,
-    tags: Tag[],
-    account: string | undefined,
+    parts: { policy: ResourceInfo | undefined; owner: string | undefined; tags: Tag[]; registered: boolean },
   ): Promise<ResolvedResource> {
-    const owner = registered?.account ?? account;
+    const { policy, owner, tags } = parts;
     const org = owner !== undefined ? await this.orgLevels(owner, 'rcps') : { context: {} };
     return {
       arn: text,
       ...(owner !== undefined ? { account: owner } : {}),
-      ...(registered?.policy !== undefined
-        ? { policy: this.policy(registered.policy, 'resource', `${registered.arn} resource policy`) }
+      ...(policy?.policy !== undefined
+        ? { policy: this.policy(policy.policy, 'resource', `${policy.arn} resource policy`) }
         : {}),
       ...(org.levels ? { rcp: org.levels } : {}),
-      registered: registered !== undefined,
+      registered: parts.registered,
       tags,
       context: {
         ...org.context,

@@ -83,7 +83,7 @@ export class ResourceRegistry {
     checkTags(tags);
     if (tags.length > this.ctx.quotas.tagsPerEntity)
       throw limitExceeded('tagsPerEntity', this.ctx.quotas.tagsPerEntity);
-    if (input.policy !== undefined) this.checkPolicy(type, input.policy);
+    if (input.policy !== undefined) this.checkPolicy(input.arn, type, input.policy);
     const info: ResourceInfo = {
       arn: input.arn,
       type,
@@ -177,7 +177,7 @@ export class ResourceRegistry {
       const r = await this.require(tx, arn);
       if (policy === undefined) delete r.policy;
       else {
-        this.checkPolicy(r.type, policy);
+        this.checkPolicy(arn, r.type, policy);
         await checkPrincipalsExist(tx, policy, 'resource', invalidPrincipal(r.type));
         r.policy = policy;
       }
@@ -186,9 +186,18 @@ export class ResourceRegistry {
     });
   }
 
-  private checkPolicy(type: ResourceType, policy: string): void {
+  private checkPolicy(arn: string, type: ResourceType, policy: string): void {
     if (!TAKES_POLICY.has(type)) {
       throw new RolecallError('InvalidInput', `a ${type} has no resource-based policy`);
+    }
+    // S3 has bucket policies only: a bucket's policy governs its objects (the resolver reads it for them).
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
+    const a = parseArn(arn);
+    if (a?.service === 's3' && a.account === '' && a.resource.includes('/')) {
+      throw new RolecallError(
+        'InvalidInput',
+        `an S3 object (\`${arn}\`) has no resource-based policy: its bucket's policy governs it`,
+      );
     }
     validatePolicyText(this.ctx, policy, 'resource');
   }

@@ -355,6 +355,16 @@ describe('organization and resources', () => {
       ),
       'InvalidInput',
     );
+    // S3 objects have no policy of their own: their bucket's governs them.
+    const object = 'arn:aws:s3:::bucket/reports/q1.csv';
+    await assert.rejects(cp.resources.put({ arn: object, account: ACCT, policy: doc('s3:GetObject') }), {
+      code: 'InvalidInput',
+      message:
+        "an S3 object (`arn:aws:s3:::bucket/reports/q1.csv`) has no resource-based policy: its bucket's policy governs it",
+    });
+    await cp.resources.put({ arn: object, account: ACCT, tags: [{ key: 'team', value: 'red' }] });
+    assert.equal(await code(cp.resources.setPolicy(object, doc('s3:GetObject'))), 'InvalidInput');
+    assert.equal((await cp.resources.get(object)).policy, undefined);
   });
 });
 

@@ -3,7 +3,8 @@
  * reads nothing from the store (a bucket's objects are read once per revision) and decides as a resolver
  * without caches does; an object registered under its own ARN, through this store or another on the same
  * database (which only the store's revision tells, as another process would), is decided with its own
- * record, and so is each object of a bucket with more objects than the resolver holds. Over every backend.
+ * record (its tags, under its bucket's policy), and so is each object of a bucket with more objects than
+ * the resolver holds. Over every backend.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -161,6 +162,21 @@ for (const { backend, skip } of all) {
       );
       assert.equal(await decide(warm, get(RED, `${bucket}/private/y`)), 'Allow');
       assert.equal(await decide(warm, get(BLUE, `${bucket}/private/y`)), 'ImplicitDeny');
+    });
+
+    it("an object's own record does not take its bucket's policy away: a Deny of the bucket still denies", async () => {
+      const bucket = bucketOf();
+      await registerBucket(bucket);
+      const key = `${bucket}/private/red.csv`;
+      await writer.resources.put({ arn: key, account: ACCT, tags: team('red') });
+      for (let i = 0; i < 2; i++) {
+        assert.equal(await decide(warm, get(RED, key)), 'ExplicitDeny');
+        assert.equal(await decide(warm, get(RED, `${bucket}/private/other.csv`)), 'ExplicitDeny');
+      }
+      // Its own tags are its aws:ResourceTag, outside private/ too.
+      await writer.resources.put({ arn: `${bucket}/team/red.csv`, account: ACCT, tags: team('red') });
+      assert.equal(await decide(warm, get(RED, `${bucket}/team/red.csv`)), 'Allow');
+      assert.equal(await decide(warm, get(BLUE, `${bucket}/team/red.csv`)), 'ImplicitDeny');
     });
 
     it('a bucket with more objects than the resolver holds is decided key by key, each with its own record', async () => {
