@@ -57,6 +57,8 @@ for (const { backend, skip } of all) {
     /** Decides through the second store (the same store for the memory backend), counting its reads. */
     let counting: CountingStore;
     let warm: Resolver;
+    /** The same with caches of a few entries: what it holds is evicted all the time. */
+    let small: Resolver;
     /** The second store's control plane, for resolvers without caches. */
     let plain: ControlPlane;
     let n = 0;
@@ -70,6 +72,9 @@ for (const { backend, skip } of all) {
       plain = plane(second);
       counting = countingStore(second);
       warm = new Resolver(plane(counting.store), engine.compile);
+      small = new Resolver(plain, engine.compile, {
+        cacheSize: { principals: 1, resources: 2, pairs: 2, compiled: 2 },
+      });
       for (const [name, value] of [
         ['Red', 'red'],
         ['Blue', 'blue'],
@@ -80,6 +85,7 @@ for (const { backend, skip } of all) {
     });
     after(async () => {
       warm.dispose();
+      small.dispose();
       if (second !== first) await second.close();
       await backend.dispose(first);
     });
@@ -204,7 +210,7 @@ for (const { backend, skip } of all) {
       }
     });
 
-    it('decides as a resolver without caches over random writes and keys', async () => {
+    it('decides as a resolver without caches over random writes and keys, with large and tiny caches', async () => {
       const bucket = bucketOf();
       const keys = [
         `${bucket}/public/a`,
@@ -235,6 +241,11 @@ for (const { backend, skip } of all) {
               const expected = await cold(request);
               assert.equal(await decide(warm, request), expected, JSON.stringify(request));
               assert.equal(await decide(warm, request), expected, `${JSON.stringify(request)}, again`);
+              assert.equal(
+                await decide(small, request),
+                expected,
+                `${JSON.stringify(request)}, small caches`,
+              );
             } else if (c.op === 'register') {
               await writer.resources.put({ arn: c.key, account: ACCT, tags: team(c.team) });
             } else if (c.op === 'delete') {
