@@ -14,6 +14,7 @@ import { COMMAND_GROUPS } from '../../src/cli/main.js';
 import { exitCodes, type CommandContext } from '../../src/cli/context.js';
 import { runCli, runCliProcess } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
+import { sourceFileOf } from '../helpers/source-process.js';
 
 const version = (
   JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
@@ -99,8 +100,9 @@ describe('rolecall help', () => {
 });
 
 describe('rolecall as a process', () => {
-  // The installed bin (the built bundle) where the test is about the process; the source (through the
-  // TypeScript loader) where it is about which source files a command loads.
+  // The installed bin (the built bundle) where the test is about the process; the source, a module a
+  // file (dist/src, or src/ through the TypeScript loader), where it is about which source files a
+  // command loads.
   const bin = path.join(repoRoot, 'bin/rolecall.cjs');
 
   it('the installed bin starts and answers --version', () => {
@@ -238,12 +240,13 @@ describe('rolecall as a process', () => {
 
 /**
  * What a process run with `NODE_DEBUG=esm,module` loaded, from Node's module debug log (ES modules and
- * CommonJS packages): the repository's src/ files, and the packages other than the TypeScript loader's.
+ * CommonJS packages): the repository's src/ files (the sources of dist/src's), and the packages other than
+ * the TypeScript loader's.
  */
 function loadedFiles(stderr: string): { src: string[]; packages: string[] } {
   const loaded = new Set<string>();
   for (const m of stderr.matchAll(/Storing file:\/\/(\S+) |load "([^"]+)" for module/g))
-    loaded.add(path.relative(repoRoot, m[1] ?? m[2] ?? ''));
+    loaded.add(sourceFileOf(m[1] ?? m[2] ?? ''));
   const packages = new Set(
     [...loaded].flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? []),
   );

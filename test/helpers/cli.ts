@@ -11,6 +11,7 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './paths.js';
+import { sourceExecArgv, sourceModule } from './source-process.js';
 
 export interface CliResult {
   status: number;
@@ -121,20 +122,16 @@ export function cliRunner(module: string): (args: string[], opts?: CliOptions) =
 /** Runs `rolecall ARGS` in-process; the same results a child process would give. */
 export const runCli = cliRunner(WORKER);
 
-/** Runs the CLI from source in a child process. */
+/** Runs the CLI from source in a child process (compiled when dist/ is current: source-process.ts). */
 export function runCliProcess(args: string[], opts: CliOptions = {}): CliResult {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...args],
-    {
-      cwd: opts.cwd ?? repoRoot,
-      env: { ...process.env, ...opts.env },
-      input: opts.input ?? '',
-      encoding: 'utf8',
-      timeout: TIMEOUT_MS,
-      // Node's module debug log of a store-backed command runs past spawnSync's default 1 MiB.
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
+  const r = spawnSync(process.execPath, [...sourceExecArgv, sourceModule('cli/main'), ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, ...opts.env },
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    timeout: TIMEOUT_MS,
+    // Node's module debug log of a store-backed command runs past spawnSync's default 1 MiB.
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

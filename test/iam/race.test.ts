@@ -12,6 +12,7 @@ import { RolecallError } from '../../src/errors.js';
 import { createControlPlane } from '../../src/iam/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
 import { repoRoot } from '../helpers/paths.js';
+import { sourceExecArgv, sourceModule } from '../helpers/source-process.js';
 import { memoryBackend, postgresBackend, postgresUnavailable, tempDir } from '../store/backends.js';
 import { checkPolicy } from './checker.js';
 
@@ -25,6 +26,38 @@ async function fourVersions(store: Store): Promise<string> {
   for (const a of ['s3:B', 's3:C', 's3:D']) await cp.iam.createPolicyVersion(p.arn, doc(a));
   return p.arn;
 }
+
+/**
+ * A racer: opens the SQLite store DB, reads POLICY_ARN once (everything loaded and connected), prints
+ * `ready`, waits for a line on stdin (go), then adds one version to the policy. A script of its own, to
+ * run the compiled source when dist/ is current (test/helpers/source-process.ts).
+ */
+const racer = `
+  import { RolecallError } from ${JSON.stringify(sourceModule('errors'))};
+  import { createControlPlane, loadPolicyEngine } from ${JSON.stringify(sourceModule('iam/index'))};
+  import { SqliteStore } from ${JSON.stringify(sourceModule('store/index'))};
+
+  const [db, arn, action] = process.argv.slice(1);
+  const store = new SqliteStore(db, { keyFile: db + '.key' });
+  const cp = createControlPlane(store, { checkPolicy: (await loadPolicyEngine()).checkPolicy });
+  const doc = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }],
+  });
+  await cp.iam.listPolicyVersions(arn);
+  const go = new Promise((resolve) => process.stdin.once('data', () => resolve()));
+  process.stdout.write('ready\\n');
+  await go;
+  process.stdin.destroy();
+  try {
+    const v = await cp.iam.createPolicyVersion(arn, doc);
+    process.stdout.write('ok ' + v.versionId + '\\n');
+  } catch (e) {
+    process.stdout.write(
+      e instanceof RolecallError ? 'error ' + e.code + ': ' + e.message + '\\n' : 'crash ' + String(e) + '\\n',
+    );
+  }
+  await store.close();`;
 
 function outcome(r: PromiseSettledResult<unknown>): string {
   if (r.status === 'fulfilled') return 'ok';
@@ -50,11 +83,10 @@ describe('the race for the fifth policy version', () => {
     const setup = new SqliteStore(db, { keyFile: `${db}.key` });
     const arn = await fourVersions(setup);
     await setup.close();
-    const racer = path.join(repoRoot, 'test/iam/fixtures/version-racer.ts');
     // A ready/go handshake: each child prints `ready` once its store is open and the policy read, and
     // both are told to go only when both are ready, so the two writes are in flight together.
     const children = ['s3:X', 's3:Y'].map((a) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', racer, db, arn, a], {
+      const c = spawn(process.execPath, [...sourceExecArgv, '--input-type=module', '-e', racer, db, arn, a], {
         cwd: repoRoot,
         stdio: ['pipe', 'pipe', 'inherit'],
       });

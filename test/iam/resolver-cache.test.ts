@@ -12,12 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Decision } from '../../src/eval/types.js';
 import { createControlPlane, openControlPlane, type OpenedControlPlane } from '../../src/iam/index.js';
 import { loadPolicyEngine } from '../../src/iam/engine.js';
 import { Resolver } from '../../src/iam/resolver.js';
 import { decideRequest } from '../../src/iam/decide.js';
+import { sourceExecArgv, sourceModule } from '../helpers/source-process.js';
 import { countingStore } from './counting-store.js';
 
 const ACCT = '111122223333';
@@ -369,13 +369,12 @@ describe('a cached decision sees every change, in this handle and in another on 
     const name = fresh('OtherProcess');
     const arn = await role(name, allow('s3:GetObject'));
     await both('Allow', arn, 's3:GetObject');
-    const open = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/iam/open.ts');
     const script = `
-      const { openControlPlane } = await import(${JSON.stringify(open)});
+      const { openControlPlane } = await import(${JSON.stringify(sourceModule('iam/open'))});
       const cp = await openControlPlane(${JSON.stringify(path.join(dir, 'rolecall.db'))});
       await cp.iam.putInlinePolicy({ kind: 'role', account: '${ACCT}', name: '${name}' }, 'deny', ${JSON.stringify(denyAll)});
       await cp.close();`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    const child = spawnSync(process.execPath, [...sourceExecArgv, '--input-type=module', '-e', script], {
       encoding: 'utf8',
     });
     assert.equal(child.status, 0, child.stderr);

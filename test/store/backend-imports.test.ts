@@ -5,19 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
+import { sourceExecArgv, sourceModule } from '../helpers/source-process.js';
 
-/** The driver packages loaded after importing `module` (a path under src/store), in a new process. */
+/** The driver packages loaded after importing `module` (a module of src/store), in a new process. */
 function driversLoadedBy(module: string): string[] {
   const script = `
     import { createRequire } from 'node:module';
-    await import(${JSON.stringify(path.join(repoRoot, 'src/store', module))});
+    await import(${JSON.stringify(sourceModule(`store/${module}`))});
     const loaded = Object.keys(createRequire(import.meta.url).cache);
     console.log(JSON.stringify(['pg', 'better-sqlite3'].filter((d) =>
       loaded.some((f) => f.includes(\`/node_modules/\${d}/\`)))));`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const out = execFileSync(process.execPath, [...sourceExecArgv, '--input-type=module', '-e', script], {
     cwd: repoRoot,
     encoding: 'utf8',
   });
@@ -25,9 +25,9 @@ function driversLoadedBy(module: string): string[] {
 }
 
 test('the PostgreSQL backend loads pg and not better-sqlite3', () => {
-  assert.deepEqual(driversLoadedBy('postgres.ts'), ['pg']);
+  assert.deepEqual(driversLoadedBy('postgres'), ['pg']);
 });
 
 test('the SQLite backend loads better-sqlite3 and not pg', () => {
-  assert.deepEqual(driversLoadedBy('sqlite.ts'), ['better-sqlite3']);
+  assert.deepEqual(driversLoadedBy('sqlite'), ['better-sqlite3']);
 });

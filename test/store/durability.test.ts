@@ -10,12 +10,46 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/index.js';
 import { repoRoot } from '../helpers/paths.js';
+import { sourceExecArgv, sourceModule } from '../helpers/source-process.js';
 import { tempDir } from './backends.js';
 
-const writer = path.join(repoRoot, 'test/store/fixtures/writer.ts');
+/**
+ * A child process writing to one SQLite file (a script of its own, to run the compiled source when
+ * dist/ is current: test/helpers/source-process.ts):
+ *   big-write DB N        one transaction of N puts; prints `in-transaction` midway and keeps going
+ *   increments DB N GO    waits for the file GO, then N read-modify-write increments of a counter
+ */
+const writer = `
+  import fs from 'node:fs';
+  import { setImmediate as tick } from 'node:timers/promises';
+  import { SqliteStore } from ${JSON.stringify(sourceModule('store/index'))};
+
+  const [mode, db, count, go] = process.argv.slice(1);
+  const n = Number(count);
+  const store = new SqliteStore(db, { keyFile: db + '.key' });
+  if (mode === 'big-write') {
+    await store.withTransaction(async (tx) => {
+      for (let i = 0; i < n; i++) {
+        await tx.put('role', '999999999999/bulk-' + i, { i, pad: 'x'.repeat(200) });
+        if (i === 1000) process.stdout.write('in-transaction\\n');
+        if (i % 100 === 0) await tick();
+      }
+    });
+    process.stdout.write('committed\\n');
+  } else if (mode === 'increments') {
+    while (!fs.existsSync(go)) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < n; i++) {
+      await store.withTransaction(async (tx) => {
+        const v = (await tx.get('account', 'counter')) ?? 0;
+        await tick();
+        await tx.put('account', 'counter', v + 1);
+      });
+    }
+  }
+  await store.close();`;
 
 function child(args: string[]) {
-  return spawn(process.execPath, ['--import', 'tsx', writer, ...args], {
+  return spawn(process.execPath, [...sourceExecArgv, '--input-type=module', '-e', writer, ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

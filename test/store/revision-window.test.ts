@@ -17,6 +17,7 @@ import { RolecallError } from '../../src/errors.js';
 import { openStore, revisionWindowFromEnv, SqliteStore, type Store } from '../../src/store/index.js';
 import { tempDir } from './backends.js';
 import { repoRoot } from '../helpers/paths.js';
+import { sourceExecArgv, sourceModule } from '../helpers/source-process.js';
 
 /** A store on `db` whose window is 10 ms of a clock the test moves. */
 function clocked(db: string): { store: SqliteStore; advance: (ms: number) => void } {
@@ -82,12 +83,11 @@ test('SQLite: once another process’s write has returned, this process’s next
   const writer = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
+      ...sourceExecArgv,
       '--input-type=module',
       '-e',
       `import { createInterface } from 'node:readline';
-       import { SqliteStore } from ${JSON.stringify(path.join(repoRoot, 'src/store/index.ts'))};
+       import { SqliteStore } from ${JSON.stringify(sourceModule('store/index'))};
        const store = new SqliteStore(${JSON.stringify(db)}, { keyFile: ${JSON.stringify(`${db}.key`)}, revisionWindowMs: 30 });
        let i = 0;
        process.stdout.write('ready\\n');
