@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { repoRoot } from './helpers/paths.js';
+import { sourceExecArgv, sourceFileOf, sourceModule } from './helpers/source-process.js';
 
 /** The modules as scripts/test.ts's warm-up lists them (readdir order). */
 const modules = fs
@@ -30,10 +31,11 @@ function shuffled(list: string[], seed: number): string[] {
 
 /**
  * Imports `order` in a new process (a module is evaluated once per process, so each order needs its
- * own), all at once or one after another, and returns each module that failed with what it threw.
+ * own), all at once or one after another, and returns each module that failed with what it threw. The
+ * process imports the compiled modules when dist/src is current (helpers/source-process.ts).
  */
 function failures(order: string[], how: 'at once' | 'one by one'): string[] {
-  const urls = order.map((f) => pathToFileURL(path.join(repoRoot, f)).href);
+  const urls = order.map((f) => pathToFileURL(sourceModule(f.replace(/^src\/(.*)\.ts$/, '$1'))).href);
   const script = `
 const urls = ${JSON.stringify(urls)};
 const describe = (e) => typeof e === 'function' ? 'a function (' + String(e) + '): a thenable namespace?' : String(e?.stack ?? e);
@@ -46,12 +48,15 @@ settled.forEach((r, i) => { if (r.status === 'rejected') failed.push(urls[i] + '
 }
 process.stdout.write(JSON.stringify(failed));
 process.exit(0);`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const out = execFileSync(process.execPath, [...sourceExecArgv, '--input-type=module', '-e', script], {
     cwd: repoRoot,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return (JSON.parse(out) as string[]).map((f) => f.replace(pathToFileURL(repoRoot).href + '/', ''));
+  return (JSON.parse(out) as string[]).map((f) => {
+    const url = f.slice(0, f.indexOf(': '));
+    return sourceFileOf(fileURLToPath(url)) + f.slice(url.length);
+  });
 }
 
 describe('every module of src/ evaluates in any import order', () => {
