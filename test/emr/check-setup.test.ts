@@ -326,6 +326,27 @@ test('a Studio whose setup holds no Git secret: the secret call is undecidable, 
     const env: EmrEnvironment = { account: ACCOUNT, region, secrets: [] };
     const withNone = await checkSetup(cp, { now: 0, ...role, environment: env });
     assert.ok(!withNone.targets[0]?.results.some((r) => r.call.action === 'secretsmanager:GetSecretValue'));
+    // The same said of every target (`emr check --no-git-secrets`): the Studio found in the store is ready,
+    // and the role checked alone asks for no secret.
+    assert.deepEqual(await notAllowed({ noGitSecrets: true }), []);
+    assert.ok(
+      !(await notAllowed({ ...role, noGitSecrets: true })).some(
+        (r) => r[1] === 'secretsmanager:GetSecretValue',
+      ),
+    );
+    // An environment that lists the secrets users link says the opposite.
+    await assert.rejects(
+      checkSetup(cp, {
+        now: 0,
+        ...role,
+        noGitSecrets: true,
+        environment: {
+          ...env,
+          secrets: [{ arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:git-x` }],
+        },
+      }),
+      { code: 'UsageError', message: /`--no-git-secrets` says no one links a Git repository/ },
+    );
 
     // A secret of the store without EMR's tag: denied by the tag condition, the fix a tag.
     const secret = `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:git-AbCdEf`;

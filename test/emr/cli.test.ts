@@ -156,20 +156,35 @@ test('template to stdout is one JSON object keyed by file name', () => {
   assert.equal(files['J-trust.json']?.Version, '2012-10-17');
 });
 
+/** `emr template notebooks --apply`: the Notebooks default role (no Git secrets granted) into `store`. */
+const applyNotebooksTemplate = (store: string) => [
+  'emr',
+  'template',
+  'notebooks',
+  '--account',
+  '111122223333',
+  '--bucket',
+  'nb',
+  '--apply',
+  '--store',
+  store,
+];
+
+/** `emr check notebooks` of that role in `store`, with `more`. */
+const checkNotebooksRole = (store: string, ...more: string[]) => [
+  'emr',
+  'check',
+  'notebooks',
+  '--role',
+  'EMR_Notebooks_DefaultRole',
+  '--store',
+  store,
+  ...more,
+];
+
 test('template --apply creates the role in the store, again brings it back, and check --role reads it', () => {
   const store = path.join(dir, 'store.db');
-  const apply = [
-    'emr',
-    'template',
-    'notebooks',
-    '--account',
-    '111122223333',
-    '--bucket',
-    'nb',
-    '--apply',
-    '--store',
-    store,
-  ];
+  const apply = applyNotebooksTemplate(store);
   const a = runCli(apply);
   assert.equal(a.status, 0, a.stderr);
   assert.match(a.stdout, /^created role EMR_Notebooks_DefaultRole in account 111122223333/);
@@ -189,17 +204,7 @@ test('template --apply creates the role in the store, again brings it back, and 
     secrets: [],
   };
   fs.writeFileSync(envFile, JSON.stringify(env));
-  const args = [
-    'emr',
-    'check',
-    'notebooks',
-    '--role',
-    'EMR_Notebooks_DefaultRole',
-    '--store',
-    store,
-    '--env',
-    envFile,
-  ];
+  const args = checkNotebooksRole(store, '--env', envFile);
   assert.equal(runCli(args).status, 0);
   fs.writeFileSync(
     envFile,
@@ -213,4 +218,57 @@ test('template --apply creates the role in the store, again brings it back, and 
   // The check read the store and left it as it was.
   const listed = runCli(['resource', 'list', '--store', store]);
   assert.doesNotMatch(listed.stdout, /elsewhere/);
+});
+
+test('`emr check --no-git-secrets`: no one links a Git repository, as `secrets: []` says; a file that lists secrets is refused', () => {
+  const store = path.join(dir, 'no-git.db');
+  const applied = runCli(applyNotebooksTemplate(store));
+  assert.equal(applied.status, 0, applied.stderr);
+  const tag = { 'for-use-with-amazon-emr-managed-policies': 'true' };
+  // The environment says nothing of secrets, and the store holds none.
+  const envFile = path.join(dir, 'no-git-env.yaml');
+  fs.writeFileSync(
+    envFile,
+    [
+      'account: "111122223333"',
+      'region: us-east-1',
+      'vpc: { id: vpc-1 }',
+      'subnets: [{ id: subnet-1 }]',
+      'securityGroups: [{ id: sg-1 }]',
+      's3: { bucket: nb }',
+      '',
+    ].join('\n'),
+  );
+  const args = checkNotebooksRole(store, '--env');
+  const unknown = runCli([...args, envFile]);
+  assert.equal(unknown.status, 2, unknown.stdout + unknown.stderr);
+  assert.match(unknown.stdout, /^UNKNOWN secretsmanager:GetSecretValue on \S+:secret:\(not given\)/m);
+  const ready = runCli([...args, envFile, '--no-git-secrets']);
+  assert.equal(ready.status, 0, ready.stdout + ready.stderr);
+  assert.doesNotMatch(ready.stdout, /secretsmanager/);
+  assert.match(ready.stdout, /^ready: \d+ calls allowed$/m);
+  // The role alone, without an environment: the same as `secrets: []`, the network still to give.
+  const alone = runCli(checkNotebooksRole(store, '--no-git-secrets'));
+  assert.doesNotMatch(alone.stdout, /secretsmanager/);
+  // An environment that lists the secrets users link says the opposite.
+  fs.appendFileSync(
+    envFile,
+    [
+      'secrets:',
+      '  - arn: arn:aws:secretsmanager:us-east-1:111122223333:secret:git-AbCdEf',
+      `    tags: ${JSON.stringify(tag)}`,
+      '',
+    ].join('\n'),
+  );
+  const listed = runCli([...args, envFile, '--no-git-secrets']);
+  assert.equal(listed.status, 1);
+  assert.equal(listed.stdout, '');
+  assert.equal(
+    listed.stderr,
+    `rolecall: ${envFile}:7:1 $.secrets: UsageError: \`--no-git-secrets\` says no one links a Git repository, but the environment file lists 1 secret they link: drop the option or the file's \`secrets\`\n`,
+  );
+  // Without the option the secret is checked: the template grants the role no Git secret.
+  const denied = runCli([...args, envFile]);
+  assert.equal(denied.status, 2);
+  assert.match(denied.stdout, /^DENIED {2}secretsmanager:GetSecretValue on \S+:secret:git-AbCdEf /m);
 });

@@ -21,7 +21,13 @@ import {
   type SourceNode,
 } from '../../iam/import/index.js';
 import { importEnvironment, parseEnvironmentFile } from '../../iam/import/environment-file.js';
-import { blockerText, checkSetup, parseLocation, resolveLocations } from '../../iam/import/readiness.js';
+import {
+  blockerText,
+  checkSetup,
+  parseLocation,
+  resolveLocations,
+  withNoGitSecrets,
+} from '../../iam/import/readiness.js';
 import { EMR_SERVICES, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
 import { storeLocation } from '../../store/open.js';
 import { exitCodes, type CommandContext } from '../context.js';
@@ -50,6 +56,8 @@ interface CheckOptions {
   import?: boolean;
   location?: string[];
   readLocation?: string[];
+  /** False with `--no-git-secrets`. */
+  gitSecrets?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -99,6 +107,10 @@ export function register(emr: Command, ctx: CommandContext): void {
     .option('--policies <file>', 'permissions policy file of the role (repeatable, with --env)', collect)
     .option('--trust <file>', 'trust policy file of the role (with --env)')
     .option(
+      '--no-git-secrets',
+      'no one links a Git repository to a Studio or notebook: no Secrets Manager secret is checked (as `secrets: []` in the environment file, which must not list any)',
+    )
+    .option(
       '--store <location>',
       'store whose state the check starts from (read, not changed without --import)',
     )
@@ -127,7 +139,7 @@ export function register(emr: Command, ctx: CommandContext): void {
       let envRoot: SourceNode | undefined;
       if (o.env) {
         const parsed = parseEnvironmentFile(readTextFile(o.env), o.env);
-        env = parsed.env;
+        env = o.gitSecrets === false ? withNoGitSecrets(parsed.env, parsed.root) : parsed.env;
         envRoot = parsed.root;
         const kind = (k as EmrKind | undefined) ?? env.kind;
         if (!kind)
@@ -251,6 +263,7 @@ export function register(emr: Command, ctx: CommandContext): void {
           ...(role ? { role } : {}),
           ...(env ? { environment: env } : {}),
           ...(envRoot ? { environmentRoot: envRoot } : {}),
+          ...(o.gitSecrets === false ? { noGitSecrets: true } : {}),
           locations,
           ...(imported.length > 0 ? { setups: imported } : {}),
           now,

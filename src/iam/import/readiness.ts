@@ -189,6 +189,21 @@ function missingOf(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/**
+ * `env` with no secret linked, as `secrets: []` says (`emr check --no-git-secrets`: no one links a Git
+ * repository). An environment that lists secrets says the opposite: an error at its `secrets`.
+ */
+export function withNoGitSecrets(env: EmrEnvironment, root?: SourceNode): EmrEnvironment {
+  const listed = env.secrets?.length ?? 0;
+  if (listed > 0)
+    throw new RolecallError(
+      'UsageError',
+      `\`--no-git-secrets\` says no one links a Git repository, but the environment file lists ${listed} secret${listed === 1 ? '' : 's'} they link: drop the option or the file's \`secrets\``,
+      get(root, 'secrets')?.place ?? {},
+    );
+  return { ...env, secrets: [] };
+}
+
 /** The Secrets Manager secrets of `account` in the setup. */
 const accountSecrets = (state: DeclaredState, account: string): string[] =>
   state.resources
@@ -220,13 +235,16 @@ export function discoverTargets(
   setup: Pick<ImportedSetup, 'account' | 'region' | 'studios' | 'applications'>,
   state: DeclaredState,
   locations: readonly GivenLocation[] = [],
+  options: { noGitSecrets?: boolean } = {},
 ): EmrTarget[] {
   const out: EmrTarget[] = [];
   // Which secrets a Studio's users link is not in any setup: every secret of the account is checked. An
   // over-approximation that only asks more (a secret no one links may be reported as needing EMR's tag),
   // never a "ready" AWS would deny for a secret of the setup; the Studio service role's GetSecretValue is
   // conditioned on that tag (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-studio-service-role.html).
-  const secrets = accountSecrets(state, setup.account);
+  // Unless the user says no one links one (`noGitSecrets`, as an environment's `secrets: []`).
+  const noGitSecrets = options.noGitSecrets === true;
+  const secrets = noGitSecrets ? [] : accountSecrets(state, setup.account);
   for (const s of setup.studios) {
     // A Studio whose role the setup does not name (known only after apply) is checked all the same: every
     // call is undecidable, so the Studio is never left out of the report.
@@ -253,7 +271,10 @@ export function discoverTargets(
       submitters: [],
       glue: false,
     };
-    const missing = { ...missingOf('studio', t), ...(missingRole ? { role: missingRole } : {}) };
+    const missing = {
+      ...missingOf('studio', t, noGitSecrets),
+      ...(missingRole ? { role: missingRole } : {}),
+    };
     out.push({ ...t, ...(Object.keys(missing).length > 0 ? { missing } : {}) });
   }
   for (const a of setup.applications)
@@ -305,7 +326,7 @@ export function discoverTargets(
       submitters: [],
       glue: false,
     };
-    const missing = missingOf('notebooks', t);
+    const missing = missingOf('notebooks', t, noGitSecrets);
     out.push({ ...t, ...(missing ? { missing } : {}) });
   }
   return out;
@@ -420,6 +441,11 @@ export interface SetupCheckOptions {
   environment?: EmrEnvironment;
   environmentRoot?: SourceNode;
   /**
+   * No one links a Git repository to a Studio or notebook (`emr check --no-git-secrets`): no secret is
+   * checked, for every target, as an environment's `secrets: []`; an environment listing secrets is an error.
+   */
+  noGitSecrets?: boolean;
+  /**
    * S3 locations of Serverless job runs and notebooks (no setup holds them; see LOCATIONS_NOT_GIVEN); a
    * bucket may be written as `setups` declare it (see `resolveLocations`).
    */
@@ -448,8 +474,9 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
     if (o.environment && o.role) {
       if (!o.kind) throw new RolecallError('UsageError', 'give the EMR kind of the role');
       const current = await readState(cp);
+      const given = o.noGitSecrets ? withNoGitSecrets(o.environment, o.environmentRoot) : o.environment;
       environment = resolveEnvironmentBuckets(
-        { ...o.environment, roleName: o.environment.roleName ?? o.role },
+        { ...given, roleName: given.roleName ?? o.role },
         o.setups ?? [],
         current.resources,
         o.environmentRoot,
@@ -467,11 +494,17 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
       backend.setup.resources,
     );
     const found: { target: EmrTarget; setup: ImportedSetup | undefined }[] = [];
+    const discovery = { noGitSecrets: o.noGitSecrets === true };
     if (o.role) {
       if (!o.kind) throw new RolecallError('UsageError', 'give the EMR kind of the role');
       const account = o.environment?.account ?? o.account;
       if (!account) throw new RolecallError('UsageError', 'give the account of the role');
-      const env: EmrEnvironment = environment ?? { account, region, roleName: o.role };
+      const env: EmrEnvironment = environment ?? {
+        account,
+        region,
+        roleName: o.role,
+        ...(o.noGitSecrets ? { secrets: [] } : {}),
+      };
       if (!backend.setup.roles.some((r) => r.account === env.account && r.name === env.roleName))
         throw new RolecallError(
           'NoSuchEntity',
@@ -483,7 +516,8 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
       });
     } else if (o.setups && o.setups.length > 0) {
       for (const s of o.setups)
-        for (const t of discoverTargets(s, backend.setup, locations)) found.push({ target: t, setup: s });
+        for (const t of discoverTargets(s, backend.setup, locations, discovery))
+          found.push({ target: t, setup: s });
     } else {
       const all = emrResourcesOf(backend.setup.resources, { file: 'store', line: 1, column: 1, path: '$' });
       // Each account and region with an EMR resource (from its ARN), and each account with a role.
@@ -506,6 +540,7 @@ export async function checkSetup(cp: ReadinessStore, o: SetupCheckOptions = {}):
           },
           backend.setup,
           locations,
+          discovery,
         ))
           found.push({ target: t, setup: undefined });
       }
