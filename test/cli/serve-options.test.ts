@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { storeSettings } from '../../src/cli/commands/serve.js';
 import { runMain } from '../helpers/main.js';
 
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
@@ -77,5 +78,17 @@ describe('serve --revision-window', () => {
       if (previous === undefined) delete process.env.ROLECALL_REVISION_WINDOW_MS;
       else process.env.ROLECALL_REVISION_WINDOW_MS = previous;
     }
+  });
+});
+
+describe('serve store settings', () => {
+  it('are what the options give, for the store they are for', () => {
+    assert.deepEqual(storeSettings({ store: PG, statementTimeout: '300', revisionWindow: '5' }), {
+      statementTimeoutMs: 300,
+      revisionWindowMs: 5,
+    });
+    assert.deepEqual(storeSettings({ store: 'rolecall.db', revisionWindow: '0' }), { revisionWindowMs: 0 });
+    // Unset: each backend's default (the revision window's from ROLECALL_REVISION_WINDOW_MS, when set).
+    assert.deepEqual(storeSettings({ store: PG }), {});
   });
 });

@@ -37,7 +37,9 @@ function parsePort(text: string): number {
 }
 
 /** The store settings the options give, each checked against the store it is for. */
-function storeSettings(opts: ServeOptions): StoreSettings {
+export function storeSettings(
+  opts: Pick<ServeOptions, 'store' | 'statementTimeout' | 'revisionWindow'>,
+): StoreSettings {
   const kind = storeKind(storeLocation(opts.store));
   const settings: StoreSettings = {};
   const refuse = (flag: string, wanted: string): never => {
