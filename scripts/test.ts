@@ -10,10 +10,10 @@
  * Why files share a process: each process pays the TypeScript loader's start-up and loads the same
  * modules through it again (the store, the control plane, the server, the SDK clients), and on this
  * machine every megabyte a new process touches for the first time costs CPU of its own: the 15 api files
- * took 20-24 s of CPU as three processes and 14-15 s as one (two runs each at load 7). The files of LONGEST run alone, in that
- * order; every other file runs with the files of its folder (at most GROUP of them a process), each group
- * imported file after file, so its tests run one after another as in a file of their own and a group's
- * failures name their own files. A test file keeps what it changes of the process to its own tests (the
+ * took 20-24 s of CPU as three processes and 14-15 s as one (two runs each at load 7). The files of
+ * LONGEST run alone, in that order; every other file runs with the files of its folder (at most GROUP of
+ * them a process; folders of fewer than SMALL files together), each group imported file after file, so
+ * its tests run one after another as in a file of their own and a group's failures name their own files. A test file keeps what it changes of the process to its own tests (the
  * environment is restored in `finally`, servers and stores are closed).
  *
  * Why the sources are loaded once first: the TypeScript loader caches each file's transform under the
@@ -63,7 +63,13 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
-/** The rest, by folder, in groups of at most GROUP (the folder's files spread evenly). */
+/**
+ * A folder of fewer files than this shares one process with the other such folders (console/, besides
+ * LONGEST, and knowledge/ today): a process of its own paid its start-up for a few seconds of tests.
+ */
+const SMALL = 3;
+
+/** The rest, by folder, in groups of at most GROUP (the folder's files spread evenly), small folders together. */
 function groups(files: string[]): string[][] {
   const byFolder = new Map<string, string[]>();
   for (const f of files) {
@@ -71,10 +77,16 @@ function groups(files: string[]): string[][] {
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), f]);
   }
   const out: string[][] = [];
+  const small: string[] = [];
   for (const inFolder of byFolder.values()) {
+    if (inFolder.length < SMALL) {
+      small.push(...inFolder);
+      continue;
+    }
     const n = Math.ceil(inFolder.length / GROUP);
     for (let i = 0; i < n; i++) out.push(inFolder.filter((_, j) => j % n === i));
   }
+  if (small.length > 0) out.push(small);
   // Larger groups first: after the longest files, the rest by size.
   return out.sort((a, b) => b.length - a.length);
 }
