@@ -20,9 +20,9 @@
  * file's path, so in a new clone (what CI runs) the cache is empty, and the test processes, started
  * together, each transformed the same source modules again: a fresh clone's first run took 133.8 s and
  * 205 s of CPU against 106 s and 165 s for the next. One process importing every module of src/ first
- * (about 2 s) fills the cache, and the first run took 115.6 s. A module that fails to evaluate there
- * (imported out of its usual order) is still transformed and cached; the failure is ignored, as the
- * tests import it properly.
+ * (about 2 s) fills the cache, and the first run took 115.6 s. A module that failed to evaluate there
+ * would still be transformed and cached, so the failure is ignored here; test/modules.test.ts is where
+ * every module of src/ must evaluate, in any order.
  *
  * `npm test -- FILE...` runs only the files given, each in its own process, in that order.
  *
