@@ -33,10 +33,11 @@ import type {
   PolicySet,
   RequestPrincipal,
 } from '../eval/types.js';
-import { ACCOUNT_ID, parseArn, type Arn } from '../policy/arn.js';
+import { ACCOUNT_ID, parseArn } from '../policy/arn.js';
 import type { PolicyKind } from '../policy/types.js';
 import type { ControlPlane } from './control-plane.js';
 import { assumedRoleArn, parsePolicyArn } from './identities.js';
+import { s3ObjectBucket } from './resources.js';
 import type {
   FederatedSessionInfo,
   IdentityRef,
@@ -770,13 +771,14 @@ export class Resolver {
       tags: [],
       registered: read.bucket !== undefined,
     });
-    this.sharedPairKeys.set(shared, `\u0000objects|${bucket}`);
+    const pairKey = `\u0000objects|${bucket}`;
+    this.sharedPairKeys.set(shared, pairKey);
     return {
       bucket: read.bucket,
       objects:
         read.objects.length > BUCKET_OBJECTS_HELD ? undefined : new Map(read.objects.map((r) => [r.arn, r])),
       shared,
-      pairKey: `\u0000objects|${bucket}`,
+      pairKey,
     };
   }
 
@@ -1200,7 +1202,7 @@ export class Resolver {
         },
       };
     }
-    const bucket = arn?.service === 's3' && arn.account === '' ? bucketOfObject(arn) : undefined;
+    const bucket = arn !== undefined ? s3ObjectBucket(arn) : undefined;
     if (bucket !== undefined) {
       const known = await this.bucketObjects(bucket);
       // The objects held are those listed under the bucket's ARN: an ARN written otherwise is looked up.
@@ -1263,12 +1265,6 @@ export class Resolver {
       },
     };
   }
-}
-
-/** The bucket's ARN of an S3 object's (a resource with a `/`), as its bucket is registered. */
-function bucketOfObject(arn: Arn): string | undefined {
-  const slash = arn.resource.indexOf('/');
-  return slash < 0 ? undefined : `arn:${arn.partition}:s3:::${arn.resource.slice(0, slash)}`;
 }
 
 /**

@@ -4,7 +4,7 @@
  * and its tags. Keyed by ARN.
  */
 import { RolecallError } from '../errors.js';
-import { parseArn } from '../policy/arn.js';
+import { parseArn, type Arn } from '../policy/arn.js';
 import type { StoreTx } from '../store/index.js';
 import { validatePolicyText, type IamContext } from './context.js';
 import { checkAccountId, checkTags, mergeTags, removeTags } from './names.js';
@@ -35,6 +35,13 @@ export function resourceTypeOf(arn: string): ResourceType {
   if (a.service === 'ec2' && r.startsWith('security-group/')) return 'security-group';
   if (a.service === 'elasticmapreduce' && r.startsWith('cluster/')) return 'emr-cluster';
   return 'other';
+}
+
+/** The ARN of an S3 object's bucket (as the bucket is registered); undefined when `arn` is no S3 object. */
+export function s3ObjectBucket(arn: Arn): string | undefined {
+  if (arn.service !== 's3' || arn.account !== '') return undefined;
+  const slash = arn.resource.indexOf('/');
+  return slash < 0 ? undefined : `arn:${arn.partition}:s3:::${arn.resource.slice(0, slash)}`;
 }
 
 /**
@@ -193,7 +200,7 @@ export class ResourceRegistry {
     // S3 has bucket policies only: a bucket's policy governs its objects (the resolver reads it for them).
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
     const a = parseArn(arn);
-    if (a?.service === 's3' && a.account === '' && a.resource.includes('/')) {
+    if (a !== undefined && s3ObjectBucket(a) !== undefined) {
       throw new RolecallError(
         'InvalidInput',
         `an S3 object (\`${arn}\`) has no resource-based policy: its bucket's policy governs it`,
