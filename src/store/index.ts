@@ -11,7 +11,12 @@ export type {
 export { TABLES } from './types.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, type SqliteOptions } from './sqlite.js';
-export { PostgresStore, STATEMENT_TIMEOUT_MS, type PostgresOptions } from './postgres.js';
+export {
+  MAX_STATEMENT_TIMEOUT_MS,
+  PostgresStore,
+  STATEMENT_TIMEOUT_MS,
+  type PostgresOptions,
+} from './postgres.js';
 export {
   millisecondsValue,
   openStore,

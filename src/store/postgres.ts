@@ -64,7 +64,7 @@ export interface PostgresOptions {
 /** The default statement timeout: far above any statement of this store, which take milliseconds. */
 export const STATEMENT_TIMEOUT_MS = 30_000;
 /** PostgreSQL's largest statement_timeout (an int of milliseconds). */
-const MAX_STATEMENT_TIMEOUT_MS = 2_147_483_647;
+export const MAX_STATEMENT_TIMEOUT_MS = 2_147_483_647;
 /** Idle milliseconds before a connection's first TCP keep-alive probe. */
 const KEEPALIVE_DELAY_MS = 10_000;
 /** query_canceled: a statement timeout, or a cancel request (pg_cancel_backend). */

@@ -7,6 +7,7 @@ import { RolecallError } from '../../errors.js';
 import { openApi } from '../../api/index.js';
 import {
   MAX_REVISION_WINDOW_MS,
+  MAX_STATEMENT_TIMEOUT_MS,
   millisecondsValue,
   REVISION_WINDOW_MS,
   STATEMENT_TIMEOUT_MS,
@@ -50,11 +51,10 @@ export function storeSettings(
   };
   if (opts.statementTimeout !== undefined) {
     if (kind !== 'postgres') refuse('--statement-timeout', 'a PostgreSQL store');
-    // PostgreSQL's statement_timeout is an int of milliseconds.
     settings.statementTimeoutMs = millisecondsValue(
       opts.statementTimeout,
       '--statement-timeout',
-      2 ** 31 - 1,
+      MAX_STATEMENT_TIMEOUT_MS,
     );
   }
   if (opts.revisionWindow !== undefined) {
