@@ -68,6 +68,15 @@ function cachedDataFor(source, cache) {
   return data.subarray(0, header.length).equals(header) ? data.subarray(header.length) : undefined;
 }
 
+/** The CommonJS module the bundle runs as, loaded (Node's loader does not load it: it is run here). */
+function bundleModule(bundle) {
+  const mod = new Module(bundle, module);
+  mod.filename = bundle;
+  mod.paths = Module._nodeModulePaths(path.dirname(bundle));
+  mod.loaded = true;
+  return mod;
+}
+
 /** Compiles and runs the bundle as a CommonJS module (with its cache when it fits); returns its exports. */
 function compileBundle(bundle, cache) {
   // The build writes the bundle in ASCII (esbuild escapes every other character), and ASCII bytes are
@@ -80,10 +89,7 @@ function compileBundle(bundle, cache) {
     filename: bundle,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
-  const mod = new Module(bundle, module);
-  mod.filename = bundle;
-  mod.paths = Module._nodeModulePaths(path.dirname(bundle));
-  mod.loaded = true;
+  const mod = bundleModule(bundle);
   const run = script.runInThisContext();
   run.call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
   return { script, exports: mod.exports };
@@ -102,12 +108,9 @@ function sourceMapFile(bundle) {
  */
 function compileBundleWithSourceMap(bundle) {
   process.setSourceMapsEnabled(true);
-  const mod = new Module(bundle, module);
-  mod.filename = bundle;
-  mod.paths = Module._nodeModulePaths(path.dirname(bundle));
+  const mod = bundleModule(bundle);
   const source = fs.readFileSync(bundle, 'utf8');
   mod._compile(`${source}\n//# sourceMappingURL=${path.basename(sourceMapFile(bundle))}\n`, bundle);
-  mod.loaded = true;
   return mod.exports;
 }
 
