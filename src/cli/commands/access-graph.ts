@@ -15,12 +15,7 @@ import {
 } from '../../analyze/index.js';
 import { canWhat, escalationEdges, whoCan } from '../../iam/index.js';
 import { exitCodes, type CommandContext } from '../context.js';
-import {
-  existingStoreOrEmpty,
-  storeOptions,
-  type StoreOptions,
-  withControlPlane,
-} from './control-plane-options.js';
+import { storeOptions, type StoreOptions, readControlPlane } from './control-plane-options.js';
 
 interface Options extends StoreOptions {
   now?: string;
@@ -54,7 +49,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--now <time>', 'evaluation time, ISO 8601 (default: now)')
     .option('--json', 'machine-readable output')
     .action(async (action: string, resource: string, opts: Options) => {
-      const entries = await withControlPlane(existingStoreOrEmpty(opts), (cp) =>
+      const entries = await readControlPlane(opts, (cp) =>
         whoCan(cp, action, resource, scope(opts, nowOf(opts.now))),
       );
       if (opts.json) {
@@ -80,7 +75,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--now <time>', 'evaluation time, ISO 8601 (default: now)')
     .option('--json', 'machine-readable output')
     .action(async (principal: string, opts: Options) => {
-      const perms = await withControlPlane(existingStoreOrEmpty(opts), (cp) =>
+      const perms = await readControlPlane(opts, (cp) =>
         canWhat(cp, principalOf(principal), scope(opts, nowOf(opts.now))),
       );
       if (opts.json) {
@@ -114,7 +109,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (principal: string | undefined, opts: Options) => {
       if (opts.graph !== undefined && opts.graph !== 'dot' && opts.graph !== 'mermaid')
         throw new RolecallError('UsageError', `--graph \`${opts.graph}\` must be dot or mermaid`);
-      const { edges, groupsOf } = await withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      const { edges, groupsOf } = await readControlPlane(opts, async (cp) => {
         // The principal must exist: the resolver says so with AWS's error when it does not.
         if (principal !== undefined) await cp.resolver.principal(principal);
         const lazy = principal !== undefined && opts.target === undefined;

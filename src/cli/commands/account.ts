@@ -4,7 +4,6 @@ import type { CommandContext } from '../context.js';
 import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   collect,
-  existingStoreOrEmpty,
   formatTags,
   parseTags,
   print,
@@ -12,6 +11,7 @@ import {
   storeOptions,
   type StoreOptions,
   withControlPlane,
+  readControlPlane,
 } from './control-plane-options.js';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -38,7 +38,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('show an account')
     .option('--json', 'print JSON')
     .action((id: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const a = await cp.iam.getAccount(id);
         printRecord(ctx, opts, a, [
           ['id', a.id],
@@ -54,7 +54,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('list accounts')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const list = await cp.iam.listAccounts();
         print(ctx, opts, list, {
           columns: ['ID', 'NAME', 'PARENT'],

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
 import { accountId } from './input-values.js';
 import type { OpenedControlPlane, Tag } from '../../iam/index.js';
-import { storeLocation } from '../../store/open.js';
+import { storeKind, storeLocation } from '../../store/open.js';
 import type { CommandContext } from '../context.js';
 import { formatTable, outputWidth } from '../table.js';
 import { readTextFile } from './read-text-file.js';
@@ -58,8 +58,17 @@ export async function withControlPlane<T>(
 /** The options, or `memory` when they name a SQLite file that does not exist (for commands that only read). */
 export function existingStoreOrEmpty<T extends StoreOptions>(opts: T): T {
   const location = storeLocation(opts.store);
-  if (location === 'memory' || /^postgres(ql)?:\/\//.test(location) || fs.existsSync(location)) return opts;
+  if (storeKind(location) !== 'sqlite' || fs.existsSync(location)) return opts;
   return { ...opts, store: 'memory' };
+}
+
+/** withControlPlane for a command that only reads: a SQLite store that does not exist is not created. */
+export function readControlPlane<T>(
+  opts: StoreOptions,
+  fn: (cp: OpenedControlPlane) => Promise<T>,
+  options?: { noSecrets?: boolean },
+): Promise<T> {
+  return withControlPlane(existingStoreOrEmpty(opts), fn, options);
 }
 
 /** Runs `fn` with the text of `file`; a policy error it raises is reported at that file's line:column. */

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { RolecallError } from '../../errors.js';
 import { formatStateFile, readState } from '../../iam/index.js';
 import type { CommandContext } from '../context.js';
-import { existingStoreOrEmpty, type StoreOptions, withControlPlane } from './control-plane-options.js';
+import { type StoreOptions, readControlPlane } from './control-plane-options.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -19,7 +19,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--format <format>', 'yaml or json', 'yaml')
     .option('-o, --output <file>', 'write to FILE instead of standard output')
     .action((opts: StoreOptions & { format: string; output?: string }) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         if (opts.format !== 'yaml' && opts.format !== 'json') {
           throw new RolecallError('UsageError', `format \`${opts.format}\` must be yaml or json`);
         }

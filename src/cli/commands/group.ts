@@ -4,12 +4,12 @@ import type { CommandContext } from '../context.js';
 import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   accountOf,
-  existingStoreOrEmpty,
   print,
   printRecord,
   storeOptions,
   type StoreOptions,
   withControlPlane,
+  readControlPlane,
 } from './control-plane-options.js';
 import { addIdentityCommands, identityState, renameCommand } from './identity-commands.js';
 
@@ -38,7 +38,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('show a group and its members')
     .option('--json', 'print JSON')
     .action((name: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const { group: g, users } = await cp.iam.getGroup(accountOf(opts), name);
         printRecord(ctx, opts, { ...g, users: users.map((u) => u.name) }, [
           ['arn', g.arn],
@@ -54,7 +54,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('list the groups of the account')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const groups = await cp.iam.listGroups(accountOf(opts));
         print(ctx, opts, groups, {
           columns: ['NAME', 'PATH', 'ID'],

@@ -6,13 +6,13 @@ import type { CommandContext } from '../context.js';
 import { changeOptions, reportChange, type ChangeOptions } from './change-output.js';
 import {
   accountOf,
-  existingStoreOrEmpty,
   parseTags,
   print,
   storeOptions,
   type StoreOptions,
   withControlPlane,
   withPolicyFile,
+  readControlPlane,
 } from './control-plane-options.js';
 
 export function addIdentityCommands(group: Command, kind: IdentityKind, ctx: CommandContext): void {
@@ -46,7 +46,7 @@ export function addIdentityCommands(group: Command, kind: IdentityKind, ctx: Com
     .description(`print an inline policy of the ${kind}`)
     .option('--json', 'print JSON')
     .action((name: string, policyName: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const p = await cp.iam.getInlinePolicy(ref(opts, name), policyName);
         if (opts.json) print(ctx, opts, p);
         else ctx.out(p.document.endsWith('\n') ? p.document : p.document + '\n');
@@ -65,7 +65,7 @@ export function addIdentityCommands(group: Command, kind: IdentityKind, ctx: Com
     .description(`list the inline and attached managed policies of the ${kind}`)
     .option('--json', 'print JSON')
     .action((name: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const inline = await cp.iam.listInlinePolicies(ref(opts, name));
         const attached = await cp.iam.listAttachedPolicies(ref(opts, name));
         print(

@@ -5,12 +5,12 @@ import type { OrgPolicyType } from '../../iam/index.js';
 import type { CommandContext } from '../context.js';
 import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
-  existingStoreOrEmpty,
   print,
   storeOptions,
   type StoreOptions,
   withControlPlane,
   withPolicyFile,
+  readControlPlane,
 } from './control-plane-options.js';
 
 function policyType(v: string): OrgPolicyType {
@@ -35,7 +35,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('print the tree with the policies attached at each level')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const o = await cp.org.describe();
         if (!o)
           throw new RolecallError(
@@ -182,7 +182,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('list SCPs and RCPs')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const list = await cp.org.listPolicies();
         print(ctx, opts, list, {
           columns: ['ID', 'TYPE', 'NAME', 'TARGETS'],

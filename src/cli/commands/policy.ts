@@ -10,7 +10,6 @@ import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from 
 import {
   accountOf,
   collect,
-  existingStoreOrEmpty,
   formatTags,
   parseTags,
   print,
@@ -19,6 +18,7 @@ import {
   type StoreOptions,
   withControlPlane,
   withPolicyFile,
+  readControlPlane,
 } from './control-plane-options.js';
 
 /** An ARN as is; a name: the account's customer managed policy of that name, else the AWS managed one. */
@@ -79,7 +79,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('show a managed policy')
     .option('--json', 'print JSON')
     .action((nameOrArn: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const p = await cp.iam.getPolicy(await policyArnOf(cp, opts, nameOrArn));
         printRecord(ctx, opts, p, [
           ['arn', p.arn],
@@ -102,7 +102,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--path-prefix <prefix>', 'only policies under this path')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions & { aws?: boolean; pathPrefix?: string }) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const list = opts.aws
           ? await cp.iam.listAwsManagedPolicies(opts.pathPrefix)
           : await cp.iam.listPolicies(
@@ -148,7 +148,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('list the versions of a policy, AWS managed ones included')
     .option('--json', 'print JSON')
     .action((nameOrArn: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const versions = await cp.iam.listPolicyVersions(await policyArnOf(cp, opts, nameOrArn));
         print(ctx, opts, versions, {
           columns: ['VERSION', 'DEFAULT', 'CREATED'],
@@ -161,7 +161,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('print a version of a policy (default: the default version)')
     .option('--json', 'print JSON')
     .action((nameOrArn: string, version: string | undefined, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const arn = await policyArnOf(cp, opts, nameOrArn);
         const versionId = version ?? (await cp.iam.getPolicy(arn)).defaultVersionId;
         const v = await cp.iam.getPolicyVersion(arn, versionId);
@@ -176,7 +176,7 @@ export function register(program: Command, ctx: CommandContext): void {
     )
     .option('--json', 'print JSON: both versions and the changed statements')
     .action((nameOrArn: string, a: string, b: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const arn = await policyArnOf(cp, opts, nameOrArn);
         const [va, vb] = await Promise.all([
           cp.iam.getPolicyVersion(arn, a),

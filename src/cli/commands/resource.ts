@@ -4,7 +4,6 @@ import type { CommandContext } from '../context.js';
 import { changeOptions, reportChange, reportDeletion, type ChangeOptions } from './change-output.js';
 import {
   collect,
-  existingStoreOrEmpty,
   formatTags,
   parseTags,
   print,
@@ -13,6 +12,7 @@ import {
   type StoreOptions,
   withControlPlane,
   withPolicyFile,
+  readControlPlane,
 } from './control-plane-options.js';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -47,7 +47,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('show a registered resource')
     .option('--json', 'print JSON')
     .action((arn: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const r = await cp.resources.get(arn);
         printRecord(ctx, opts, r, [
           ['arn', r.arn],
@@ -65,7 +65,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('list registered resources (of --account when given)')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const list = await cp.resources.list(opts.account !== undefined ? { account: opts.account } : {});
         print(ctx, opts, list, {
           columns: ['TYPE', 'ARN', 'ACCOUNT', 'POLICY', 'TAGS'],

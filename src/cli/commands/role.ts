@@ -8,7 +8,6 @@ import { identityState } from './identity-commands.js';
 import {
   accountOf,
   collect,
-  existingStoreOrEmpty,
   formatTags,
   parseInteger,
   parseTags,
@@ -18,6 +17,7 @@ import {
   type StoreOptions,
   withControlPlane,
   withPolicyFile,
+  readControlPlane,
 } from './control-plane-options.js';
 import { addIdentityCommands } from './identity-commands.js';
 
@@ -67,7 +67,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('show a role')
     .option('--json', 'print JSON')
     .action((name: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const r = await cp.iam.getRole(accountOf(opts), name);
         printRecord(ctx, opts, r, [
           ['arn', r.arn],
@@ -88,7 +88,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--path-prefix <prefix>', 'only roles under this path')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions & { pathPrefix?: string }) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const roles = await cp.iam.listRoles(accountOf(opts), opts.pathPrefix);
         print(ctx, opts, roles, {
           columns: ['NAME', 'PATH', 'ID', 'CREATED', 'TAGS'],

@@ -5,7 +5,6 @@ import { changeOptions, reportDeletion, type ChangeOptions } from './change-outp
 import {
   accountOf,
   collect,
-  existingStoreOrEmpty,
   formatTags,
   parseTags,
   print,
@@ -13,6 +12,7 @@ import {
   storeOptions,
   type StoreOptions,
   withControlPlane,
+  readControlPlane,
 } from './control-plane-options.js';
 import { addIdentityCommands, renameCommand } from './identity-commands.js';
 
@@ -49,7 +49,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('show a user')
     .option('--json', 'print JSON')
     .action((name: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const u = await cp.iam.getUser(accountOf(opts), name);
         printRecord(ctx, opts, u, [
           ['arn', u.arn],
@@ -68,7 +68,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--path-prefix <prefix>', 'only users under this path')
     .option('--json', 'print JSON')
     .action((opts: StoreOptions & { pathPrefix?: string }) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const users = await cp.iam.listUsers(accountOf(opts), opts.pathPrefix);
         print(ctx, opts, users, {
           columns: ['NAME', 'PATH', 'ID', 'GROUPS', 'TAGS'],
@@ -108,7 +108,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('list the access keys of a user')
     .option('--json', 'print JSON')
     .action((name: string, opts: StoreOptions) =>
-      withControlPlane(existingStoreOrEmpty(opts), async (cp) => {
+      readControlPlane(opts, async (cp) => {
         const keys = await cp.iam.listAccessKeys(accountOf(opts), name);
         print(ctx, opts, keys, {
           columns: ['ACCESS KEY ID', 'STATUS', 'CREATED'],
