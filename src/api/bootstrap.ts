@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IamService } from '../iam/index.js';
+import { storeKind } from '../store/open.js';
 import type { IamControl } from './control.js';
 
 export const ADMIN_USER = 'rolecall-admin';
@@ -19,7 +20,7 @@ export interface BootstrapResult {
 
 /** The credentials file beside a SQLite store, else under `.rolecall/` in the current directory. */
 export function defaultCredentialsFile(storeLocation: string): string {
-  if (storeLocation === 'memory' || /^postgres(ql)?:\/\//.test(storeLocation)) {
+  if (storeKind(storeLocation) !== 'sqlite') {
     return path.join('.rolecall', 'credentials');
   }
   return path.join(path.dirname(storeLocation), 'credentials');

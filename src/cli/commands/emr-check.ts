@@ -29,7 +29,7 @@ import {
   withNoGitSecrets,
 } from '../../iam/import/readiness.js';
 import { EMR_SERVICES, type EmrEnvironment, type EmrKind } from '../../knowledge/emr/index.js';
-import { storeLocation } from '../../store/open.js';
+import { storeKind, storeLocation } from '../../store/open.js';
 import { exitCodes, type CommandContext } from '../context.js';
 import { packageVersion } from '../package-version.js';
 import { formatPlan } from './apply.js';
@@ -199,7 +199,7 @@ export function register(emr: Command, ctx: CommandContext): void {
       if (setups.length === 0 && !o.store && o.role) {
         const location = storeLocation();
         // Reading a role must not create a store: a missing default store is a usage error.
-        if (!/^(memory$|postgres(ql)?:\/\/)/.test(location) && !fs.existsSync(location))
+        if (storeKind(location) === 'sqlite' && !fs.existsSync(location))
           throw new RolecallError(
             'UsageError',
             `no store at ${location} to find --role ${o.role} in: give --store, or a setup (--env, --template, --plan, --snapshot)`,
